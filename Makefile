@@ -1,0 +1,65 @@
+# The project's commands. `make report` and `make test` set everything up
+# themselves on a fresh clone: a .venv with the pinned dependencies
+# (requirements.txt), the package installed in editable mode, a named
+# Jupyter kernel, and - for the browser test - Debian's chromium.
+
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+KERNEL := medarbetarenkat
+# DVC stages call `python -m analysis ...`: run them with the venv first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: setup report test lint format lab bench pins browser clean-reports
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PYTHON) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PYTHON) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Medarbetarenkät (.venv)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## Every yearly report of params.yaml, offline (dvc repro).
+report: setup
+	dvc repro
+
+## The whole test suite (what CI runs).
+test: setup browser
+	$(PYTHON) -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	ruff check src tests bench scripts notebooks
+	ruff format --check src tests bench scripts notebooks
+
+format: setup
+	ruff format src tests bench scripts notebooks
+	ruff check --fix src tests bench scripts notebooks
+
+## JupyterLab on the project's kernel, for analysts.
+lab: setup
+	jupyter lab --notebook-dir=$(CURDIR)
+
+## Speed and memory benchmarks (never timed tests).
+bench: setup
+	$(PYTHON) bench/bench_indexes.py
+	$(PYTHON) bench/bench_drivers.py
+	$(PYTHON) bench/bench_render.py
+
+## Regenerate environment.yml from requirements.txt (after changing a pin).
+pins:
+	$(PYTHON) scripts/sync_environment.py
+
+## Debian's chromium for the browser test (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else \
+	    echo "The browser test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }

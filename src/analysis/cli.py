@@ -1,0 +1,76 @@
+"""Command line for the pipeline stages (what ``dvc.yaml`` runs).
+
+Each sub-command is one DVC stage. Expected failures (bad input, bad
+parameters, an analysis that cannot be done) end with a plain message on
+stderr and exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.params import ParamsError, load_params
+
+
+class StageError(RuntimeError):
+    """A stage cannot run on this input/params combination; the message says why."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser.add_argument("--params", default="params.yaml", help="parameter file")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    synth = sub.add_parser("synthesize", help="write the synthetic förvaltning")
+    synth.add_argument("--out", default="data/synthetic")
+    ingest = sub.add_parser("ingest", help="read and validate input.dir")
+    ingest.add_argument("--out", default="data/interim")
+    for name, text in (
+        ("indexes", "figures for one report year"),
+        ("drivers", "driver analysis for one report year"),
+        ("render", "render one year's reports"),
+    ):
+        stage = sub.add_parser(name, help=text)
+        stage.add_argument("--year", type=int, required=True)
+        stage.add_argument("--interim", default="data/interim")
+        stage.add_argument("--processed", default="data/processed")
+        stage.add_argument("--reports", default="reports")
+        if name == "render":
+            stage.add_argument("--jobs", type=int, default=2)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # Imported lazily so that `--help` and parameter errors are instant.
+    from analysis import stages
+    from analysis.ingest import InputError
+
+    expected: tuple[type[BaseException], ...] = (InputError, ParamsError, StageError)
+    try:
+        from analysis.relweights import DriverAnalysisError
+
+        expected += (DriverAnalysisError,)
+    except ImportError:  # pragma: no cover - the drivers module is always present in releases
+        pass
+    try:
+        params = load_params(args.params)
+        if args.stage == "synthesize":
+            stages.run_synthesize(params, Path(args.out))
+        elif args.stage == "ingest":
+            stages.run_ingest_stage(params, Path(args.out))
+        else:
+            paths = stages.StagePaths(
+                interim=Path(args.interim), processed=Path(args.processed), reports=Path(args.reports)
+            )
+            if args.stage == "indexes":
+                stages.run_indexes(params, args.year, paths)
+            elif args.stage == "drivers":
+                stages.run_drivers(params, args.year, paths)
+            else:
+                stages.run_render(params, args.year, paths, jobs=args.jobs)
+    except expected as error:
+        print(f"{args.stage}: {error}", file=sys.stderr)
+        return 2
+    return 0

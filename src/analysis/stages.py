@@ -1,0 +1,169 @@
+"""The pipeline stages as plain functions (the CLI and the tests call these).
+
+Each stage reads what the previous one wrote and writes its outputs
+atomically, so a failed run never leaves a half-written publication behind.
+The report notebooks read only ``data/processed/<year>/``, which holds
+suppressed aggregates and the organisation tree - never respondent rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_measure
+from analysis.dataset import SurveyData
+from analysis.params import Params
+
+# Earlier years' rows the reports show as history (response rate over the
+# years; AMI and its dimensions "this year against last"): published with
+# their own `year` in figures.csv so that every number a report shows is there.
+HISTORY_MEASURES: tuple[str, ...] = (
+    RESPONSE_RATE,
+    AMI,
+    *(dimension_measure(d) for d in AMI_DIMENSIONS),
+)
+
+
+@dataclass(frozen=True)
+class StagePaths:
+    interim: Path = Path("data/interim")
+    processed: Path = Path("data/processed")
+    reports: Path = Path("reports")
+
+    def processed_year(self, year: int) -> Path:
+        return self.processed / str(year)
+
+    def reports_year(self, year: int) -> Path:
+        return self.reports / str(year)
+
+
+def write_json_atomic(payload: object, path: Path) -> None:
+    """Write sorted, indented JSON via a temporary file (byte-stable, never half-written)."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+    write_text_atomic(text, path)
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_synthesize(params: Params, out_dir: Path) -> None:
+    from analysis.synth import generate
+
+    generate(params.synth, out_dir)
+
+
+def run_ingest_stage(params: Params, out_dir: Path) -> None:
+    from analysis.ingest import run_ingest
+
+    result = run_ingest(params, out_dir)
+    summary = result.summary
+    print(
+        f"ingest: {params.input.dir}: "
+        + ", ".join(
+            f"{name} {info['rows_in']} rows in, {info['rows_used']} used, "
+            f"{info['rows_rejected']} rejected"
+            for name, info in sorted(summary["tables"].items())
+        )
+    )
+
+
+def _check_year(data: SurveyData, year: int) -> None:
+    from analysis.cli import StageError
+
+    if year not in data.years:
+        raise StageError(
+            f"report.years names {year}, but the input has survey years {data.years}; "
+            "set report.years in params.yaml to years present in the data"
+        )
+
+
+def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
+    """Figures of ``year`` plus the history rows of every earlier survey year."""
+    from analysis.indexes import compute_figures
+
+    current = compute_figures(data, params, year)
+    earlier = [
+        compute_figures(data, params, y).query("measure in @HISTORY_MEASURES")
+        for y in data.years
+        if y < year
+    ]
+    earlier = [table[~table["unit_id"].str.startswith("manager:")] for table in earlier]
+    return pd.concat([current, *earlier], ignore_index=True)
+
+
+def questions_for_year(data: SurveyData, year: int) -> pd.DataFrame:
+    """The catalogue with `asked` (this year) and `asked_prev` (previous survey year)."""
+    previous = data.previous_year(year)
+    questions = data.questions.copy()
+    questions["asked"] = questions["question_id"].isin(data.asked_in(year))
+    prev_asked = data.asked_in(previous) if previous is not None else []
+    questions["asked_prev"] = questions["question_id"].isin(prev_asked)
+    return questions
+
+
+def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
+    from analysis.figures_io import write_figures_csv
+
+    data = SurveyData.load(paths.interim)
+    _check_year(data, year)
+    figures = history_figures(data, params, year)
+    summary = json.loads((paths.interim / "ingest_summary.json").read_text(encoding="utf-8"))
+    meta = {
+        "year": year,
+        "previous_year": data.previous_year(year),
+        "years": data.years,
+        "input_sha256": summary["input_sha256"],
+        "rows_rejected": sum(t["rows_rejected"] for t in summary["tables"].values()),
+        "params": dataclasses.asdict(params),
+    }
+    out = paths.processed_year(year)
+    write_parquet_atomic(figures, out / "figures.parquet")
+    write_parquet_atomic(data.units_in(year), out / "units.parquet")
+    write_parquet_atomic(questions_for_year(data, year), out / "questions.parquet")
+    write_json_atomic(meta, out / "meta.json")
+    write_figures_csv(figures, paths.reports_year(year) / "figures.csv")
+
+
+def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
+    from analysis.drivers import driver_table, write_drivers_csv
+
+    data = SurveyData.load(paths.interim)
+    _check_year(data, year)
+    figures = pd.read_parquet(paths.processed_year(year) / "figures.parquet")
+    table = driver_table(data, params, year, figures[figures["year"] == year])
+    write_parquet_atomic(table, paths.processed_year(year) / "drivers.parquet")
+    write_drivers_csv(table, paths.reports_year(year) / "drivers.csv")
+
+
+def run_render(params: Params, year: int, paths: StagePaths, jobs: int = 2) -> None:
+    from analysis.render import render_year
+
+    render_year(year, paths.processed_year(year), paths.reports_year(year), params, jobs=jobs)

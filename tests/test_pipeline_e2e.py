@@ -1,0 +1,159 @@
+"""End to end: `dvc repro` on a small synthetic organisation in a temporary copy of the repo.
+
+Checks what a newcomer and an auditor rely on: the pipeline runs offline,
+the published figures agree with a plain pandas recomputation from the input
+tables, a second run is a no-op, pointing `input.dir` elsewhere re-runs only
+what depends on the input, and bad input stops the run without touching what
+was already published.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_SYNTH = {
+    "seed": 7,
+    "years": [2022, 2023],
+    "employees": 600,
+    "grundskolor": 4,
+    "gymnasieskolor": 2,
+    "avdelningar": 2,
+}
+COPIED = ("dvc.yaml", "params.yaml", "pyproject.toml", ".dvcignore", "src", "notebooks")
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+
+
+def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(os.sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["PYTHONPATH"] = str(cwd / "src")
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _set_params(repo: Path, **changes: object) -> None:
+    path = repo / "params.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        params[section][key] = value
+    path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("repo")
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, repo / name)
+    shutil.copytree(ROOT / ".dvc", repo / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
+    _run(["git", "init", "-q"], repo)
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    params["synth"] = SMALL_SYNTH
+    params["report"]["years"] = [2023]
+    params["drivers"]["bootstrap"] = 100
+    (repo / "params.yaml").write_text(
+        yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    _run(["dvc", "repro"], repo)
+    return repo
+
+
+def _index(answers: pd.Series) -> float:
+    valid = pd.to_numeric(answers, errors="coerce")
+    valid = valid[(valid >= 1) & (valid <= 5)]
+    return (valid.mean() - 1) / 4 * 100
+
+
+def test_published_figures_match_a_plain_recomputation(repo: Path) -> None:
+    figures = pd.read_csv(repo / "reports/2023/figures.csv", dtype={"unit_id": str})
+    assert list(figures.columns) == ["year", "unit_id", "group", "measure", "n", "value", "change"]
+    questions = pd.read_csv(repo / "data/synthetic/questions.csv", dtype=str, keep_default_na=False)
+    units = pd.read_csv(repo / "data/synthetic/units.csv", dtype=str, keep_default_na=False)
+    responses = pd.read_csv(repo / "data/synthetic/responses.csv", dtype=str, keep_default_na=False)
+    root = units[(units["year"] == "2023") & (units["parent_id"] == "")]["unit_id"].item()
+    year = responses[responses["year"] == "2023"]
+
+    ami_ids = questions.loc[questions["ami_dimension"] != "", "question_id"]
+    asked = [q for q in ami_ids if (year[q] != "").any()]
+    expected_ami = sum(_index(year[q]) for q in asked) / len(asked)
+    row = figures[
+        (figures["year"] == 2023)
+        & (figures["unit_id"] == root)
+        & (figures["group"] == "all")
+        & (figures["measure"] == "AMI")
+    ].iloc[0]
+    assert row["value"] == pytest.approx(expected_ami, abs=1e-9)
+
+    invited = pd.to_numeric(units[units["year"] == "2023"]["invited"]).sum()
+    rate = figures[
+        (figures["year"] == 2023)
+        & (figures["unit_id"] == root)
+        & (figures["measure"] == "response_rate")
+    ].iloc[0]
+    assert rate["value"] == pytest.approx(len(year) / invited * 100, abs=1e-9)
+    assert rate["n"] == len(year)
+
+
+def test_drivers_and_reports_are_published(repo: Path) -> None:
+    drivers = pd.read_csv(repo / "reports/2023/drivers.csv")
+    assert {"weight", "importance", "ci_low", "ci_high", "quadrant", "n_used"} <= set(drivers)
+    assert set(drivers["quadrant"]) <= {"styrka", "fokusområde", "övrigt"}
+    assert (repo / "reports/2023/index.html").exists()
+
+
+def test_second_repro_is_a_no_op(repo: Path) -> None:
+    result = _run(["dvc", "repro"], repo)
+    assert "Running stage" not in result.stdout
+    status = _run(["dvc", "status"], repo)
+    assert "up to date" in status.stdout
+
+
+def test_bad_input_fails_listing_problems_and_keeps_published(
+    repo: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(repo / "data/synthetic", bad)
+    responses = (bad / "responses.csv").read_text(encoding="utf-8").splitlines()
+    header = responses[0].split(",")
+    broken = responses[3].split(",")
+    broken[header.index("unit_id")] = "NO-SUCH-UNIT"
+    responses[3] = ",".join(broken)
+    (bad / "responses.csv").write_text("\n".join(responses) + "\n", encoding="utf-8")
+    published = (repo / "reports/2023/figures.csv").read_bytes()
+
+    _set_params(repo, input__dir=str(bad))
+    try:
+        result = _run(["dvc", "repro"], repo, check=False)
+    finally:
+        _set_params(repo, input__dir="data/synthetic")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "responses.csv row 4" in output and "unit_id" in output and "NO-SUCH-UNIT" in output
+    assert (repo / "reports/2023/figures.csv").read_bytes() == published
+
+
+def test_other_input_dir_reruns_only_what_depends_on_it(repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(repo / "data/synthetic", other)
+    _set_params(repo, input__dir=str(other))
+    try:
+        status = _run(["dvc", "status"], repo).stdout
+        assert "ingest" in status
+        assert "synthesize" not in status
+    finally:
+        _set_params(repo, input__dir="data/synthetic")
