@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: setup report test lint format lab bench pins browser clean-reports
+.PHONY: setup report test lint format lab bench audit pins browser
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ bench: setup
 	$(PYTHON) bench/bench_indexes.py
 	$(PYTHON) bench/bench_drivers.py
 	$(PYTHON) bench/bench_render.py
+
+## Recompute every published number from the input tables alone (exit 1 on any mismatch).
+audit: setup
+	$(PYTHON) -m analysis.audit
 
 ## Regenerate environment.yml from requirements.txt (after changing a pin).
 pins:
