@@ -1,0 +1,588 @@
+"""The driver table: what drives motivation, per unit and per manager (contract §4).
+
+For one survey year every unit of the tree (the förvaltning, each område,
+each school/avdelning, ...) and every manager (``manager:<id>``) gets Johnson's
+relative weights of the respondents' Motivation score on all other questions
+asked that year, with seeded bootstrap intervals, its own published question
+indexes as scores, and the priority-matrix quadrant of each question.
+
+A unit with fewer than ``drivers.min_n`` listwise-complete respondents, or
+whose data cannot be analysed (see ``DriverAnalysisError``), takes the
+importances of its nearest ancestor that has its own analysis, with its own
+scores; ``importance_from`` names that ancestor (and ``borrow_reason`` says
+why), so the table and the report can say so. The förvaltning always analyses
+itself; if even it cannot, the stage stops with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.catalogue import motivation_questions, question_measure
+from analysis.dataset import SurveyData
+from analysis.params import DriverParams, Params
+from analysis.priority import quadrant_labels
+from analysis.relweights import (
+    COLLINEARITY_TOL,
+    ZERO_R2_TOL,
+    DriverAnalysisError,
+    johnson_weights,
+    relative_weights_from_corr,
+    sample_correlations,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "TABLE_COLUMNS",
+    "DriverAnalysisError",
+    "DriverSample",
+    "Target",
+    "UnitAnalysis",
+    "YearDrivers",
+    "analyse_sample",
+    "analyse_year",
+    "analysis_targets",
+    "bootstrap_importance",
+    "build_driver_sample",
+    "driver_table",
+    "drivers_csv_text",
+    "motivation_score",
+    "published_scores",
+    "write_drivers_csv",
+]
+
+log = logging.getLogger(__name__)
+
+MANAGER_PREFIX = "manager:"
+#: contract §5 columns of drivers.csv, then where the importances came from.
+CSV_COLUMNS = [
+    "year",
+    "unit_id",
+    "question_id",
+    "weight",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "score",
+    "quadrant",
+    "n_used",
+    "importance_from",
+]
+#: the full table (data/processed/<year>/drivers.parquet).
+TABLE_COLUMNS = [*CSV_COLUMNS, "borrow_reason"]
+#: more unusable bootstrap resamples than this share and the unit is not analysed.
+MAX_DEGENERATE_SHARE = 0.05
+#: bootstrap resamples per batch are capped so that one batch's weights stay ~32 MB.
+BATCH_CELLS = 4_000_000
+
+
+# ------------------------------------------------------------------ the sample
+
+
+@dataclass(frozen=True)
+class DriverSample:
+    """The listwise-complete respondents of one year: outcome, drivers, units.
+
+    ``outcome`` is the Motivation score 0-100; ``drivers`` the raw answers
+    (rescaling is linear, so correlations do not change) in ``question_ids``
+    order; ``unit_ids`` the unit each respondent belongs to.
+    """
+
+    year: int
+    question_ids: tuple[str, ...]
+    motivation_ids: tuple[str, ...]
+    outcome: np.ndarray
+    drivers: np.ndarray
+    respondent_ids: np.ndarray
+    unit_ids: np.ndarray
+    n_respondents: int
+
+    @property
+    def n_complete(self) -> int:
+        return len(self.outcome)
+
+
+def motivation_score(
+    responses: pd.DataFrame, motivation_ids: Sequence[str], scale_min: float, scale_max: float
+) -> pd.Series:
+    """Each respondent's mean valid Motivation answer rescaled to 0-100 (NaN if none valid)."""
+    mean = responses[list(motivation_ids)].mean(axis=1, skipna=True)
+    return (mean - scale_min) / (scale_max - scale_min) * 100
+
+
+def build_driver_sample(data: SurveyData, params: Params, year: int) -> DriverSample:
+    """Outcome and drivers of ``year``; the complete (listwise) respondents only."""
+    asked = data.asked_in(year)
+    if not asked:
+        raise DriverAnalysisError(f"year {year}: no questions were asked (or no such year)")
+    motivation = [q for q in motivation_questions(data.questions) if q in set(asked)]
+    if not motivation:
+        raise DriverAnalysisError(
+            f"year {year}: no Motivation questions were asked (questions with ami_dimension = "
+            "'Motivation'), so there is no outcome for the driver analysis"
+        )
+    drivers = [q for q in asked if q not in set(motivation)]
+    if not drivers:
+        raise DriverAnalysisError(
+            f"year {year}: only Motivation questions were asked; there are no drivers to analyse"
+        )
+    responses = data.responses_in(year)
+    outcome = motivation_score(
+        responses, motivation, params.survey.scale_min, params.survey.scale_max
+    )
+    answers = responses[drivers].to_numpy(dtype=float)
+    complete = outcome.notna().to_numpy() & np.isfinite(answers).all(axis=1)
+    return DriverSample(
+        year=year,
+        question_ids=tuple(drivers),
+        motivation_ids=tuple(motivation),
+        outcome=outcome.to_numpy(dtype=float)[complete],
+        drivers=answers[complete],
+        respondent_ids=responses["respondent_id"].astype(str).to_numpy()[complete],
+        unit_ids=responses["unit_id"].astype(str).to_numpy()[complete],
+        n_respondents=len(responses),
+    )
+
+
+# ------------------------------------------------------------ who is analysed
+
+
+@dataclass(frozen=True)
+class Target:
+    """One unit or manager to analyse.
+
+    ``positions`` index the rows of the year's ``DriverSample`` (complete
+    respondents in its subtree, or under its management); ``lenders`` are the
+    units it may borrow importances from, nearest first.
+    """
+
+    target_id: str
+    positions: np.ndarray
+    lenders: tuple[str, ...]
+    is_root: bool = False
+
+    @property
+    def analysis_order(self) -> tuple[bool, int]:
+        """Units before managers, ancestors before descendants (lenders come first)."""
+        return (self.target_id.startswith(MANAGER_PREFIX), len(self.lenders))
+
+
+def _unit_chains(units: pd.DataFrame, year: int) -> dict[str, tuple[str, ...]]:
+    """Each unit's chain (itself, parent, ..., root); refuses a forest or a cycle."""
+    parent = dict(zip(units["unit_id"].astype(str), units["parent_id"].astype(str), strict=True))
+    roots = [u for u, p in parent.items() if p == ""]
+    if len(roots) != 1:
+        raise DriverAnalysisError(f"year {year}: the units table must have one root, found {roots}")
+    chains: dict[str, tuple[str, ...]] = {}
+    for unit in parent:
+        chain = [unit]
+        while parent[chain[-1]] != "":
+            nxt = parent[chain[-1]]
+            if nxt not in parent or nxt in chain:
+                raise DriverAnalysisError(
+                    f"year {year}: unit {chain[-1]!r} has parent {nxt!r}, which is "
+                    + ("not a unit" if nxt not in parent else "on a cycle")
+                )
+            chain.append(nxt)
+        chains[unit] = tuple(chain)
+    return chains
+
+
+def analysis_targets(data: SurveyData, sample: DriverSample) -> list[Target]:
+    """Every unit of the year's tree (tree order of the units table), then every manager.
+
+    A manager's respondents are those whose nearest responsible manager it is
+    (walking up from their unit to the first unit with a manager_id); the
+    manager borrows from the unit they manage - the lowest common ancestor if
+    they manage several - or that unit's ancestors.
+    """
+    units = data.units_in(sample.year)
+    chains = _unit_chains(units, sample.year)
+    unknown = sorted(set(sample.unit_ids) - set(chains))
+    if unknown:
+        raise DriverAnalysisError(f"year {sample.year}: respondents' units not in units: {unknown}")
+    codes, uniques = pd.factorize(sample.unit_ids)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    own = {u: order[bounds[i] : bounds[i + 1]] for i, u in enumerate(uniques)}
+
+    subtree: dict[str, list[np.ndarray]] = {u: [] for u in chains}
+    for unit, positions in own.items():
+        for ancestor in chains[unit]:
+            subtree[ancestor].append(positions)
+    targets = [
+        Target(
+            unit, _sorted_concat(subtree[unit]), chains[unit][1:], is_root=len(chains[unit]) == 1
+        )
+        for unit in chains
+    ]
+    targets.sort(key=lambda t: not t.is_root)
+
+    manager_of = dict(
+        zip(units["unit_id"].astype(str), units["manager_id"].astype(str), strict=True)
+    )
+    responsible = {
+        unit: next((manager_of[u] for u in chain if manager_of[u] != ""), "")
+        for unit, chain in chains.items()
+    }
+    managed: dict[str, list[str]] = {}
+    for unit in chains:
+        if manager_of[unit] != "":
+            managed.setdefault(manager_of[unit], []).append(unit)
+    for manager, their_units in managed.items():
+        home = _common_ancestor([chains[u] for u in their_units])
+        positions = _sorted_concat([p for unit, p in own.items() if responsible[unit] == manager])
+        targets.append(Target(MANAGER_PREFIX + manager, positions, chains[home]))
+    return targets
+
+
+def _sorted_concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
+
+
+def _common_ancestor(chains: list[tuple[str, ...]]) -> str:
+    """The lowest unit that all chains (unit ... root) pass through."""
+    common = set(chains[0]).intersection(*chains[1:])
+    return next(u for u in chains[0] if u in common)
+
+
+# ------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class UnitAnalysis:
+    """One sample's relative weights with percentile-bootstrap intervals of importance."""
+
+    weights: np.ndarray
+    importance: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    r2: float
+    n_used: int
+    n_resamples: int
+    n_degenerate_resamples: int
+    resampled: str
+
+
+def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
+    """A bootstrap seed fixed by the parameters and *who* is analysed.
+
+    Keyed by the respondents (not by the unit's name) so that the same people
+    - a school and the rektor who manages exactly that school - get identical
+    numbers in both reports; sha256, never Python's salted ``hash()``.
+    """
+    digest = hashlib.sha256("\x1f".join(sorted(respondent_ids)).encode("utf-8")).digest()
+    return np.random.SeedSequence([base_seed, year, int.from_bytes(digest[:16], "little")])
+
+
+def bootstrap_importance(
+    outcome: np.ndarray,
+    drivers: np.ndarray,
+    n_resamples: int,
+    seed: np.random.SeedSequence | int,
+    clusters: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """Importance (share of R²) in each bootstrap resample; also how many were unusable.
+
+    Each resample is a vector of counts over respondents (or, with
+    ``clusters``, over whole clusters, every respondent taking their
+    cluster's count), so all resamples' moments come from one matrix product
+    of the counts with the centred values and their pairwise products, and
+    the relative weights from one batched eigen-decomposition.
+
+    Within a resample a driver without variance gets weight 0 (it explains
+    nothing there) and exactly collinear drivers share their common part
+    (pseudo-inverse); a resample whose outcome is constant or unexplained
+    (R² = 0) is left out and counted.
+    """
+    n, p = drivers.shape
+    values = np.column_stack([outcome, drivers]).astype(float)
+    centred = values - values.mean(axis=0)
+    q = p + 1
+    upper_i, upper_j = np.triu_indices(q)
+    moments = np.hstack([centred, centred[:, upper_i] * centred[:, upper_j]])
+    full_var = centred.var(axis=0)
+    rng = np.random.default_rng(seed)
+    if clusters is not None:
+        cluster_codes, cluster_names = pd.factorize(clusters)
+        n_clusters = len(cluster_names)
+    batch = max(1, min(n_resamples, BATCH_CELLS // max(n, 1)))
+    shares: list[np.ndarray] = []
+    degenerate = 0
+    for start in range(0, n_resamples, batch):
+        size = min(batch, n_resamples - start)
+        counts = np.empty((size, n))
+        for row in range(size):
+            if clusters is None:
+                counts[row] = np.bincount(rng.integers(0, n, n), minlength=n)
+            else:
+                drawn = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)
+                counts[row] = drawn[cluster_codes]
+        totals = counts @ moments / counts.sum(axis=1, keepdims=True)
+        mean = totals[:, :q]
+        cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
+        cov = np.empty((size, q, q))
+        cov[:, upper_i, upper_j] = cov_upper
+        cov[:, upper_j, upper_i] = cov_upper
+        var = np.diagonal(cov, axis1=1, axis2=2).copy()
+        constant = var <= 1e-12 * np.maximum(full_var, 1e-300)
+        sd = np.sqrt(np.where(constant, 1.0, var))
+        corr = cov / sd[:, :, None] / sd[:, None, :]
+        corr[constant[:, :, None] | constant[:, None, :]] = 0.0
+        corr[:, np.arange(q), np.arange(q)] = 1.0
+        weights = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
+        r2 = weights.sum(axis=1)
+        usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
+        degenerate += int((~usable).sum())
+        shares.append(weights[usable] / r2[usable, None])
+    return np.vstack(shares), degenerate
+
+
+def analyse_sample(
+    outcome: np.ndarray,
+    drivers: np.ndarray,
+    question_ids: Sequence[str],
+    *,
+    label: str,
+    n_resamples: int,
+    ci_level: float,
+    seed: np.random.SeedSequence | int,
+    clusters: np.ndarray | None = None,
+) -> UnitAnalysis:
+    """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``."""
+    if n_resamples < 1:
+        raise ValueError(f"drivers.bootstrap must be at least 1, got {n_resamples}")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"drivers.ci_level must lie strictly between 0 and 1, got {ci_level}")
+    names = list(question_ids)
+    try:
+        rxx, rxy = sample_correlations(outcome, drivers, names)
+        point = relative_weights_from_corr(rxx, rxy, names)
+    except DriverAnalysisError as error:
+        raise DriverAnalysisError(f"{label}: {error}") from error
+    if clusters is not None and len(np.unique(clusters)) < 2:
+        clusters = None  # one cluster cannot show between-unit variation
+    resampled = "respondents" if clusters is None else "units"
+    shares, degenerate = bootstrap_importance(outcome, drivers, n_resamples, seed, clusters)
+    if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
+        raise DriverAnalysisError(
+            f"{label}: {degenerate} of {n_resamples} bootstrap resamples had a constant or "
+            "unexplained outcome; the intervals would be unreliable"
+        )
+    tail = (1 - ci_level) / 2
+    low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
+    weights = point.weights.to_numpy()
+    result = UnitAnalysis(
+        weights=weights,
+        importance=weights / point.r2,
+        ci_low=low,
+        ci_high=high,
+        r2=point.r2,
+        n_used=len(outcome),
+        n_resamples=len(shares),
+        n_degenerate_resamples=degenerate,
+        resampled=resampled,
+    )
+    numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
+    if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
+        raise DriverAnalysisError(f"{label}: non-finite importances; refusing to publish them")
+    return result
+
+
+@dataclass
+class YearDrivers:
+    """All analyses of one year: each target's own analysis or the unit it borrowed from."""
+
+    sample: DriverSample
+    targets: list[Target]
+    analyses: dict[str, UnitAnalysis] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def analysis_for(self, target_id: str) -> UnitAnalysis:
+        return self.analyses[self.source[target_id]]
+
+
+def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
+    """Analyse every unit and manager of ``year`` that is large enough; others borrow.
+
+    Targets with exactly the same respondents share one analysis (computed
+    once; the seed depends on the respondents, so the numbers are the same
+    either way).
+    """
+    settings = params.drivers
+    sample = build_driver_sample(data, params, year)
+    result = YearDrivers(sample, analysis_targets(data, sample))
+    outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
+    for target in sorted(result.targets, key=lambda t: t.analysis_order):
+        n_used = len(target.positions)
+        label = f"year {year}, unit {target.target_id}"
+        if n_used < settings.min_n and not target.is_root:
+            reason = f"{n_used} complete respondents, fewer than drivers.min_n = {settings.min_n}"
+        else:
+            if n_used < settings.min_n:
+                log.warning("%s: only %d complete respondents (< drivers.min_n)", label, n_used)
+            key = target.positions.tobytes()
+            if key not in outcomes:
+                outcomes[key] = (label, _analyse_target(sample, target, settings, label))
+            first_label, outcome = outcomes[key]
+            if isinstance(outcome, UnitAnalysis):
+                result.analyses[target.target_id] = outcome
+                result.source[target.target_id] = target.target_id
+                continue
+            if target.is_root:
+                raise outcome
+            reason = str(outcome).removeprefix(f"{first_label}: ")
+        lender = next((u for u in target.lenders if u in result.analyses), None)
+        if lender is None:  # pragma: no cover - the root is analysed first or has raised
+            raise DriverAnalysisError(f"{label}: no ancestor with its own analysis")
+        log.info("%s borrows importances from %s: %s", label, lender, reason)
+        result.source[target.target_id] = lender
+        result.reasons[target.target_id] = reason
+    return result
+
+
+def _analyse_target(
+    sample: DriverSample, target: Target, settings: DriverParams, label: str
+) -> UnitAnalysis | DriverAnalysisError:
+    """The target's own analysis, or the reason it has none (returned, to be cached)."""
+    rows = target.positions
+    try:
+        return analyse_sample(
+            sample.outcome[rows],
+            sample.drivers[rows],
+            sample.question_ids,
+            label=label,
+            n_resamples=settings.bootstrap,
+            ci_level=settings.ci_level,
+            seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
+            clusters=sample.unit_ids[rows] if settings.resample == "units" else None,
+        )
+    except DriverAnalysisError as error:
+        return error
+
+
+# ---------------------------------------------------------------- the table
+
+
+def published_scores(figures: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Published question indexes (group ``all``) of ``year``: units × question ids."""
+    needed = ["year", "unit_id", "group", "measure", "value"]
+    missing = [c for c in needed if c not in figures.columns]
+    if missing:
+        raise ValueError(f"figures table lacks column(s) {missing}")
+    rows = figures[
+        (figures["year"] == year)
+        & (figures["group"] == "all")
+        & figures["measure"].astype(str).str.startswith(question_measure(""))
+    ]
+    duplicated = rows.duplicated(["unit_id", "measure"])
+    if duplicated.any():
+        first = rows[duplicated].iloc[0]
+        raise ValueError(
+            f"figures table has more than one {first['measure']} row for unit {first['unit_id']}"
+        )
+    question = rows["measure"].str.slice(len(question_measure("")))
+    return (
+        rows.assign(question_id=question)
+        .pivot(index="unit_id", columns="question_id", values="value")
+        .astype(float)
+    )
+
+
+def driver_table(
+    data: SurveyData, params: Params, year: int, figures: pd.DataFrame
+) -> pd.DataFrame:
+    """The driver table of ``year`` (``TABLE_COLUMNS``), one row per unit × driver.
+
+    ``score`` is the unit's published question index from ``figures``, so the
+    drivers never publish a score the figures suppressed: a unit (or manager)
+    with any driver's score missing or suppressed has no rows at all.
+    """
+    year_drivers = analyse_year(data, params, year)
+    return table_from_analyses(year_drivers, published_scores(figures, year))
+
+
+def table_from_analyses(year_drivers: YearDrivers, scores: pd.DataFrame) -> pd.DataFrame:
+    """Assemble the table from the analyses and the published scores (priority quadrants added)."""
+    sample = year_drivers.sample
+    questions = list(sample.question_ids)
+    p = len(questions)
+    matrix = scores.reindex(columns=questions).to_numpy(dtype=float)
+    row_of = {unit: i for i, unit in enumerate(scores.index)}
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in TABLE_COLUMNS if c != "year"}
+    for target in year_drivers.targets:
+        tid = target.target_id
+        if tid not in row_of or not np.isfinite(matrix[row_of[tid]]).all():
+            continue  # a score is missing or suppressed: the unit gets no rows
+        unit_scores = matrix[row_of[tid]]
+        analysis = year_drivers.analysis_for(tid)
+        columns = {
+            "unit_id": np.full(p, tid, dtype=object),
+            "question_id": np.array(questions, dtype=object),
+            "weight": analysis.weights,
+            "importance": analysis.importance,
+            "ci_low": analysis.ci_low,
+            "ci_high": analysis.ci_high,
+            "score": unit_scores,
+            "quadrant": quadrant_labels(questions, analysis.importance, unit_scores),
+            "n_used": np.full(p, analysis.n_used, dtype=np.int64),
+            "importance_from": np.full(p, year_drivers.source[tid], dtype=object),
+            "borrow_reason": np.full(p, year_drivers.reasons.get(tid, ""), dtype=object),
+        }
+        for name, values in columns.items():
+            parts[name].append(values)
+    if not parts["unit_id"]:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in TABLE_COLUMNS})
+    joined = {name: np.concatenate(values) for name, values in parts.items()}
+    table = pd.DataFrame({"year": np.full(len(joined["unit_id"]), sample.year, dtype=np.int64)})
+    for name in TABLE_COLUMNS[1:]:
+        table[name] = joined[name]
+    return table
+
+
+def _dtype(column: str) -> str:
+    if column in ("year", "n_used"):
+        return "int64"
+    if column in ("weight", "importance", "ci_low", "ci_high", "score"):
+        return "float64"
+    return "object"
+
+
+# ---------------------------------------------------------------- drivers.csv
+
+
+def drivers_csv_text(table: pd.DataFrame) -> str:
+    """The exact text of drivers.csv: contract columns plus ``importance_from``, full precision."""
+    from analysis.figures_io import format_number
+
+    missing = [c for c in CSV_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"driver table lacks column(s) {missing}")
+    out = table[CSV_COLUMNS].copy()
+    for column in ("weight", "importance", "ci_low", "ci_high", "score"):
+        out[column] = [format_number(v) for v in out[column].astype("float64")]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_drivers_csv(table: pd.DataFrame, path: str | Path) -> None:
+    """Write drivers.csv atomically, so a failed run never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(drivers_csv_text(table))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,158 @@
+"""The priority matrix figure (prioriteringsmatris) for one unit's drivers.
+
+Importance on x, the question index on y, dashed lines at the medians that
+define the quadrants, numbered points with the question texts listed beside
+the chart, styrkor green and fokusområden red - the same reading as the
+seed report's matrix. Built on a bare ``Figure`` (no pyplot state, no
+backend switch), so it renders in a notebook and can be saved in a loop.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from analysis.priority import FOKUS, OVRIGT, STYRKA, fokusomraden, medians, styrkor
+from analysis.style import FOCUS, NEUTRAL, STRENGTH, apply_style
+
+X_LABEL = "Påverkan på motivationen (andel av förklarad variation)"
+Y_LABEL = "Resultat (index 0–100)"
+BROKEN_SCALE = "OBS bruten skala"
+LEGEND = {STYRKA: "Styrka", FOKUS: "Fokusområde", OVRIGT: "Övrig fråga"}
+PALETTE = {LEGEND[STYRKA]: STRENGTH, LEGEND[FOKUS]: FOCUS, LEGEND[OVRIGT]: NEUTRAL}
+#: quadrant names: (high importance, high score) -> label
+QUADRANT_NAMES = {
+    (True, True): "Styrkor",
+    (True, False): "Fokusområden",
+    (False, True): "Bibehåll",
+    (False, False): "Lägre prioritet",
+}
+
+
+def _wrapped(number: int, text: str, width: int) -> str:
+    return textwrap.fill(f"{number}. {text}", width=width, subsequent_indent="    ")
+
+
+def priority_matrix_figure(
+    table: pd.DataFrame, question_texts: dict[str, str], title: str
+) -> Figure:
+    """The priority matrix of one unit: ``table`` has question_id, importance, score, quadrant.
+
+    Points are numbered in the table's order; the texts of styrkor and
+    fokusområden are listed in full beside the chart, the other questions
+    by number with their text shortened.
+    """
+    missing = [c for c in ("question_id", "importance", "score", "quadrant") if c not in table]
+    if missing:
+        raise ValueError(f"priority matrix figure needs column(s) {missing}")
+    unknown = sorted(set(table["question_id"]) - set(question_texts))
+    if unknown:
+        raise ValueError(f"no question text for {unknown}")
+    apply_style()
+    data = table.reset_index(drop=True).assign(
+        number=lambda d: range(1, len(d) + 1),
+        kind=lambda d: d["quadrant"].map(LEGEND),
+    )
+    if data["kind"].isna().any():
+        raise ValueError(
+            f"unknown quadrant value(s): {sorted(set(data['quadrant']) - set(LEGEND))}"
+        )
+    mid_importance, mid_score = medians(data)
+
+    fig = Figure(figsize=(13, 7.5), layout="constrained")
+    chart, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    sns.scatterplot(
+        data=data,
+        x="importance",
+        y="score",
+        hue="kind",
+        hue_order=[LEGEND[STYRKA], LEGEND[FOKUS], LEGEND[OVRIGT]],
+        palette=PALETTE,
+        s=70,
+        edgecolor="white",
+        ax=chart,
+    )
+    for row in data.itertuples():
+        chart.annotate(
+            str(row.number),
+            (row.importance, row.score),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=8,
+            color=PALETTE[row.kind] if row.quadrant != OVRIGT else "#444444",
+            fontweight="bold" if row.quadrant != OVRIGT else "normal",
+        )
+    chart.axvline(mid_importance, linestyle="--", color=NEUTRAL, linewidth=1)
+    chart.axhline(mid_score, linestyle="--", color=NEUTRAL, linewidth=1)
+
+    x_max = max(float(data["importance"].max()) * 1.12, mid_importance * 2)
+    spread = float(data["score"].max() - data["score"].min())
+    pad = max(2.0, 0.1 * spread)
+    y_low = max(0.0, float(data["score"].min()) - pad)
+    y_high = min(100.0, float(data["score"].max()) + pad)
+    chart.set_xlim(0, x_max)
+    chart.set_ylim(y_low, y_high)
+    chart.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    chart.set_xlabel(X_LABEL)
+    chart.set_ylabel(Y_LABEL + (f"\n{BROKEN_SCALE}" if y_low > 0 else ""))
+    chart.set_title(title, loc="left")
+    chart.legend(title=None, loc="lower left", frameon=False, fontsize=8)
+    # Quadrant names in the outer corners; "lower left" sits left of the
+    # importance median, clear of the legend.
+    corners = {
+        (True, True): (x_max, y_high, "right", "top", STRENGTH),
+        (True, False): (x_max, y_low, "right", "bottom", FOCUS),
+        (False, True): (0, y_high, "left", "top", NEUTRAL),
+        (False, False): (mid_importance, y_low, "right", "bottom", NEUTRAL),
+    }
+    for key, (x, y, ha, va, colour) in corners.items():
+        chart.annotate(
+            QUADRANT_NAMES[key],
+            xy=(x, y),
+            xytext=(-6 if ha == "right" else 6, -6 if va == "top" else 6),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            color=colour,
+            fontsize=10,
+            fontweight="bold",
+            alpha=0.8,
+        )
+
+    _side_list(side, data, question_texts)
+    return fig
+
+
+def _side_list(ax, data: pd.DataFrame, question_texts: dict[str, str]) -> None:
+    """Styrkor and fokusområden in rank order with full texts, then the other questions."""
+    ax.set_axis_off()
+    numbers = dict(zip(data["question_id"], data["number"], strict=True))
+    sections = [
+        ("Styrkor", STRENGTH, list(styrkor(data)["question_id"])),
+        ("Fokusområden", FOCUS, list(fokusomraden(data)["question_id"])),
+    ]
+    listed = {q for _, _, ids in sections for q in ids}
+    others = [q for q in data["question_id"] if q not in listed]
+    y, line = 1.0, 0.028
+    for heading, colour, ids in sections:
+        ax.text(0, y, heading, color=colour, fontweight="bold", fontsize=10, va="top")
+        y -= line * 1.3
+        if not ids:
+            ax.text(0, y, "(inga)", color=NEUTRAL, fontsize=8, va="top")
+            y -= line
+        for q in ids:
+            text = _wrapped(numbers[q], question_texts[q], width=60)
+            ax.text(0, y, text, fontsize=8, va="top", color="#222222")
+            y -= line * (text.count("\n") + 1)
+        y -= line * 0.6
+    ax.text(0, y, "Övriga frågor", color=NEUTRAL, fontweight="bold", fontsize=10, va="top")
+    y -= line * 1.3
+    step = min(line * 0.85, max(y, 0.05) / max(len(others), 1))
+    for q in others:
+        short = textwrap.shorten(question_texts[q], width=70, placeholder=" …")
+        ax.text(0, y, f"{numbers[q]}. {short}", fontsize=7, va="top", color="#555555")
+        y -= step
