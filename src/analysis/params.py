@@ -58,7 +58,7 @@ class TargetParams:
 
 @dataclass(frozen=True)
 class DriverParams:
-    min_n: int = 50
+    min_n: int = 100
     bootstrap: int = 1000
     seed: int = 20230301
     resample: str = "respondents"
@@ -124,7 +124,9 @@ def _build(cls: type, raw: Any, where: str) -> Any:
         elif isinstance(default, tuple):
             if not isinstance(value, list | tuple):
                 value = [value]
-            values[name] = tuple(_coerce(v, type(default[0]) if default else str, key) for v in value)
+            values[name] = tuple(
+                _coerce(v, type(default[0]) if default else str, key) for v in value
+            )
         else:
             values[name] = _coerce(value, type(default), key)
     return cls(**values)

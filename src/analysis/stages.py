@@ -21,9 +21,11 @@ from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_mea
 from analysis.dataset import SurveyData
 from analysis.params import Params
 
-# Earlier years' rows the reports show as history (response rate over the
-# years; AMI and its dimensions "this year against last"): published with
-# their own `year` in figures.csv so that every number a report shows is there.
+# History published beside year Y, with its own `year` in figures.csv so that
+# every number a report shows is there: the whole comparison year (reports
+# show last year's value beside this year's, and an auditor can check every
+# change against it), and for the years before it the response rate and AMI
+# (the reports' trend lines).
 HISTORY_MEASURES: tuple[str, ...] = (
     RESPONSE_RATE,
     AMI,
@@ -106,17 +108,18 @@ def _check_year(data: SurveyData, year: int) -> None:
 
 
 def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
-    """Figures of ``year`` plus the history rows of every earlier survey year."""
+    """Figures of ``year``, all of the comparison year's, and the trend rows before it."""
     from analysis.indexes import compute_figures
 
-    current = compute_figures(data, params, year)
-    earlier = [
-        compute_figures(data, params, y).query("measure in @HISTORY_MEASURES")
-        for y in data.years
-        if y < year
-    ]
-    earlier = [table[~table["unit_id"].str.startswith("manager:")] for table in earlier]
-    return pd.concat([current, *earlier], ignore_index=True)
+    previous = data.previous_year(year)
+    tables = [compute_figures(data, params, year)]
+    for earlier in sorted((y for y in data.years if y < year), reverse=True):
+        table = compute_figures(data, params, earlier)
+        if earlier != previous:
+            is_unit = ~table["unit_id"].str.startswith("manager:")
+            table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
 
 
 def questions_for_year(data: SurveyData, year: int) -> pd.DataFrame:
