@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             stages.run_ingest_stage(params, Path(args.out))
         else:
             paths = stages.StagePaths(
-                interim=Path(args.interim), processed=Path(args.processed), reports=Path(args.reports)
+                interim=Path(args.interim),
+                processed=Path(args.processed),
+                reports=Path(args.reports),
             )
             if args.stage == "indexes":
                 stages.run_indexes(params, args.year, paths)
