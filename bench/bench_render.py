@@ -1,0 +1,138 @@
+"""Report rendering: warm-kernel workers (analysis.render) against a naive CLI loop.
+
+Renders the same N reports of one processed year three ways, side by side:
+
+* naive: for each report, ``papermill`` CLI (new Python, new kernel, imports,
+  data load) then ``jupyter nbconvert --to html --no-input``, one after another;
+* warm, 1 job: analysis.render's machinery on one worker (one warm kernel);
+* warm, 2 jobs: the same on two workers, as ``render_year`` runs by default.
+
+It prints seconds per report for each and the speed-ups, and extrapolates the
+warm run to the whole year. The reports are spread evenly over the year's plan
+(förvaltning, områden, enheter, leaders), so the mix is the year's mix.
+
+    PYTHONPATH=src python bench/bench_render.py [--processed data/processed/2023] [--n 20]
+
+Without a processed year holding drivers.parquet it renders the tests' tiny
+fixture organisation instead (and says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from analysis import render  # noqa: E402
+from analysis.params import load_params  # noqa: E402
+from analysis.report_data import load_processed_year  # noqa: E402
+
+
+def processed_year(argument: str | None, scratch: Path) -> tuple[Path, object, str]:
+    """The processed directory to render, its params, and a description."""
+    candidates = [Path(argument)] if argument else sorted((ROOT / "data/processed").glob("*"))
+    for candidate in candidates:
+        if (candidate / "drivers.parquet").is_file() and (candidate / "meta.json").is_file():
+            return candidate.resolve(), load_params(ROOT / "params.yaml"), str(candidate)
+    if argument:
+        sys.exit(f"{argument}: no drivers.parquet/meta.json (run `dvc repro` first)")
+    import report_fixture
+
+    directory = report_fixture.write_fixture(scratch / "processed" / str(report_fixture.YEAR))
+    return directory, report_fixture.fixture_params(), "the tests' fixture organisation"
+
+
+def spread(jobs: list, n: int) -> list:
+    """n jobs evenly spaced over the plan (so the mix of report kinds is the year's)."""
+    if n >= len(jobs):
+        return list(jobs)
+    step = len(jobs) / n
+    return [jobs[int(i * step)] for i in range(n)]
+
+
+def naive(jobs: list, out: Path) -> float:
+    """papermill CLI + jupyter nbconvert CLI per report, one after another."""
+    bin_dir = Path(sys.executable).parent
+    env = render.kernel_environment()
+    start = time.perf_counter()
+    for number, job in enumerate(jobs):
+        executed = out / f"{number}.ipynb"
+        command = [str(bin_dir / "papermill"), str(job.notebook), str(executed)]
+        for name, value in job.parameters.items():
+            command += ["-r" if isinstance(value, str) else "-p", name, str(value)]
+        command += [
+            "-k",
+            render.KERNEL_NAME,
+            "--cwd",
+            str(render.PROJECT_ROOT),
+            "--no-progress-bar",
+        ]
+        subprocess.run(command, check=True, env=env, capture_output=True)
+        subprocess.run(
+            [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+    return time.perf_counter() - start
+
+
+def warm(jobs: list, workers: int) -> float:
+    start = time.perf_counter()
+    render.render_reports(jobs, workers, progress=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processed", help="data/processed/<year> (default: the first built)")
+    parser.add_argument("--n", type=int, default=20, help="reports per method (default 20)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        directory, params, described = processed_year(args.processed, scratch)
+        data = load_processed_year(directory)
+        provenance = json.dumps(render.collect_provenance(data.meta, params), sort_keys=True)
+        plans = {
+            name: render.plan_reports(data, scratch / name, provenance)
+            for name in ("naive", "warm1", "warm2")
+        }
+        chosen = {name: spread(plan, args.n) for name, plan in plans.items()}
+        n = len(chosen["naive"])
+        kinds = {}
+        for job in chosen["naive"]:
+            kinds[job.kind] = kinds.get(job.kind, 0) + 1
+        print(f"bench_render: {described}, year {data.year}: {n} of {len(plans['naive'])} reports")
+        print(f"  mix: {kinds}")
+
+        (scratch / "naive").mkdir()
+        t_naive = naive(chosen["naive"], scratch / "naive")
+        t_warm1 = warm(chosen["warm1"], 1)
+        t_warm2 = warm(chosen["warm2"], 2)
+
+    rows = [
+        ("naive papermill + nbconvert CLI loop", t_naive),
+        ("warm kernel, 1 worker", t_warm1),
+        ("warm kernels, 2 workers (render_year)", t_warm2),
+    ]
+    for label, seconds in rows:
+        print(f"  {label:40s} {seconds:8.1f} s  {seconds / n:6.2f} s/report")
+    print(f"  speed-up, warm 1 worker vs naive:   {t_naive / t_warm1:5.1f}x")
+    print(f"  speed-up, warm 2 workers vs naive:  {t_naive / t_warm2:5.1f}x")
+    total = len(plans["naive"])
+    print(
+        f"  whole year ({total} reports) at the 2-worker rate: "
+        f"{t_warm2 / n * total / 60:.1f} min (without the Excel workbook)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Every report chart except the priority matrix, in one visual language.
+
+Charts take the tidy tables of :mod:`analysis.report_data` (plot second,
+compute first) and return a matplotlib ``Figure`` built without pyplot, so no
+global figure state leaks from one report to the next in a warm kernel.
+:func:`figure_html` embeds a figure as a PNG data URI without timestamps or
+version strings, so the same numbers always give the same bytes.
+
+Conventions (docs/design.md, "Visual language"): Swedish labels; level colours
+from :mod:`analysis.style`; bars sorted; value axes from 0 (no broken axes);
+suppressed figures drawn as the words "för få svar", never as a bar.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+from collections.abc import Sequence
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis.params import LevelParams
+from analysis.rounding import format_change, level, round_half_up
+from analysis.style import ACCENT, FOCUS, LEVEL_COLOURS, NEUTRAL, STRENGTH, apply_style
+
+__all__ = [
+    "ACCENT",
+    "age_bars",
+    "change_bars",
+    "extremes_bars",
+    "figure_html",
+    "figure_png",
+    "grouped_index_bars",
+    "horizontal_bars",
+    "index_columns",
+    "response_rate_by_year",
+    "target_chart",
+]
+
+SUPPRESSED = "för få svar"
+WIDTH = 8.0  # inches; at 100 dpi a chart is 800 px wide
+LABEL_WIDTH = 48  # characters before a label wraps
+
+apply_style()
+
+
+def _isnum(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def _new_figure(height: float) -> tuple[Figure, object]:
+    fig = Figure(figsize=(WIDTH, height))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _wrap(label: str) -> str:
+    return "\n".join(textwrap.wrap(str(label), LABEL_WIDTH)) or str(label)
+
+
+def _level_colour(value: float, levels: LevelParams | None, colour: str) -> str:
+    return LEVEL_COLOURS[level(value, levels)] if levels is not None else colour
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes without the matplotlib version stamp (same figure -> same bytes)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    try:  # a figure made with pyplot (the priority matrix may be) must not linger
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except Exception:  # pragma: no cover - pyplot unavailable is harmless here
+        pass
+    return buffer.getvalue()
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """An ``<img>`` with the figure embedded as a PNG data URI (reports work offline)."""
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    return f'<p><img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}"></p>'
+
+
+def horizontal_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    xlabel: str = "Index",
+    levels: LevelParams | None = None,
+    colour: str = ACCENT,
+    sort: bool = True,
+) -> Figure:
+    """Horizontal bars 0–100, highest on top; level colours when ``levels`` is given."""
+    items = list(zip(labels, values, strict=True))
+    if sort:
+        published = sorted((i for i in items if _isnum(i[1])), key=lambda i: -float(i[1]))
+        items = published + [i for i in items if not _isnum(i[1])]
+    fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
+    positions = list(range(len(items)))[::-1]
+    for pos, (_label, value) in zip(positions, items, strict=True):
+        if _isnum(value):
+            value = float(value)
+            ax.barh(pos, value, color=_level_colour(value, levels, colour), height=0.65)
+            ax.text(value + 1, pos, str(round_half_up(value)), va="center", fontsize=9)
+        else:
+            ax.text(1, pos, SUPPRESSED, va="center", fontsize=9, style="italic", color=NEUTRAL)
+    ax.set_yticks(positions, [_wrap(label) for label, _ in items], fontsize=9)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel(xlabel)
+    return fig
+
+
+def response_rate_by_year(history: pd.DataFrame) -> Figure:
+    """Response rate per survey year (columns ``year``, ``value``), oldest left."""
+    fig, ax = _new_figure(3.0)
+    years = [str(y) for y in history["year"]]
+    for pos, value in enumerate(history["value"]):
+        if _isnum(value):
+            ax.bar(pos, float(value), color=ACCENT, width=0.6)
+            ax.text(pos, float(value) + 1.5, f"{round_half_up(float(value))} %", ha="center")
+        else:
+            ax.text(pos, 2, SUPPRESSED, ha="center", style="italic", color=NEUTRAL)
+    ax.set_xticks(range(len(years)), years)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Svarsfrekvens (%)")
+    return fig
+
+
+def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
+    """AMI total and dimensions as level-coloured columns, the change written under each."""
+    fig, ax = _new_figure(3.4)
+    ticks = []
+    for pos, (label, value, change) in enumerate(
+        zip(table["label"], table["value"], table["change_text"], strict=True)
+    ):
+        if _isnum(value):
+            value = float(value)
+            ax.bar(pos, value, color=LEVEL_COLOURS[level(value, levels)], width=0.6)
+            ax.text(
+                pos,
+                value + 2,
+                str(round_half_up(value)),
+                ha="center",
+                fontsize=12,
+                fontweight="bold",
+            )
+        else:
+            ax.text(pos, 2, SUPPRESSED, ha="center", style="italic", color=NEUTRAL)
+        ticks.append(f"{label}\n{change}" if change else label)
+    ax.set_xticks(range(len(ticks)), ticks)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Index")
+    return fig
+
+
+def grouped_index_bars(table: pd.DataFrame, measure_labels: dict[str, str]) -> Figure:
+    """Measures on x, one bar per group label (e.g. Kvinna/Man), axis from 0."""
+    measures = list(dict.fromkeys(table["measure"]))
+    labels = list(dict.fromkeys(table["label"]))
+    palette = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
+    width = 0.8 / max(len(labels), 1)
+    fig, ax = _new_figure(3.4)
+    for g, label in enumerate(labels):
+        part = table[table["label"] == label].set_index("measure")
+        for m, measure in enumerate(measures):
+            x = m - 0.4 + width * (g + 0.5)
+            value = part.loc[measure, "value"] if measure in part.index else None
+            if _isnum(value):
+                ax.bar(
+                    x,
+                    float(value),
+                    width=width * 0.95,
+                    color=palette[g % len(palette)],
+                    label=label if m == 0 else None,
+                )
+                ax.text(
+                    x, float(value) + 1.5, str(round_half_up(float(value))), ha="center", fontsize=8
+                )
+            else:
+                ax.bar(
+                    x,
+                    0,
+                    width=width * 0.95,
+                    color=palette[g % len(palette)],
+                    label=label if m == 0 else None,
+                )
+                ax.text(
+                    x,
+                    2,
+                    SUPPRESSED,
+                    ha="center",
+                    fontsize=7,
+                    rotation=90,
+                    style="italic",
+                    color=NEUTRAL,
+                )
+    ax.set_xticks(range(len(measures)), [measure_labels.get(m, m) for m in measures])
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Index")
+    ax.legend(
+        loc="upper center", ncols=max(len(labels), 1), frameon=False, bbox_to_anchor=(0.5, -0.12)
+    )
+    return fig
+
+
+def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figure:
+    """AMI per age group: this year's bar, last year's beside it where comparable."""
+    fig, ax = _new_figure(3.4)
+    labels = list(table["label"])
+    width = 0.38
+    for pos, (value, prev) in enumerate(zip(table["value"], table["value_prev"], strict=True)):
+        bars = [(pos + width / 2, value, ACCENT)]
+        if previous_year is not None:
+            bars.insert(0, (pos - width / 2, prev, NEUTRAL))
+        for x, number, colour in bars:
+            if _isnum(number):
+                ax.bar(x, float(number), width=width, color=colour)
+                shown = str(round_half_up(float(number)))
+                ax.text(x, float(number) + 1.5, shown, ha="center", fontsize=8)
+            elif colour == ACCENT:
+                ax.text(
+                    x,
+                    2,
+                    SUPPRESSED,
+                    ha="center",
+                    fontsize=7,
+                    rotation=90,
+                    style="italic",
+                    color=NEUTRAL,
+                )
+    handles = [Patch(color=ACCENT, label=str(year))]
+    if previous_year is not None:
+        handles.insert(0, Patch(color=NEUTRAL, label=str(previous_year)))
+    ax.legend(handles=handles, frameon=False, loc="upper left")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("AMI")
+    ax.set_xlabel("Åldersgrupp")
+    return fig
+
+
+def extremes_bars(high: pd.DataFrame, low: pd.DataFrame, levels: LevelParams) -> Figure:
+    """The highest and lowest questions as level-coloured horizontal bars, highest on top."""
+    labels = [*high["text"], *low["text"]]
+    values = [*high["value"], *low["value"]]
+    return horizontal_bars(labels, values, levels=levels, sort=True)
+
+
+def change_bars(positive: pd.DataFrame, negative: pd.DataFrame) -> Figure:
+    """The largest displayed changes, diverging from 0, increases on top."""
+    rows = [
+        *zip(positive["text"], positive["change"], strict=True),
+        *zip(negative["text"], negative["change"], strict=True),
+    ]
+    fig, ax = _new_figure(0.9 + 0.5 * max(len(rows), 1))
+    positions = list(range(len(rows)))[::-1]
+    limit = max([abs(int(c)) for _, c in rows] + [1]) + 1
+    for pos, (_text, change) in zip(positions, rows, strict=True):
+        change = int(change)
+        ax.barh(pos, change, color=STRENGTH if change > 0 else FOCUS, height=0.6)
+        offset = 0.08 * limit
+        ax.text(
+            change + (offset if change > 0 else -offset),
+            pos,
+            format_change(change),
+            va="center",
+            ha="left" if change > 0 else "right",
+        )
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(positions, [_wrap(t) for t, _ in rows], fontsize=9)
+    ax.set_xlim(-limit * 1.3, limit * 1.3)
+    ax.set_xlabel("Förändring (indexenheter, avrundade värden)")
+    return fig
+
+
+def target_chart(value: float | None, targets: dict[str, float], levels: LevelParams) -> Figure:
+    """AMI as one bar against horizontal target lines (axis from 0)."""
+    fig, ax = _new_figure(2.6)
+    if _isnum(value):
+        value = float(value)
+        ax.barh(0, value, color=LEVEL_COLOURS[level(value, levels)], height=0.5)
+        ax.text(2, 0, f"AMI {round_half_up(value)}", va="center", color="white", fontweight="bold")
+    else:
+        ax.text(1, 0, SUPPRESSED, va="center", style="italic", color=NEUTRAL)
+    styles = ["--", ":"]
+    for i, (label, target) in enumerate(targets.items()):
+        ax.axvline(
+            float(target),
+            color="#333333",
+            linestyle=styles[i % 2],
+            linewidth=1.2,
+            label=f"{label} {round_half_up(float(target))}",
+        )
+    ax.set_yticks([])
+    ax.set_xlim(0, 105)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_xlabel("AMI")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncols=2)
+    return fig

@@ -1,0 +1,693 @@
+"""Render one year's reports: papermill in warm kernels, nbconvert to self-contained HTML.
+
+A year has one förvaltning report, one per område, one per school/department
+and one per manager - some 800 on the synthetic default. Starting a kernel,
+importing pandas and matplotlib and reading the figures table for each of them
+would cost seconds per report, so ``jobs`` worker processes each keep one
+kernel alive and execute report after report in it (papermill parameterises
+the notebook and runs it through a small engine that reuses the kernel; the
+user namespace is reset between reports, the loaded tables stay cached in
+:mod:`analysis.report_data`). Each worker then converts its notebook with
+nbconvert's HTMLExporter (no code, no prompts) into a page with no external
+resources, and writes it atomically.
+
+Provenance (input hash, params, git commit and dirtiness, package versions)
+is computed once per run and handed to every notebook as a parameter, so all
+reports of a run carry the same footer. Nothing time-dependent goes into an
+output: cell ids and metadata are normalised, PNGs carry no timestamp, and the
+Excel workbook has fixed document times and zip entry times.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import datetime as dt
+import io
+import json
+import multiprocessing as mp
+import os
+import platform
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+from analysis.params import Params
+from analysis.report_data import (
+    ENHET,
+    FORVALTNING,
+    LEDARE,
+    MANAGER_PREFIX,
+    OMRADE,
+    ProcessedYear,
+    load_processed_year,
+    report_path,
+)
+
+KERNEL_NAME = "python3"
+WARM_ENGINE = "warm-kernel"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+UNIT_NOTEBOOK = "unit_report.ipynb"
+LEADER_NOTEBOOK = "leader_report.ipynb"
+REMOVE_TAG = "remove-cell"
+#: fixed document and zip-entry time of the workbook, so its bytes repeat
+WORKBOOK_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "openpyxl",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "medarbetarenkat-analysis",
+)
+
+
+class RenderError(RuntimeError):
+    """A report could not be rendered (the message names the report and the failing cell)."""
+
+
+# ---------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state() -> dict[str, Any]:
+    """The commit of the code that renders, and whether the working tree differs from it.
+
+    ``commit`` is None outside a git checkout or before the first commit;
+    ``dirty`` counts tracked changes and untracked files that git does not
+    ignore (pipeline outputs are ignored, so rendering never dirties the tree).
+    """
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def collect_provenance(meta: dict[str, Any], params: Params) -> dict[str, Any]:
+    """Everything the provenance footer shows, computed once per run."""
+    return {
+        "input_sha256": meta.get("input_sha256", ""),
+        "rows_rejected": int(meta.get("rows_rejected") or 0),
+        "params": dataclasses.asdict(params),
+        "git": git_state(),
+        "packages": package_versions(),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Which reports a year has
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render: which notebook, with which parameters, to which file."""
+
+    kind: str
+    identifier: str
+    notebook: Path
+    parameters: dict[str, Any]
+    output: Path
+    title: str
+
+
+def plan_reports(
+    data: ProcessedYear,
+    out_dir: Path,
+    provenance_json: str,
+    notebook_dir: Path = NOTEBOOK_DIR,
+) -> list[ReportJob]:
+    """The year's reports: förvaltning, each område, each unit under an område, each manager.
+
+    Heaviest first, so the parallel workers finish together.
+    """
+    processed_dir = str(data.directory)
+    year = data.year
+    unit_nb, leader_nb = notebook_dir / UNIT_NOTEBOOK, notebook_dir / LEADER_NOTEBOOK
+    jobs: list[ReportJob] = []
+
+    def unit_job(kind: str, unit_id: str) -> ReportJob:
+        return ReportJob(
+            kind,
+            unit_id,
+            unit_nb,
+            {
+                "year": year,
+                "unit_id": unit_id,
+                "processed_dir": processed_dir,
+                "provenance_json": provenance_json,
+            },
+            out_dir / report_path(kind, unit_id),
+            f"Medarbetarenkät {year} – {data.unit_name(unit_id)}",
+        )
+
+    root = data.root_id
+    jobs.append(unit_job(FORVALTNING, root))
+    omraden = data.children.get(root, [])
+    jobs.extend(unit_job(OMRADE, o) for o in omraden)
+    jobs.extend(unit_job(ENHET, u) for o in omraden for u in data.children.get(o, []))
+    for manager in data.managers:
+        manager_id = manager[len(MANAGER_PREFIX) :]
+        jobs.append(
+            ReportJob(
+                LEDARE,
+                manager_id,
+                leader_nb,
+                {
+                    "year": year,
+                    "manager_id": manager_id,
+                    "processed_dir": processed_dir,
+                    "provenance_json": provenance_json,
+                },
+                out_dir / report_path(LEDARE, manager),
+                f"Ledarrapport {year} – chef {manager_id}",
+            )
+        )
+    outputs = [j.output for j in jobs]
+    if len(set(outputs)) != len(outputs):
+        dupes = sorted({str(p) for p in outputs if outputs.count(p) > 1})
+        raise RenderError(f"two reports would be written to the same file: {dupes[:5]}")
+    return jobs
+
+
+def parameter_names(notebook: nbformat.NotebookNode) -> set[str]:
+    """Names assigned in the ``parameters``-tagged cell (papermill only warns on unknown ones)."""
+    for cell in notebook.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            tree = ast.parse(cell.source)
+            return {
+                target.id
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+    raise RenderError("notebook has no cell tagged 'parameters'")
+
+
+# ---------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 62rem;
+  padding: 0 1rem; background: #fff; }}
+.jp-Cell, .jp-OutputArea-output {{ margin: 0; padding: 0; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what differs between runs or shows nothing: timings, random ids, silent cells."""
+    kept = []
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if REMOVE_TAG in tags:
+            continue
+        if cell.cell_type == "code" and not cell.get("outputs"):
+            continue  # parameters, imports: nothing to show
+        kept.append(cell)
+    for number, cell in enumerate(kept):
+        cell["id"] = f"cell-{number}"
+        cell["metadata"] = {}
+        if cell.cell_type == "code":
+            cell["execution_count"] = None
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = None
+                output["metadata"] = {}
+    nb.cells = kept
+    nb.metadata = {"language_info": {"name": "python"}}
+    return nb
+
+
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    # The "basic" template emits only the cells: no require.js or MathJax from a
+    # CDN, no notebook CSS; the page around it is ours (PAGE).
+    return HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """The executed notebook as a self-contained page (no code, no prompts, no network)."""
+    import html
+
+    body, _ = _exporter().from_notebook_node(normalise_notebook(nb))
+    return PAGE.format(title=html.escape(title), body=body.strip())
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
+    """Write via a temporary file in the same directory, so no half-written report is seen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Warm-kernel execution
+# ---------------------------------------------------------------------------
+
+
+class _SharedKernelClient(PapermillNotebookClient):
+    """papermill's client, but on a kernel client that outlives one notebook."""
+
+    def __init__(self, nb_man: Any, km: Any, shared_kc: Any, **kw: Any) -> None:
+        super().__init__(nb_man, km=km, **kw)
+        self._shared_kc = shared_kc
+
+    def start_new_kernel_client(self) -> Any:
+        self.kc = self._shared_kc
+        return self.kc
+
+    async def async_start_new_kernel_client(self) -> Any:
+        return self.start_new_kernel_client()
+
+
+class WarmKernelEngine(NBClientEngine):
+    """A papermill engine that executes on an already running kernel (``km``, ``kc``)."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        km, kc = kwargs.pop("km"), kwargs.pop("kc")
+        kwargs.pop("input_path", None)
+        client = _SharedKernelClient(
+            nb_man,
+            km=km,
+            shared_kc=kc,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        return client.execute()
+
+
+papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+
+
+def kernel_environment() -> dict[str, str]:
+    """The kernel's environment: this package importable, hash seed fixed."""
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+class WarmKernel:
+    """One kernel kept alive for many notebooks, with its namespace reset between them."""
+
+    # Deletes the user's names only. ``%reset`` would also run a full garbage
+    # collection (0.2-0.8 s per report with the cached tables in memory); the
+    # output cache is off (``cache_size=0``), so past outputs hold no memory.
+    RESET = 'get_ipython().run_line_magic("reset_selective", "-f .")'
+    KERNEL_ARGS = ("--InteractiveShell.cache_size=0", "--IPKernelApp.log_level=ERROR")
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, cwd: Path = PROJECT_ROOT) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.kernel_name = kernel_name
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(self.km.start_kernel)(
+            cwd=str(cwd), env=kernel_environment(), extra_arguments=list(self.KERNEL_ARGS)
+        )
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=120)
+        self._notebooks: dict[Path, nbformat.NotebookNode] = {}
+
+    def _template(self, path: Path) -> nbformat.NotebookNode:
+        if path not in self._notebooks:
+            self._notebooks[path] = nbformat.read(path, as_version=4)
+        return self._notebooks[path]
+
+    def execute(self, notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+        import papermill
+
+        template = self._template(notebook)
+        unknown = set(parameters) - parameter_names(template)
+        if unknown:
+            raise RenderError(f"{notebook}: unknown parameter(s) {sorted(unknown)}")
+        nb = nbformat.from_dict(json.loads(json.dumps(template)))
+        reset = nbformat.v4.new_code_cell(self.RESET, id="reset-namespace")
+        reset.metadata["tags"] = [REMOVE_TAG]
+        nb.cells.insert(0, reset)
+        return papermill.execute_notebook(
+            nb,
+            None,
+            parameters=parameters,
+            engine_name=WARM_ENGINE,
+            kernel_name=self.kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            km=self.km,
+            kc=self.kc,
+        )
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        self.kc.stop_channels()
+        run_sync(self.km.shutdown_kernel)(now=True)
+
+
+_KERNEL: WarmKernel | None = None
+
+
+def _start_worker(kernel_name: str, cwd: str) -> None:
+    from multiprocessing.util import Finalize
+
+    global _KERNEL
+    _KERNEL = WarmKernel(kernel_name, Path(cwd))
+    Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent died (killed render run) stops its kernel and exits."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    if _KERNEL is not None:
+        try:
+            _KERNEL.shutdown()
+        finally:
+            os._exit(1)
+    os._exit(1)
+
+
+def render_job(job: ReportJob, kernel: WarmKernel | None = None) -> Path:
+    """Execute one report notebook and write its HTML (in a worker, or with ``kernel``)."""
+    kernel = kernel or _KERNEL
+    if kernel is None:
+        raise RenderError("render_job needs a kernel: call it in a render worker")
+    try:
+        executed = kernel.execute(job.notebook, job.parameters)
+    except Exception as error:  # papermill's errors do not pickle; keep the message
+        raise RenderError(
+            f"{job.kind} report {job.identifier!r} ({job.notebook.name}) failed:\n{error}"
+        ) from None
+    page = notebook_to_html(executed, job.title)
+    write_bytes_atomic(page.encode("utf-8"), job.output)
+    return job.output
+
+
+# ---------------------------------------------------------------------------
+# Excel workbook
+# ---------------------------------------------------------------------------
+
+FIGURE_SHEET_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change"]
+DRIVER_SHEET_COLUMNS = [
+    "year",
+    "unit_id",
+    "question_id",
+    "weight",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "score",
+    "quadrant",
+    "n_used",
+    "importance_from",
+]
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[Any]]:
+    git = provenance.get("git", {})
+    return [
+        [f"Medarbetarenkät {data.year} – tabeller"],
+        [],
+        ["Blad", "Innehåll"],
+        [
+            "figurer",
+            "Alla siffror som årets rapporter visar (samma rader som figures.csv), "
+            "plus enhetens namn.",
+        ],
+        ["drivkrafter", "Drivkraftsanalysen per enhet (samma rader som drivers.csv)."],
+        [],
+        ["Kolumn", "Betydelse"],
+        ["group", "all, eller gender=…, age_group=…, role=… (etiketten som i indata)"],
+        [
+            "measure",
+            "AMI, AMI.Motivation, AMI.Ledarskap, AMI.Styrning, area:<område>, "
+            "leadership, q:<fråga>, response_rate",
+        ],
+        ["n", "antal svarande som värdet vilar på"],
+        ["value", "index 0–100 (svarsfrekvens i procent), full precision; tomt = för få svar"],
+        ["change", "value minus föregående års värde där jämförbart; tomt annars"],
+        [
+            "importance_from",
+            "enheten vars analys gav vikterna (en överordnad enhet för små enheter)",
+        ],
+        [],
+        [
+            "Avrundning",
+            "Rapporterna avrundar halvt uppåt (79,5 → 80); tabellerna har full precision.",
+        ],
+        [
+            "Sekretess",
+            f"Ett värde publiceras bara om det vilar på minst "
+            f"{provenance['params']['privacy']['min_group_size']} svarande.",
+        ],
+        [],
+        ["Indata (SHA-256)", provenance.get("input_sha256", "")],
+        ["Underkända rader", int(data.rows_rejected)],
+        ["Git commit", git.get("commit") or "okänd"],
+        ["Ej incheckade ändringar", {True: "ja", False: "nej"}.get(git.get("dirty"), "okänt")],
+        [
+            "Parametrar",
+            json.dumps(provenance.get("params", {}), ensure_ascii=False, sort_keys=True),
+        ],
+    ]
+
+
+def _fixed_zip(raw: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times (and the same order and compression)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=WORKBOOK_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def workbook_bytes(data: ProcessedYear, provenance: dict[str, Any]) -> bytes:
+    """The year's figures and drivers as an .xlsx (README, figurer, drivkrafter), byte-stable."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "medarbetarenkat-analysis"
+    wb.properties.lastModifiedBy = "medarbetarenkat-analysis"
+    wb.properties.title = f"Medarbetarenkät {data.year}"
+    wb.properties.created = WORKBOOK_TIME
+    wb.properties.modified = WORKBOOK_TIME
+
+    readme = wb.create_sheet("README")
+    for row in _readme_rows(data, provenance):
+        readme.append(row)
+
+    figures = data.figures
+    current = figures[figures["year"] == data.year]
+    # the figures table is sorted by unit for lookups; the workbook keeps file order
+    current = current.sort_index(kind="stable")
+    names = {
+        u: data.unit_name(u)
+        for u in current["unit_id"].unique()
+        if u in data.unit_index or u.startswith(MANAGER_PREFIX)
+    }
+    sheet = wb.create_sheet("figurer")
+    sheet.append([*FIGURE_SHEET_COLUMNS, "unit_name"])
+    columns = [current[c].tolist() for c in FIGURE_SHEET_COLUMNS]
+    unit_names = [names.get(u, "") for u in current["unit_id"]]
+    for row in zip(*columns, unit_names, strict=True):
+        sheet.append([_cell(v) for v in row])
+
+    drivers = data.drivers[data.drivers["year"] == data.year]
+    sheet = wb.create_sheet("drivkrafter")
+    sheet.append(DRIVER_SHEET_COLUMNS)
+    for row in zip(*(drivers[c].tolist() for c in DRIVER_SHEET_COLUMNS), strict=True):
+        sheet.append([_cell(v) for v in row])
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()  # not wb.save(): that stamps "modified" with now()
+    return _fixed_zip(raw.getvalue())
+
+
+def workbook_path(out_dir: Path, year: int) -> Path:
+    return out_dir / f"medarbetarenkat_{year}.xlsx"
+
+
+def write_workbook(data: ProcessedYear, provenance: dict[str, Any], out_dir: Path) -> Path:
+    path = workbook_path(out_dir, data.year)
+    write_bytes_atomic(workbook_bytes(data, provenance), path)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# The year
+# ---------------------------------------------------------------------------
+
+
+def render_year(
+    year: int,
+    processed_dir: Path,
+    out_dir: Path,
+    params: Params,
+    jobs: int = 2,
+    only: Iterable[str] | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR,
+    progress: bool = True,
+) -> list[Path]:
+    """Render every report of ``year`` into ``out_dir`` (reports/<Y>/) and the workbook.
+
+    ``only`` restricts the HTML reports to the given output paths relative to
+    ``out_dir`` (e.g. ``["index.html", "enhet/A.html"]``), for tests and quick
+    looks; the workbook is always written. Returns the written paths, reports
+    in plan order, then the workbook.
+
+    Workers are started with "spawn": a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard (``python -m analysis`` is safe).
+    """
+    processed_dir = Path(processed_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    data = load_processed_year(processed_dir)
+    if data.year != year:
+        raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
+    provenance = collect_provenance(data.meta, params)
+    provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
+    planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
+    if only is not None:
+        wanted = {str(p) for p in only}
+        planned = [j for j in planned if j.output.relative_to(out_dir).as_posix() in wanted]
+        missing = wanted - {j.output.relative_to(out_dir).as_posix() for j in planned}
+        if missing:
+            raise RenderError(f"no such report in {year}: {sorted(missing)}")
+
+    with ThreadPoolExecutor(1) as side:
+        # the workbook is written beside the workers (the main process is idle meanwhile)
+        workbook = side.submit(write_workbook, data, provenance, out_dir)
+        reports = render_reports(planned, jobs, progress, desc=f"rapporter {year}")
+        workbook_file = workbook.result()
+    return [*reports, workbook_file]
+
+
+def render_reports(
+    planned: list[ReportJob], jobs: int = 2, progress: bool = True, desc: str = "rapporter"
+) -> list[Path]:
+    """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order."""
+    from tqdm import tqdm
+
+    written: dict[Path, Path] = {}
+    workers = max(1, min(jobs, len(planned) or 1))
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=mp.get_context("spawn"),  # no inherited threads or sockets in the workers
+        initializer=_start_worker,
+        initargs=(KERNEL_NAME, str(PROJECT_ROOT)),
+    ) as pool:
+        futures = {pool.submit(render_job, job): job for job in planned}
+        with tqdm(total=len(planned), desc=desc, unit="rapport", disable=not progress) as bar:
+            try:
+                for future in as_completed(futures):
+                    job = futures[future]
+                    written[job.output] = future.result()
+                    bar.update()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    return [written[j.output] for j in planned]

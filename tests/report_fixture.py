@@ -1,0 +1,505 @@
+"""A tiny processed year (``data/processed/<Y>/``) built by hand for the report tests.
+
+The organisation (2023, previous survey year 2022, history from 2021)::
+
+    F  Testförvaltningen (förvaltning)
+    ├── N  Område Norr (område)
+    │   ├── A  Alfaskolan (grundskola, manager M1)     AMI 90.2
+    │   │   └── W  Arbetslag Alfa 1 (arbetsgrupp, M2)  too small: all suppressed
+    │   ├── B  Betaskolan (grundskola)                 AMI 69.5 -> shown 70, not under 70
+    │   └── H  Hagaskolan (grundskola, new in 2023)    AMI 60.2 -> under 70
+    └── S  Område Syd & Väst (område)
+        ├── G  Gammagymnasiet (gymnasieskola, M3)      AMI 90.4
+        ├── D  Deltaskolan (grundskola)                AMI 89.6
+        ├── E  Epsilongymnasiet (gymnasieskola)        AMI 64.6 -> under 70
+        └── L  Lillskolan (grundskola)                 too small: all suppressed
+
+The förvaltning's question results are hand-chosen (``ROOT_Q``, ``ROOT_Q_PREV``)
+so that the tests can state the expected report by hand: AMI 79.4 (shown 79)
+against 80.3 (shown 80) gives the displayed change −1; q9 is new and q10
+rewords ``q10old``, so neither has a change. Every other unit's question
+results are the förvaltning's shifted by (unit AMI − 79.4), and every
+composite is the mean of its questions, except AMI itself which is set to
+the literal above so the displayed value is exact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.params import Params, params_from_dict
+from analysis.priority import assign_quadrants
+
+YEAR = 2023
+PREV = 2022
+YEARS = [2021, 2022, 2023]
+INPUT_SHA = "ab12cd34" * 8
+ROWS_REJECTED = 3
+
+QUESTIONS = [
+    # question_id, text, area, ami_dimension, leadership, replaces, asked, asked_prev
+    (
+        "q1",
+        "Mitt arbete känns meningsfullt",
+        "Vårt gemensamma uppdrag",
+        "Motivation",
+        False,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q2",
+        "Jag ser fram emot att gå till arbetet",
+        "Hälsa och arbetsmiljö",
+        "Motivation",
+        False,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q3",
+        "Min chef visar mig uppskattning för mina arbetsinsatser",
+        "Delaktighet och inflytande",
+        "Ledarskap",
+        True,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q4",
+        "Min chef visar förtroende för mig som medarbetare",
+        "Delaktighet och inflytande",
+        "Ledarskap",
+        True,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q5",
+        "Jag är insatt i min arbetsplats mål",
+        "Styra mot gemensamma mål",
+        "Styrning",
+        False,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q6",
+        "Jag vet vad som förväntas av mig i mitt arbete",
+        "Styra mot gemensamma mål",
+        "Styrning",
+        False,
+        "",
+        True,
+        True,
+    ),
+    (
+        "q7",
+        "Jag känner till vilka lönekriterierna är på min arbetsplats",
+        "Lön",
+        "",
+        False,
+        "",
+        True,
+        True,
+    ),
+    ("q8", "Jag har de digitala verktyg jag behöver", "Digitalisering", "", False, "", True, True),
+    (
+        "q9",
+        "Jag vet vart jag ska vända mig om jag utsätts för kränkande särbehandling",
+        "Lika rättigheter och möjligheter",
+        "",
+        False,
+        "",
+        True,
+        False,
+    ),
+    (
+        "q10",
+        "På min arbetsplats prövar vi nya arbetssätt för att utveckla verksamheten",
+        "Utvecklas och lära nytt",
+        "",
+        False,
+        "q10old",
+        True,
+        False,
+    ),
+    ("q10old", "Vi prövar nya arbetssätt", "Utvecklas och lära nytt", "", False, "", False, True),
+    (
+        "q11",
+        "Min chef ger mig förutsättningar att ta ansvar i mitt arbete",
+        "Delaktighet och inflytande",
+        "",
+        True,
+        "",
+        True,
+        True,
+    ),
+]
+ASKED = [q[0] for q in QUESTIONS if q[6]]
+NOT_COMPARABLE = {"q9", "q10"}  # new and reworded
+
+ROOT_Q = {
+    "q1": 83.0,
+    "q2": 75.1,
+    "q3": 82.5,
+    "q4": 79.0,
+    "q5": 80.2,
+    "q6": 76.6,
+    "q7": 58.3,
+    "q8": 66.0,
+    "q9": 88.0,
+    "q10": 71.2,
+    "q11": 77.7,
+}
+ROOT_Q_PREV = {
+    "q1": 82.2,
+    "q2": 77.4,
+    "q3": 82.0,
+    "q4": 82.4,
+    "q5": 83.1,
+    "q6": 74.7,
+    "q7": 56.0,
+    "q8": 63.8,
+    "q11": 78.1,
+}
+ROOT_AMI, ROOT_AMI_PREV = 79.4, 80.3  # = the means of q1..q6 above
+
+# unit_id, name, parent, type, manager, invited, AMI 2023, AMI 2022 (None: not in 2022)
+UNITS = [
+    ("F", "Testförvaltningen", "", "förvaltning", "", None, ROOT_AMI, ROOT_AMI_PREV),
+    ("N", "Område Norr", "F", "område", "", None, 80.0, 80.6),
+    ("A", "Alfaskolan", "N", "grundskola", "M1", 20, 90.2, 88.9),
+    ("W", "Arbetslag Alfa 1", "A", "arbetsgrupp", "M2", 4, None, None),
+    ("B", "Betaskolan", "N", "grundskola", "", 30, 69.5, 71.0),
+    ("H", "Hagaskolan", "N", "grundskola", "", 25, 60.2, None),
+    ("S", "Område Syd & Väst", "F", "område", "", None, 78.8, 80.1),
+    ("G", "Gammagymnasiet", "S", "gymnasieskola", "M3", 28, 90.4, 91.0),
+    ("D", "Deltaskolan", "S", "grundskola", "", 22, 89.6, 87.0),
+    ("E", "Epsilongymnasiet", "S", "gymnasieskola", "", 26, 64.6, 66.0),
+    ("L", "Lillskolan", "S", "grundskola", "", 3, None, None),
+]
+# response rate (%) and respondents, 2023
+RESPONSE = {
+    "F": (87.2, 130),
+    "N": (88.0, 66),
+    "A": (90.0, 18),
+    "B": (86.7, 26),
+    "H": (88.0, 22),
+    "S": (86.4, 64),
+    "G": (85.7, 24),
+    "D": (90.9, 20),
+    "E": (80.8, 21),
+}
+RESPONSE_HISTORY = {2021: {"F": (83.4, 120)}, 2022: {"F": (85.0, 125)}}
+
+# group label -> offset added to the unit's value; None = suppressed in every unit
+GROUPS = {
+    "gender=Kvinna": 0.7,
+    "gender=Man": -1.6,
+    "role=Chef": 4.8,
+    "role=Medarbetare": -0.4,
+    "age_group=-29": None,
+    "age_group=30-49": -1.2,
+    "age_group=50-": 1.2,
+}
+# (unit, group) pairs suppressed in addition (small groups)
+SMALL_GROUPS = {("E", "gender=Man"), *((u, "role=Chef") for u in "ABHGDE")}
+
+# leader rows: manager -> (leadership, leadership prev, q3, q4, q11, response rate, n)
+LEADERS = {
+    "M1": (81.3, 80.4, 83.0, 80.1, 80.8, 90.0, 18),
+    "M2": None,  # four respondents: everything suppressed
+    "M3": (72.0, 73.6, 70.2, 73.5, 72.3, 85.7, 24),
+}
+
+# driver importances of the units that analyse themselves (over q3..q11);
+# borrowers take their område's.
+DRIVER_QUESTIONS = [q for q in ASKED if q not in ("q1", "q2")]
+IMPORTANCE = {
+    "F": [0.20, 0.15, 0.05, 0.04, 0.14, 0.12, 0.10, 0.12, 0.08],
+    "N": [0.18, 0.16, 0.10, 0.12, 0.06, 0.05, 0.13, 0.09, 0.11],
+    "S": [0.22, 0.12, 0.13, 0.09, 0.04, 0.06, 0.15, 0.07, 0.12],
+}
+N_USED = {"F": 110, "N": 58, "S": 55}
+BORROWED = {"A": "N", "B": "N", "H": "N", "G": "S", "D": "S", "E": "S"}
+
+
+def fixture_params() -> Params:
+    """The tests' params: quarantine mode, and two top places (so a three-way tie shows)."""
+    return params_from_dict({"input": {"on_invalid": "quarantine"}, "report": {"top_units": 2}})
+
+
+def _composites() -> dict[str, list[str]]:
+    table = pd.DataFrame(
+        QUESTIONS,
+        columns=[
+            "question_id",
+            "text",
+            "area",
+            "ami_dimension",
+            "leadership",
+            "replaces",
+            "asked",
+            "asked_prev",
+        ],
+    )
+    asked = table[table["asked"]]
+    out = {"AMI": [q for q in ASKED if q in {"q1", "q2", "q3", "q4", "q5", "q6"}]}
+    for dim in ("Motivation", "Ledarskap", "Styrning"):
+        out[f"AMI.{dim}"] = list(asked.loc[asked["ami_dimension"] == dim, "question_id"])
+    for area in dict.fromkeys(asked["area"]):
+        out[f"area:{area}"] = list(asked.loc[asked["area"] == area, "question_id"])
+    out["leadership"] = list(asked.loc[asked["leadership"], "question_id"])
+    return out
+
+
+def _comparable(measure: str, ids: list[str]) -> bool:
+    return not (set(ids) & NOT_COMPARABLE)
+
+
+def unit_measures(ami: float, ami_prev: float | None) -> dict[str, tuple[float, float | None]]:
+    """measure -> (value, previous value where comparable) for group ``all`` of one unit."""
+    shift = ami - ROOT_AMI
+    shift_prev = None if ami_prev is None else ami_prev - ROOT_AMI_PREV
+    q_now = {q: ROOT_Q[q] + shift for q in ASKED}
+    q_prev = {} if shift_prev is None else {q: v + shift_prev for q, v in ROOT_Q_PREV.items()}
+    out: dict[str, tuple[float, float | None]] = {}
+    for name, ids in _composites().items():
+        value = float(np.mean([q_now[q] for q in ids]))
+        prev = None
+        if q_prev and _comparable(name, ids):
+            prev = float(np.mean([q_prev[q] for q in ids]))
+        out[name] = (value, prev)
+    out["AMI"] = (ami, ami_prev)
+    for q in ASKED:
+        out[f"q:{q}"] = (q_now[q], q_prev.get(q) if q not in NOT_COMPARABLE else None)
+    return out
+
+
+def _row(year, unit_id, group, measure, n, value, prev) -> dict:
+    published = value is not None
+    prev = prev if published else None
+    return {
+        "year": year,
+        "unit_id": unit_id,
+        "group": group,
+        "measure": measure,
+        "n": n if published else None,
+        "value": value if published else np.nan,
+        "change": (value - prev) if prev is not None else np.nan,
+        "value_prev": prev if prev is not None else np.nan,
+    }
+
+
+def figure_rows() -> list[dict]:
+    rows = []
+    names = [*_composites(), *(f"q:{q}" for q in ASKED)]
+    for unit_id, _name, _p, _t, _m, _inv, ami, ami_prev in UNITS:
+        measures = unit_measures(ami, ami_prev) if ami is not None else {}
+        rate = RESPONSE.get(unit_id)
+        for group, offset in {"all": 0.0, **GROUPS}.items():
+            hidden = ami is None or offset is None or (unit_id, group) in SMALL_GROUPS
+            for name in names:
+                value, prev = measures.get(name, (None, None))
+                if hidden:
+                    value = prev = None
+                else:
+                    value = value + offset
+                    prev = None if prev is None else prev + offset
+                rows.append(_row(YEAR, unit_id, group, name, 12, value, prev))
+            if group == "all":
+                rr_prev = None if ami_prev is None or rate is None else rate[0] - 1.5
+                rows.append(
+                    _row(
+                        YEAR,
+                        unit_id,
+                        group,
+                        "response_rate",
+                        rate[1] if rate else None,
+                        rate[0] if rate else None,
+                        rr_prev,
+                    )
+                )
+    # earlier years: response rate and AMI of group "all", own year in `year`
+    for unit_id, _name, _p, _t, _m, _inv, _ami_now, ami_prev in UNITS:
+        if ami_prev is None:
+            continue
+        for year in (2021, 2022):
+            rate = RESPONSE_HISTORY.get(year, {}).get(unit_id)
+            if rate is None and unit_id in RESPONSE:
+                rate = (RESPONSE[unit_id][0] - 1.5 * (2023 - year), RESPONSE[unit_id][1] - 2)
+            if rate is not None:
+                rows.append(_row(year, unit_id, "all", "response_rate", rate[1], rate[0], None))
+            value = ami_prev if year == 2022 else ami_prev - 0.5
+            rows.append(_row(year, unit_id, "all", "AMI", 100, value, None))
+    for manager, values in LEADERS.items():
+        uid = f"manager:{manager}"
+        if values is None:
+            for name in ("leadership", "q:q3", "q:q4", "q:q11", "response_rate"):
+                rows.append(_row(YEAR, uid, "all", name, None, None, None))
+            continue
+        lead, lead_prev, q3, q4, q11, rate, n = values
+        rows.append(_row(YEAR, uid, "all", "leadership", n, lead, lead_prev))
+        for q, v in (("q3", q3), ("q4", q4), ("q11", q11)):
+            rows.append(_row(YEAR, uid, "all", f"q:{q}", n, v, v - 1.0))
+        rows.append(_row(YEAR, uid, "all", "response_rate", n, rate, rate - 2.0))
+    return rows
+
+
+def figures_table() -> pd.DataFrame:
+    frame = pd.DataFrame(figure_rows())
+    frame["year"] = frame["year"].astype("int64")
+    frame["n"] = frame["n"].astype("Int64")
+    for column in ("value", "change", "value_prev"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def units_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "year": np.int64(YEAR),
+            "unit_id": [u[0] for u in UNITS],
+            "unit_name": [u[1] for u in UNITS],
+            "parent_id": [u[2] for u in UNITS],
+            "unit_type": [u[3] for u in UNITS],
+            "invited": pd.array([u[5] for u in UNITS], dtype="Int64"),
+            "manager_id": [u[4] for u in UNITS],
+        }
+    )
+
+
+def questions_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        QUESTIONS,
+        columns=[
+            "question_id",
+            "text",
+            "area",
+            "ami_dimension",
+            "leadership",
+            "replaces",
+            "asked",
+            "asked_prev",
+        ],
+    )
+
+
+def drivers_table() -> pd.DataFrame:
+    frames = []
+    for unit_id, _name, *_ in UNITS:
+        source = unit_id if unit_id in IMPORTANCE else BORROWED.get(unit_id)
+        if source is None:
+            continue
+        measures = unit_measures(_ami(unit_id), _ami_prev(unit_id))
+        importance = np.array(IMPORTANCE[source])
+        r2 = 0.6
+        frame = pd.DataFrame(
+            {
+                "year": np.int64(YEAR),
+                "unit_id": unit_id,
+                "question_id": DRIVER_QUESTIONS,
+                "weight": importance * r2,
+                "importance": importance,
+                "ci_low": importance * 0.8,
+                "ci_high": importance * 1.2,
+                "score": [measures[f"q:{q}"][0] for q in DRIVER_QUESTIONS],
+                "n_used": np.int64(N_USED[source]),
+                "importance_from": source,
+            }
+        )
+        frame["quadrant"] = assign_quadrants(frame)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[
+        [
+            "year",
+            "unit_id",
+            "question_id",
+            "weight",
+            "importance",
+            "ci_low",
+            "ci_high",
+            "score",
+            "quadrant",
+            "n_used",
+            "importance_from",
+        ]
+    ]
+
+
+def _ami(unit_id: str) -> float:
+    return next(u[6] for u in UNITS if u[0] == unit_id)
+
+
+def _ami_prev(unit_id: str) -> float | None:
+    return next(u[7] for u in UNITS if u[0] == unit_id)
+
+
+def write_fixture(directory: Path, params: Params | None = None) -> Path:
+    """Write the processed year into ``directory`` (figures, units, questions, drivers, meta)."""
+    params = params or fixture_params()
+    directory.mkdir(parents=True, exist_ok=True)
+    figures_table().to_parquet(directory / "figures.parquet", index=False)
+    units_table().to_parquet(directory / "units.parquet", index=False)
+    questions_table().to_parquet(directory / "questions.parquet", index=False)
+    drivers_table().to_parquet(directory / "drivers.parquet", index=False)
+    meta = {
+        "year": YEAR,
+        "previous_year": PREV,
+        "years": YEARS,
+        "input_sha256": INPUT_SHA,
+        "rows_rejected": ROWS_REJECTED,
+        "params": dataclasses.asdict(params),
+    }
+    (directory / "meta.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return directory
+
+
+# ---------------------------------------------------------------------------
+# One rendering of the fixture, shared by test_render.py and test_browser.py
+# ---------------------------------------------------------------------------
+
+#: the reports the tests render (a handful keeps the suite fast)
+RENDERED = [
+    "index.html",
+    "omrade/S.html",
+    "enhet/A.html",
+    "enhet/L.html",
+    "ledare/M1.html",
+    "ledare/M2.html",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderedYear:
+    processed: Path
+    out_dir: Path
+    written: list[Path]
+
+
+@pytest.fixture(scope="session")
+def rendered_year(tmp_path_factory) -> RenderedYear:
+    """The fixture organisation rendered once per test session (real notebooks, 2 workers)."""
+    from analysis.render import render_year
+
+    root = tmp_path_factory.mktemp("rendered")
+    processed = write_fixture(root / "processed" / str(YEAR))
+    out_dir = root / "reports" / str(YEAR)
+    written = render_year(
+        YEAR, processed, out_dir, fixture_params(), jobs=2, only=RENDERED, progress=False
+    )
+    return RenderedYear(processed, out_dir, written)

@@ -1,0 +1,74 @@
+"""A rendered report opened in headless Chromium: every figure shows, nothing goes online.
+
+Uses Debian's /usr/bin/chromium through Playwright. A missing browser is a
+failure, not a skip: the contract promises reports that open offline in a
+browser, and this is the test that checks it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from report_fixture import rendered_year  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = ["index.html", "enhet/A.html", "ledare/M1.html"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) "
+            "to run the browser test"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tmp_path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda request: requests.append(request.url))
+
+    url = (rendered_year.out_dir / name).as_uri()
+    page.goto(url, wait_until="load")
+    images = page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])"
+    )
+    shot = tmp_path / (name.replace("/", "_") + ".png")
+    page.screenshot(path=str(shot), full_page=True)
+    height = page.evaluate("document.body.scrollHeight")
+    page.close()
+
+    assert errors == []
+    leaving = [u for u in requests if not u.startswith(("file://", "data:"))]
+    assert leaving == [], f"requests that leave the file system: {leaving}"
+    assert requests[0] == url
+    if name == "ledare/M1.html":
+        assert images == []  # the leader report's bars are table cells
+    else:
+        assert len(images) >= 8
+    broken = [alt for alt, complete, width, h in images if not (complete and width > 0 and h > 0)]
+    assert broken == []
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert height > 800
