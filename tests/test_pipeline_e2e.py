@@ -123,9 +123,44 @@ def test_second_repro_is_a_no_op(repo: Path) -> None:
     assert "up to date" in status.stdout
 
 
-def test_bad_input_fails_listing_problems_and_keeps_published(
-    repo: Path, tmp_path: Path
-) -> None:
+def _published_bytes(repo: Path) -> dict[str, bytes]:
+    year_dir = repo / "reports/2023"
+    return {
+        str(path.relative_to(year_dir)): path.read_bytes()
+        for path in sorted(year_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_forced_rerun_is_byte_identical(repo: Path) -> None:
+    """Two `dvc repro --force` runs give the same figures, drivers, Excel and HTML bytes."""
+    before = _published_bytes(repo)
+    assert {"figures.csv", "drivers.csv", "index.html", "medarbetarenkat_2023.xlsx"} <= set(before)
+    assert any(name.startswith("ledare/") for name in before)
+    _run(["dvc", "repro", "--force"], repo)
+    after = _published_bytes(repo)
+    assert sorted(after) == sorted(before)
+    changed = [name for name in before if before[name] != after[name]]
+    assert not changed, f"not byte-identical after a forced rerun: {changed[:10]}"
+
+
+def test_reports_render_without_respondent_level_data(repo: Path) -> None:
+    """Structural privacy: the render stage needs nothing but data/processed/<year>."""
+    for table in sorted((repo / "data/processed/2023").glob("*.parquet")):
+        columns = set(pd.read_parquet(table).columns)
+        assert not columns & {"respondent_id", "gender", "age_group", "role"}, table.name
+    before = _published_bytes(repo)
+    hidden = repo.parent / f"{repo.name}-interim-hidden"
+    (repo / "data/interim").rename(hidden)
+    try:
+        _run(["python", "-m", "analysis", "render", "--year", "2023"], repo)
+    finally:
+        hidden.rename(repo / "data/interim")
+    after = _published_bytes(repo)
+    assert after == before
+
+
+def test_bad_input_fails_listing_problems_and_keeps_published(repo: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(repo / "data/synthetic", bad)
     responses = (bad / "responses.csv").read_text(encoding="utf-8").splitlines()

@@ -29,6 +29,7 @@ import multiprocessing as mp
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -680,7 +681,15 @@ def render_reports(
         initargs=(KERNEL_NAME, str(PROJECT_ROOT)),
     ) as pool:
         futures = {pool.submit(render_job, job): job for job in planned}
-        with tqdm(total=len(planned), desc=desc, unit="rapport", disable=not progress) as bar:
+        # In a log (CI, dvc repro piped) a redraw every 0.1 s floods the output: every 30 s.
+        interval = 0.1 if sys.stderr.isatty() else 30.0
+        with tqdm(
+            total=len(planned),
+            desc=desc,
+            unit="rapport",
+            disable=not progress,
+            mininterval=interval,
+        ) as bar:
             try:
                 for future in as_completed(futures):
                     job = futures[future]

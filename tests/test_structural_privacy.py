@@ -1,0 +1,92 @@
+"""Respondent-level rows never reach a report notebook - by construction, not by care.
+
+The report notebooks may only call the package's report functions, and those
+read only the suppressed tables in data/processed/<year>/. These checks fail
+as soon as a notebook or the report layer reaches for respondent data.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+REPORT_MODULES = ("report_data.py", "plots.py", "plot_priority.py", "area_texts.py")
+# Modules and names that read or hold respondent-level data.
+RESPONDENT_LEVEL = {"analysis.ingest", "analysis.dataset", "analysis.synth", "analysis.drivers"}
+FORBIDDEN_NAMES = {"read_input", "SurveyData", "run_ingest", "read_csv", "read_excel", "open"}
+FORBIDDEN_TEXT = ("data/interim", "data/raw", "data/synthetic", "responses.")
+
+
+def _notebook_code(path: Path) -> str:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return "\n".join(
+        "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"
+    )
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+            # `from analysis import report_data` imports the module analysis.report_data
+            modules |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return modules
+
+
+def _called_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_report_notebooks_import_only_the_report_layer(path: Path) -> None:
+    tree = ast.parse(_notebook_code(path))
+    imported = {m for m in _imported_modules(tree) if m.startswith("analysis.")}
+    assert imported, f"{path.name} does not use the report layer"
+    assert imported <= {"analysis.report_data", "analysis.plots"}, imported
+    assert not _called_names(tree) & FORBIDDEN_NAMES
+    code = _notebook_code(path)
+    for text in FORBIDDEN_TEXT:
+        assert text not in code, f"{path.name} mentions {text!r}"
+
+
+@pytest.mark.parametrize("module", REPORT_MODULES)
+def test_report_layer_never_touches_respondent_data(module: str) -> None:
+    source = (ROOT / "src" / "analysis" / module).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    assert not _imported_modules(tree) & RESPONDENT_LEVEL, module
+    assert not _called_names(tree) & {"read_input", "SurveyData", "read_csv", "read_excel"}
+    for text in FORBIDDEN_TEXT:
+        assert text not in source, f"{module} mentions {text!r}"
+
+
+def test_report_loader_reads_only_the_processed_tables() -> None:
+    """The loader names only the aggregate tables (and the run metadata) it may read."""
+    source = (ROOT / "src" / "analysis" / "report_data.py").read_text(encoding="utf-8")
+    read = {
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.endswith((".parquet", ".csv", ".json"))
+    }
+    allowed = {
+        "figures.parquet",
+        "units.parquet",
+        "questions.parquet",
+        "drivers.parquet",
+        "meta.json",
+    }
+    assert read <= allowed, read
