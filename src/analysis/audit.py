@@ -50,30 +50,20 @@ from analysis.catalogue import (
     dimension_measure,
     question_measure,
 )
+from analysis.contract import (
+    DRIVERS_CSV_COLUMNS,
+    FIGURES_CSV_COLUMNS,
+    HISTORY_MEASURES,
+    MANAGER_PREFIX,
+)
 from analysis.dataset import BACKGROUND, SurveyData
 from analysis.params import Params, ParamsError, load_params
 
 TOLERANCE = 1e-9
-MANAGER_PREFIX = "manager:"
 ALL = "all"
 KEYS = ["unit_id", "group", "measure"]
-FIGURES_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change"]
-DRIVERS_COLUMNS = [
-    "year",
-    "unit_id",
-    "question_id",
-    "weight",
-    "importance",
-    "ci_low",
-    "ci_high",
-    "score",
-    "quadrant",
-    "n_used",
-    "importance_from",
-]
-#: measures an earlier year must show in a later year's figures.csv (the
-#: reports' "over the years" charts), for units - not leaders - and every group.
-HISTORY_MEASURES = (RESPONSE_RATE, AMI, *(dimension_measure(d) for d in AMI_DIMENSIONS))
+FIGURES_COLUMNS = FIGURES_CSV_COLUMNS
+DRIVERS_COLUMNS = DRIVERS_CSV_COLUMNS
 STYRKA, FOKUS, OVRIGT = "styrka", "fokusområde", "övrigt"
 MAX_LISTED_QUADRANT = 5
 MAX_PRINTED = 20

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalogue import motivation_questions, question_measure
+from analysis.contract import DRIVERS_CSV_COLUMNS, MANAGER_PREFIX
 from analysis.dataset import SurveyData
 from analysis.params import DriverParams, Params
 from analysis.priority import quadrant_labels
@@ -62,21 +63,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MANAGER_PREFIX = "manager:"
-#: contract §5 columns of drivers.csv, then where the importances came from.
-CSV_COLUMNS = [
-    "year",
-    "unit_id",
-    "question_id",
-    "weight",
-    "importance",
-    "ci_low",
-    "ci_high",
-    "score",
-    "quadrant",
-    "n_used",
-    "importance_from",
-]
+CSV_COLUMNS = DRIVERS_CSV_COLUMNS
 #: the full table (data/processed/<year>/drivers.parquet).
 TABLE_COLUMNS = [*CSV_COLUMNS, "borrow_reason"]
 #: more unusable bootstrap resamples than this share and the unit is not analysed.

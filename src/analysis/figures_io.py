@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CSV_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change"]
+from analysis.contract import FIGURES_CSV_COLUMNS
+
+CSV_COLUMNS = FIGURES_CSV_COLUMNS
 TEXT_COLUMNS = ("unit_id", "group", "measure")
 FLOAT_COLUMNS = ("value", "change")
 

@@ -30,17 +30,12 @@ from analysis.catalogue import (
     composites_for_year,
     question_measure,
 )
+from analysis.contract import FIGURES_TABLE_COLUMNS, MANAGER_PREFIX, manager_unit_id
 from analysis.dataset import BACKGROUND, SurveyData
 from analysis.params import Params, SurveyParams
 
 ALL = "all"
-MANAGER_PREFIX = "manager:"
-FIGURE_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change", "value_prev"]
-
-
-def manager_unit_id(manager_id: str) -> str:
-    """The ``unit_id`` of a leader report's rows (contract §5)."""
-    return f"{MANAGER_PREFIX}{manager_id}"
+FIGURE_COLUMNS = FIGURES_TABLE_COLUMNS
 
 
 def group_name(variable: str, label: str) -> str:

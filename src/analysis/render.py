@@ -46,12 +46,12 @@ import pandas as pd
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS, MANAGER_PREFIX
 from analysis.params import Params
 from analysis.report_data import (
     ENHET,
     FORVALTNING,
     LEDARE,
-    MANAGER_PREFIX,
     OMRADE,
     ProcessedYear,
     load_processed_year,
@@ -474,20 +474,8 @@ def render_job(job: ReportJob, kernel: WarmKernel | None = None) -> Path:
 # Excel workbook
 # ---------------------------------------------------------------------------
 
-FIGURE_SHEET_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change"]
-DRIVER_SHEET_COLUMNS = [
-    "year",
-    "unit_id",
-    "question_id",
-    "weight",
-    "importance",
-    "ci_low",
-    "ci_high",
-    "score",
-    "quadrant",
-    "n_used",
-    "importance_from",
-]
+FIGURE_SHEET_COLUMNS = FIGURES_CSV_COLUMNS
+DRIVER_SHEET_COLUMNS = DRIVERS_CSV_COLUMNS
 
 
 def _cell(value: Any) -> Any:

@@ -43,17 +43,21 @@ from analysis.catalogue import (
     dimension_measure,
     question_measure,
 )
+from analysis.contract import (
+    DRIVERS_CSV_COLUMNS,
+    FIGURES_TABLE_COLUMNS,
+    MANAGER_PREFIX,
+)
 from analysis.params import LevelParams, Params, params_from_dict
 from analysis.rounding import displayed_change, format_change, level, round_half_up
 from analysis.style import LEVEL_COLOURS, LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
 
 SUPPRESSED = "för få svar"
 ALL = "all"
-MANAGER_PREFIX = "manager:"
 NEW = "ny"
 REWORDED = "omformulerad"
 
-FIGURE_COLUMNS = ("year", "unit_id", "group", "measure", "n", "value", "change", "value_prev")
+FIGURE_COLUMNS = tuple(FIGURES_TABLE_COLUMNS)
 UNIT_COLUMNS = ("year", "unit_id", "unit_name", "parent_id", "unit_type", "invited", "manager_id")
 QUESTION_COLUMNS = (
     "question_id",
@@ -65,19 +69,7 @@ QUESTION_COLUMNS = (
     "asked",
     "asked_prev",
 )
-DRIVER_COLUMNS = (
-    "year",
-    "unit_id",
-    "question_id",
-    "weight",
-    "importance",
-    "ci_low",
-    "ci_high",
-    "score",
-    "quadrant",
-    "n_used",
-    "importance_from",
-)
+DRIVER_COLUMNS = tuple(DRIVERS_CSV_COLUMNS)
 META_KEYS = ("year", "previous_year", "years", "input_sha256", "rows_rejected", "params")
 
 # Report kinds and where each is written under reports/<Y>/.

@@ -17,20 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_measure
+from analysis.contract import HISTORY_MEASURES, is_manager_unit
 from analysis.dataset import SurveyData
 from analysis.params import Params
-
-# History published beside year Y, with its own `year` in figures.csv so that
-# every number a report shows is there: the whole comparison year (reports
-# show last year's value beside this year's, and an auditor can check every
-# change against it), and for the years before it the response rate and AMI
-# (the reports' trend lines).
-HISTORY_MEASURES: tuple[str, ...] = (
-    RESPONSE_RATE,
-    AMI,
-    *(dimension_measure(d) for d in AMI_DIMENSIONS),
-)
 
 
 @dataclass(frozen=True)
@@ -116,7 +105,7 @@ def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
         table = compute_figures(data, params, earlier)
         if earlier != previous:
-            is_unit = ~table["unit_id"].str.startswith("manager:")
+            is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
         tables.append(table)
     return pd.concat(tables, ignore_index=True)

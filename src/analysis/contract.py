@@ -1,0 +1,51 @@
+"""Names the contract fixes for the published tables (contract §5).
+
+One place for the column lists and the leader-row prefix, so the writers,
+the report loader, the Excel workbook and the audit cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_measure
+
+#: leader-report rows: unit_id = manager:<manager_id>
+MANAGER_PREFIX = "manager:"
+
+#: reports/<year>/figures.csv
+FIGURES_CSV_COLUMNS: list[str] = ["year", "unit_id", "group", "measure", "n", "value", "change"]
+#: data/processed/<year>/figures.parquet: the same, plus the previous value the
+#: reports need to show a change as the difference of two displayed values.
+FIGURES_TABLE_COLUMNS: list[str] = [*FIGURES_CSV_COLUMNS, "value_prev"]
+
+#: reports/<year>/drivers.csv: contract §5, then where the importances came from
+#: (the unit itself, or the ancestor a small unit borrows from).
+DRIVERS_CSV_COLUMNS: list[str] = [
+    "year",
+    "unit_id",
+    "question_id",
+    "weight",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "score",
+    "quadrant",
+    "n_used",
+    "importance_from",
+]
+
+#: measures whose earlier years a year's figures.csv carries (the reports'
+#: trend lines), for units, every group; the comparison year is carried whole.
+HISTORY_MEASURES: tuple[str, ...] = (
+    RESPONSE_RATE,
+    AMI,
+    *(dimension_measure(d) for d in AMI_DIMENSIONS),
+)
+
+
+def manager_unit_id(manager_id: str) -> str:
+    """The ``unit_id`` of a leader report's rows (contract §5)."""
+    return f"{MANAGER_PREFIX}{manager_id}"
+
+
+def is_manager_unit(unit_id: str) -> bool:
+    return unit_id.startswith(MANAGER_PREFIX)
