@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.atomic import write_text_atomic
 from analysis.catalogue import motivation_questions, question_measure
 from analysis.contract import DRIVERS_CSV_COLUMNS, MANAGER_PREFIX
 from analysis.dataset import SurveyData
@@ -563,13 +562,4 @@ def drivers_csv_text(table: pd.DataFrame) -> str:
 
 def write_drivers_csv(table: pd.DataFrame, path: str | Path) -> None:
     """Write drivers.csv atomically, so a failed run never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(drivers_csv_text(table))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomic(drivers_csv_text(table), path)

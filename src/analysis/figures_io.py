@@ -13,13 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis.atomic import write_bytes_atomic
 from analysis.contract import FIGURES_CSV_COLUMNS
 
 CSV_COLUMNS = FIGURES_CSV_COLUMNS
@@ -66,19 +65,7 @@ def figures_csv_text(df: pd.DataFrame) -> str:
 
 def write_figures_csv(df: pd.DataFrame, path: str | Path) -> None:
     """Write figures.csv atomically (temporary file in the same directory, then os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = figures_csv_text(df).encode("utf-8")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(figures_csv_text(df).encode("utf-8"), path)
 
 
 def read_figures_csv(path: str | Path) -> pd.DataFrame:

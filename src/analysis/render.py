@@ -30,7 +30,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import zipfile
@@ -46,6 +45,7 @@ import pandas as pd
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from analysis.atomic import write_bytes_atomic
 from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS, MANAGER_PREFIX
 from analysis.params import Params
 from analysis.report_data import (
@@ -294,19 +294,6 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
 
     body, _ = _exporter().from_notebook_node(normalise_notebook(nb))
     return PAGE.format(title=html.escape(title), body=body.strip())
-
-
-def write_bytes_atomic(data: bytes, path: Path) -> None:
-    """Write via a temporary file in the same directory, so no half-written report is seen."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------
