@@ -422,11 +422,19 @@ class UnitFigures:
 
 
 def age_sort_key(label: str) -> tuple[int, float, str]:
-    """Sort age bands by their first number ("-29" < "30-39" < "60-"); others last."""
-    found = re.search(r"\d+", label)
+    """Sort age bands by age ("<30", "-29" < "30-39" < "60-"/"60+"); others last.
+
+    A band written as an upper bound ("<30", "-29", "under 30") is younger than
+    the band that starts at that number.
+    """
+    text = label.strip()
+    found = re.search(r"\d+", text)
     if found is None:
-        return (1, 0.0, label.casefold())
-    return (0, float(found.group()), label.casefold())
+        return (1, 0.0, text.casefold())
+    start = float(found.group())
+    if re.match(r"(<|≤|-|–|under\b|upp till\b)", text.casefold()):
+        start -= 0.5
+    return (0, start, text.casefold())
 
 
 # ---------------------------------------------------------------------------
