@@ -278,3 +278,24 @@ def _params_dict():
     import dataclasses
 
     return dataclasses.asdict(rf.fixture_params())
+
+
+def test_manager_invited_follows_the_nearest_manager_rule(data):
+    # M1 leads Alfaskolan (20 invited); its work group W has its own manager M2 (4).
+    assert rd.manager_invited(data, "manager:M1") == 20
+    assert rd.manager_invited(data, "manager:M2") == 4
+    # M3 leads Gammagymnasiet (28). Betaskolan, with no manager on it or above it,
+    # belongs to nobody's leader report.
+    assert rd.manager_invited(data, "manager:M3") == 28
+
+
+def test_a_head_whose_staff_all_sit_under_sub_managers_has_no_own_staff(data):
+    units = data.units.copy()
+    units.loc[units["unit_id"] == "F", "manager_id"] = "M0"
+    units.loc[units["unit_id"].isin(["N", "S"]), "manager_id"] = ["MN", "MS"]
+    head = rd.ProcessedYear(
+        data.directory, data.meta, data.figures, units, data.questions, data.drivers
+    )
+    assert rd.manager_invited(head, "manager:M0") == 0
+    # Område Norr's head gets the schools without managers of their own: B 30 + H 25.
+    assert rd.manager_invited(head, "manager:MN") == 55

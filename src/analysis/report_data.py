@@ -465,6 +465,25 @@ def manager_units(data: ProcessedYear, manager_unit_id: str) -> list[str]:
     return list(data.units.loc[data.units["manager_id"] == manager_id, "unit_id"])
 
 
+def manager_invited(data: ProcessedYear, manager_unit_id: str) -> int:
+    """Employees invited in the units whose nearest responsible manager this is.
+
+    Zero for a head whose every employee sits under a sub-manager: the leader
+    report then says so instead of "too few answers".
+    """
+    manager_id = manager_unit_id[len(MANAGER_PREFIX) :]
+    units = data.units.set_index("unit_id")
+    total = 0
+    for unit_id, unit in units.iterrows():
+        current = unit_id
+        while current and not units.at[current, "manager_id"]:
+            current = units.at[current, "parent_id"]
+        if current and units.at[current, "manager_id"] == manager_id:
+            invited = unit["invited"]
+            total += 0 if pd.isna(invited) else int(invited)
+    return total
+
+
 # ---------------------------------------------------------------------------
 # Tables the sections show
 # ---------------------------------------------------------------------------
@@ -1056,7 +1075,13 @@ def header_section(report: Report) -> Any:
             f"Indata lästes i karantänläge: {data.rows_rejected} rader underkändes och ingår "
             "inte i resultaten (se rejects-filen).</p>"
         )
-    if report.too_small:
+    if report.too_small and report.kind == LEDARE and not manager_invited(data, report.unit_id):
+        parts.append(
+            '<p class="varning">'
+            "Inga medarbetare i enkäten har den här chefen som närmaste chef: alla svarande "
+            "hör till enheter med egna chefer, vars ledarrapporter visar resultaten.</p>"
+        )
+    elif report.too_small:
         parts.append(
             '<p class="varning">'
             f"För få svar: {_e(report.name)} har färre än {report.params.privacy.min_group_size} "
