@@ -26,7 +26,7 @@ def test_unknown_key_is_rejected_with_its_path() -> None:
 
 
 def test_wrong_type_is_rejected() -> None:
-    with pytest.raises(ParamsError, match="survey.scale_max"):
+    with pytest.raises(ParamsError, match=r"survey\.scale_max"):
         params_from_dict({"survey": {"scale_max": "five"}})
 
 
