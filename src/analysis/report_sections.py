@@ -1,0 +1,828 @@
+"""The HTML of a yearly report: one ``*_section`` function per notebook cell.
+
+Each section turns the tables of :mod:`analysis.report_data` into the HTML a
+notebook cell shows, one function per section of the 2023 presentation, so the
+notebooks stay a list of calls. Nothing here reads files or ranks numbers: the
+selection lives in the data layer, where it is unit-tested on hand-made tables.
+
+Every number shown goes through :mod:`analysis.rounding` (half up; changes are
+differences of displayed values; levels decided on the displayed integer), and
+a suppressed figure is shown as "för få svar", never as a number.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis import plots, priority
+from analysis.area_texts import area_text
+from analysis.catalogue import AMI, AMI_DIMENSIONS, LEADERSHIP, RESPONSE_RATE, area_measure
+from analysis.params import LevelParams
+from analysis.report_data import (
+    ENHET,
+    FORVALTNING,
+    LEDARE,
+    MEASURE_LABELS,
+    OMRADE,
+    SUPPRESSED,
+    Report,
+    Shown,
+    ami_measures,
+    area_overview,
+    child_table,
+    group_breakdown,
+    highest_lowest,
+    index_table,
+    largest_changes,
+    manager_invited,
+    manager_units,
+    priority_tables,
+    question_results,
+    relative_href,
+    report_path,
+    response_rate_history,
+    school_units,
+    target_table,
+    top_units,
+    units_under_threshold,
+)
+from analysis.rounding import round_half_up
+from analysis.style import LEVEL_COLOURS, LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
+
+KIND_TITLES = {
+    FORVALTNING: "Förvaltningsrapport",
+    OMRADE: "Områdesrapport",
+    ENHET: "Enhetsrapport",
+    LEDARE: "Ledarrapport",
+}
+
+#: more child units than this and the response rates are a table, not a chart
+MAX_CHART_BARS = 30
+
+
+# ---------------------------------------------------------------------------
+# HTML building blocks
+# ---------------------------------------------------------------------------
+
+REPORT_CSS = """
+.rapport { font-family: "DejaVu Sans", Arial, sans-serif; color: #222; max-width: 60rem; }
+.rapport h1 { font-size: 1.7rem; margin: 0.2rem 0; }
+.rapport h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 2px solid #1f4e79;
+  padding-bottom: 0.2rem; color: #1f4e79; }
+.rapport h3 { font-size: 1.05rem; margin-top: 1.2rem; }
+.rapport table.tabell { border-collapse: collapse; margin: 0.5rem 0 1rem 0; }
+.rapport table.tabell th, .rapport table.tabell td { border-bottom: 1px solid #ddd;
+  padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+.rapport table.tabell td.tal, .rapport table.tabell th.tal { text-align: right; }
+.rapport .ffs { color: #777; font-style: italic; }
+.rapport .not { color: #444; font-size: 0.9rem; }
+.rapport .varning { background: #fff4d6; border-left: 4px solid #f2c230; padding: 0.4rem 0.8rem; }
+.rapport .nyckeltal { font-size: 1.1rem; }
+.rapport .stapel { height: 0.8rem; display: inline-block; vertical-align: middle; }
+.rapport .stapelram { width: 10rem; background: #eee; display: inline-block; }
+.rapport .niva { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem;
+  vertical-align: middle; }
+.rapport img { max-width: 100%; height: auto; }
+.rapport footer { margin-top: 2.5rem; border-top: 1px solid #aaa; font-size: 0.8rem; color: #444; }
+.rapport footer pre { white-space: pre-wrap; font-size: 0.75rem; }
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _wrap(*parts: str) -> Any:
+    """Wrap section HTML for display in a notebook cell."""
+    from IPython.display import HTML
+
+    return HTML('<div class="rapport">' + "".join(parts) + "</div>")
+
+
+def _value_cell(text: str, level_name: str | None = None) -> str:
+    if text == SUPPRESSED:
+        return f'<td class="tal ffs">{_e(text)}</td>'
+    swatch = ""
+    if isinstance(level_name, str):
+        swatch = (
+            f'<span class="niva" style="background:{LEVEL_COLOURS[level_name]}" '
+            f'title="{_e(level_name)}"></span>'
+        )
+    return f'<td class="tal">{swatch}{_e(text)}</td>'
+
+
+def html_table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool] | None = None
+) -> str:
+    """A plain table; cells are pre-rendered ``<td>`` strings or text to escape."""
+    numeric = numeric or [False] * len(headers)
+    head = "".join(
+        f'<th class="tal">{_e(h)}</th>' if num else f"<th>{_e(h)}</th>"
+        for h, num in zip(headers, numeric, strict=True)
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for cell, num in zip(row, numeric, strict=True):
+            if cell.startswith("<td"):
+                cells.append(cell)
+            else:
+                cells.append(f'<td class="tal">{_e(cell)}</td>' if num else f"<td>{_e(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="tabell"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _bar_cell(value: float | None, level_name: str | None) -> str:
+    if value is None or pd.isna(value) or not isinstance(level_name, str):
+        return "<td></td>"
+    width = max(0.0, min(100.0, value))
+    return (
+        f'<td><span class="stapelram"><span class="stapel" style="width:{width:.1f}%;'
+        f'background:{LEVEL_COLOURS[level_name]}"></span></span></td>'
+    )
+
+
+def _p(text: str, cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{_e(text)}</p>"
+
+
+def _h2(text: str) -> str:
+    return f"<h2>{_e(text)}</h2>"
+
+
+def _level_legend(levels: LevelParams) -> str:
+    good, improve = levels.good_from, levels.improve_from
+    bands = [
+        (LEVEL_GOOD, f"{good}–100"),
+        (LEVEL_IMPROVE, f"{improve}–{good - 1}"),
+        (LEVEL_DEVELOP, f"0–{improve - 1}"),
+    ]
+    items = "".join(
+        f'<li><span class="niva" style="background:{LEVEL_COLOURS[name]}"></span>'
+        f"{_e(span)} {_e(name.capitalize())}</li>"
+        for name, span in bands
+    )
+    return (
+        "<p>Så läser du indexnivåerna (index 0–100, bedömt på det avrundade värdet):</p>"
+        f'<ul class="not">{items}</ul>'
+    )
+
+
+def _comparison_note(report: Report) -> str:
+    prev = report.data.previous_year
+    if prev is None:
+        return _p(
+            f"Jämförelse saknas: {report.data.year} är det första undersökningsåret i underlaget.",
+            "not",
+        )
+    return _p(
+        f"Förändringen är skillnaden mot {prev} mellan de avrundade värdena "
+        f"(+ ökning, {MINUS} minskning).",
+        "not",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sections: one function per notebook cell
+# ---------------------------------------------------------------------------
+
+
+def header_section(report: Report) -> Any:
+    """Title, response rate, quarantine note, navigation; the only section of a tiny unit."""
+    data, year = report.data, report.data.year
+    kind_title = KIND_TITLES[report.kind]
+    parts = [f"<style>{REPORT_CSS}</style>"]
+    if report.links and report.kind != FORVALTNING:
+        parts.append(
+            f'<p class="not"><a href="{relative_href(report.kind, "index.html")}">'
+            f"← {_e(data.unit_name(data.root_id))} {year}</a></p>"
+        )
+    parts.append(f"<h1>Medarbetarenkät {year} – {_e(report.name)}</h1>")
+    subtitle = kind_title
+    if report.kind != LEDARE:
+        subtitle += f" · {_e(data.unit_type(report.unit_id))}"
+    parts.append(f"<p><strong>{subtitle}</strong></p>")
+    if report.kind == LEDARE:
+        led = [data.unit_name(u) for u in manager_units(data, report.unit_id)]
+        if led:
+            parts.append(_p("Chefens enheter: " + ", ".join(led) + "."))
+    rate = report.figures.get(RESPONSE_RATE)
+    if report.figures.has(RESPONSE_RATE):
+        answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
+        rate_text = SUPPRESSED if not rate.published else f"{rate.text} %"
+        parts.append(f'<p class="nyckeltal">Svarsfrekvens: {_e(rate_text)}{_e(answers)}</p>')
+    if data.quarantine_mode or data.rows_rejected:
+        parts.append(
+            '<p class="varning">'
+            f"Indata lästes i karantänläge: {data.rows_rejected} rader underkändes och ingår "
+            "inte i resultaten (se rejects-filen).</p>"
+        )
+    if report.too_small and report.kind == LEDARE and not manager_invited(data, report.unit_id):
+        parts.append(
+            '<p class="varning">'
+            "Inga medarbetare i enkäten har den här chefen som närmaste chef: alla svarande "
+            "hör till enheter med egna chefer, vars ledarrapporter visar resultaten.</p>"
+        )
+    elif report.too_small:
+        parts.append(
+            '<p class="varning">'
+            f"För få svar: {_e(report.name)} har färre än {report.params.privacy.min_group_size} "
+            "svarande i varje redovisningsgrupp, så inga resultat kan visas för enheten. "
+            "Resultaten ingår i överordnade enheters rapporter.</p>"
+        )
+    return _wrap(*parts)
+
+
+def response_rate_section(report: Report) -> Any:
+    """Svarsfrekvens: this year and earlier years, and per child unit."""
+    if report.too_small:
+        return None
+    history = response_rate_history(report.data, report.unit_id)
+    parts = [_h2("Svarsfrekvens")]
+    if len(history) > 1:
+        parts.append(
+            plots.figure_html(plots.response_rate_by_year(history), "Svarsfrekvens per år")
+        )
+    if not history.empty:
+        parts.append(
+            html_table(
+                ["År", "Svarsfrekvens (%)", "Antal svar"],
+                [
+                    [str(y), _value_cell(t), "" if pd.isna(n) or t == SUPPRESSED else str(int(n))]
+                    for y, t, n in zip(history["year"], history["text"], history["n"], strict=True)
+                ],
+                [False, True, True],
+            )
+        )
+    children = child_table(report.data, report.unit_id, RESPONSE_RATE)
+    if report.kind != LEDARE and not children.empty:
+        parts.append(f"<h3>Svarsfrekvens per enhet under {_e(report.name)}</h3>")
+        if len(children) <= MAX_CHART_BARS:
+            chart = plots.horizontal_bars(
+                list(children["unit_name"]),
+                list(children["value"]),
+                xlabel="Svarsfrekvens (%)",
+                colour=plots.ACCENT,
+            )
+            parts.append(plots.figure_html(chart, "Svarsfrekvens per enhet"))
+        else:  # a chart of a hundred bars reads worse than a sorted table
+            ordered = children.sort_values(
+                "value", ascending=False, na_position="last", kind="mergesort"
+            )
+            rows = [
+                [name, _value_cell(text)]
+                for name, text in zip(ordered["unit_name"], ordered["text"], strict=True)
+            ]
+            parts.append(html_table(["Enhet", "Svarsfrekvens (%)"], rows, [False, True]))
+    return _wrap(*parts)
+
+
+def ami_section(report: Report) -> Any:
+    """AMI total and its dimensions, with the displayed change since last year."""
+    if report.too_small:
+        return None
+    measures = ami_measures(report.data)
+    if not measures:
+        return None
+    levels = report.params.levels
+    table = index_table(report.figures, measures, levels)
+    n_questions = int(report.data.asked_questions["ami_dimension"].isin(AMI_DIMENSIONS).sum())
+    parts = [
+        _h2("Aktivt Medskapande Index (AMI)"),
+        _p(
+            f"AMI består av {n_questions} frågor som tillsammans bildar ett totalindex samt "
+            "tre delindex: Motivation, Ledarskap och Styrning. Index 0–100."
+        ),
+        plots.figure_html(plots.index_columns(table, levels), "AMI totalt och delindex"),
+        html_table(
+            ["Index", "Värde", "Förändring"],
+            [
+                [label, _value_cell(text, lvl), change]
+                for label, text, lvl, change in zip(
+                    table["label"],
+                    table["text"],
+                    table["level"],
+                    table["change_text"],
+                    strict=True,
+                )
+            ],
+            [False, True, True],
+        ),
+        _comparison_note(report),
+    ]
+    own = report.figures.get(AMI)
+    types = report.params.report.school_types
+    if (
+        report.kind != LEDARE
+        and report.data.unit_type(report.unit_id) in types
+        and own.published
+        and own.rounded < levels.good_from
+    ):
+        parts.append(
+            '<p class="varning">'
+            f"AMI är under {levels.good_from}: enhetschef/rektor upprättar en handlingsplan som "
+            "stäms av med överordnad chef senast den "
+            f"{_e(report.params.report.action_plan_deadline)} {report.data.year}.</p>"
+        )
+    return _wrap(*parts)
+
+
+def ami_groups_section(report: Report) -> Any:
+    """AMI by gender and by chef/medarbetare."""
+    if report.too_small:
+        return None
+    measures = ami_measures(report.data)
+    parts = []
+    for variable, title in (("gender", "kön"), ("role", "chef/medarbetare")):
+        table = group_breakdown(report.figures, variable, measures)
+        if table.empty:
+            continue
+        parts.append(f"<h3>AMI per {_e(title)}</h3>")
+        parts.append(
+            plots.figure_html(plots.grouped_index_bars(table, MEASURE_LABELS), f"AMI per {title}")
+        )
+        parts.append(_breakdown_table(table, measures))
+    if not parts:
+        return None
+    return _wrap(_h2("AMI – kön och chef/medarbetare"), *parts)
+
+
+def _breakdown_table(table: pd.DataFrame, measures: Sequence[str]) -> str:
+    labels = list(dict.fromkeys(table["label"]))
+    rows = []
+    for label in labels:
+        part = table[table["label"] == label].set_index("measure")
+        rows.append([label, *(_value_cell(part.loc[m, "text"]) for m in measures)])
+    return html_table(
+        ["Grupp", *(MEASURE_LABELS[m] for m in measures)],
+        rows,
+        [False, *([True] * len(measures))],
+    )
+
+
+def ami_age_section(report: Report) -> Any:
+    """AMI by age group, this year against last."""
+    if report.too_small or AMI not in ami_measures(report.data):
+        return None
+    table = group_breakdown(report.figures, "age_group", [AMI])
+    if table.empty:
+        return None
+    year, prev = report.data.year, report.data.previous_year
+    rows = [
+        [
+            label,
+            _value_cell(text),
+            "" if vp is None or pd.isna(vp) else str(round_half_up(vp)),
+            change,
+        ]
+        for label, text, vp, change in zip(
+            table["label"], table["text"], table["value_prev"], table["change_text"], strict=True
+        )
+    ]
+    headers = ["Åldersgrupp", f"AMI {year}"]
+    numeric = [False, True]
+    if prev is not None:
+        headers += [f"AMI {prev}", "Förändring"]
+        numeric += [True, True]
+    else:
+        rows = [r[:2] for r in rows]
+    return _wrap(
+        _h2("AMI – ålder"),
+        plots.figure_html(plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
+        html_table(headers, rows, numeric),
+    )
+
+
+def areas_section(report: Report) -> Any:
+    """The question areas (index 0–100) and how to read the levels."""
+    if report.too_small:
+        return None
+    levels = report.params.levels
+    table = area_overview(report.data, report.figures, levels)
+    if table.empty:
+        return None
+    parts = [
+        _h2("Översikt frågeområden"),
+        _p("Frågorna har delats in i frågeområden. Resultatet presenteras som ett index 0–100."),
+        _level_legend(levels),
+        plots.figure_html(
+            plots.horizontal_bars(
+                list(table["area"]), list(table["value"]), levels=levels, xlabel="Index", sort=True
+            ),
+            "Frågeområden",
+        ),
+        html_table(
+            ["Frågeområde", "Index", "Förändring"],
+            [
+                [area, _value_cell(text, lvl), change]
+                for area, text, lvl, change in zip(
+                    table["area"],
+                    table["text"],
+                    table["level"],
+                    table["change_text"],
+                    strict=True,
+                )
+            ],
+            [False, True, True],
+        ),
+    ]
+    if table["has_new"].any():
+        parts.append(
+            _p(
+                "Frågeområdena innehåller nya eller omformulerade frågor; för dem saknas "
+                "jämförelse med föregående år.",
+                "not",
+            )
+        )
+    return _wrap(*parts)
+
+
+def priority_section(report: Report) -> Any:
+    """The priority matrix with its five styrkor and five fokusområden."""
+    if report.too_small:
+        return None
+    from analysis.plot_priority import priority_matrix_figure
+
+    table = priority_tables(report.data, report.unit_id)
+    parts = [_h2("Prioriteringsmatris")]
+    if table.empty:
+        parts.append(
+            _p(f"Prioriteringsmatris saknas: {SUPPRESSED} för en drivkraftsanalys.", "ffs")
+        )
+        return _wrap(*parts)
+    source = str(table["importance_from"].iloc[0])
+    texts = report.data.question_texts
+    figure = priority_matrix_figure(table, texts, f"Prioriteringsmatris – {report.name}")
+    parts.append(plots.figure_html(figure, "Prioriteringsmatris"))
+    if source and source != report.unit_id:
+        parts.append(
+            '<p class="not">'
+            f"{_e(report.name)} har för få svar för en egen drivkraftsanalys. Frågornas "
+            "betydelse (x-axeln) kommer därför från analysen för "
+            f"{_e(report.data.unit_name(source))}; "
+            "resultaten (y-axeln) är enhetens egna.</p>"
+        )
+    n_used = int(table["n_used"].iloc[0])
+    parts.append(_p(f"Analysen bygger på {n_used} svarande med svar på alla frågor.", "not"))
+    for title, intro, rows in (
+        (
+            "Styrkor",
+            "De frågor som värderas högst och samtidigt har störst påverkan på "
+            "motivationen hos medarbetarna.",
+            priority.styrkor(table),
+        ),
+        (
+            "Fokusområden",
+            "De frågor som värderas lägst och samtidigt har störst påverkan på "
+            "motivationen hos medarbetarna.",
+            priority.fokusomraden(table),
+        ),
+    ):
+        parts.append(f"<h3>{_e(title)}</h3>")
+        parts.append(_p(intro))
+        if rows.empty:
+            parts.append(_p("Inga frågor i denna kvadrant.", "not"))
+            continue
+        parts.append(
+            html_table(
+                ["Fråga", "Resultat"],
+                [
+                    [texts.get(q, q), str(round_half_up(s))]
+                    for q, s in zip(rows["question_id"], rows["score"], strict=True)
+                ],
+                [False, True],
+            )
+        )
+    return _wrap(*parts)
+
+
+def extremes_section(report: Report) -> Any:
+    """The three highest and three lowest questions."""
+    if report.too_small:
+        return None
+    levels = report.params.levels
+    results = question_results(report.data, report.figures, levels)
+    high, low = highest_lowest(results, 3)
+    if high.empty:
+        return None
+    parts = [
+        _h2("Högst och lägst resultat"),
+        _p("De frågor i undersökningen som fått högst respektive lägst resultat."),
+        plots.figure_html(plots.extremes_bars(high, low, levels), "Högst och lägst resultat"),
+    ]
+    for title, rows in (("Högst", high), ("Lägst", low)):
+        parts.append(f"<h3>{title}</h3>")
+        parts.append(_question_table(rows))
+    return _wrap(*parts)
+
+
+def _question_table(rows: pd.DataFrame, with_bar: bool = False) -> str:
+    headers = ["Fråga", "Index", "Förändring"]
+    numeric = [False, True, True]
+    if with_bar:
+        headers.append("")
+        numeric.append(False)
+    body = []
+    for _, r in rows.iterrows():
+        change = r["change_text"] or (r["status"] if r["status"] else "")
+        line = [r["text"], _value_cell(r["text_value"], r["level"]), change]
+        if with_bar:
+            line.append(_bar_cell(r["value"], r["level"]))
+        body.append(line)
+    return html_table(headers, body, numeric)
+
+
+def changes_section(report: Report) -> Any:
+    """The largest positive and negative changes, new and reworded questions left out."""
+    if report.too_small:
+        return None
+    data = report.data
+    parts = [_h2("Största utvecklingen")]
+    if data.previous_year is None:
+        parts.append(_comparison_note(report))
+        return _wrap(*parts)
+    results = question_results(data, report.figures, report.params.levels)
+    changes = largest_changes(results, 3)
+    parts.append(
+        _p(
+            f"De 3 frågor som utvecklats mest positivt respektive negativt sedan "
+            f"{data.previous_year}. Förändringen är skillnaden mellan avrundade värden."
+        )
+    )
+    if not changes.positive.empty or not changes.negative.empty:
+        parts.append(
+            plots.figure_html(
+                plots.change_bars(changes.positive, changes.negative), "Största utvecklingen"
+            )
+        )
+    for title, rows, none_text in (
+        ("Störst ökning", changes.positive, "Ingen fråga har ökat."),
+        ("Störst minskning", changes.negative, "Ingen fråga har minskat."),
+    ):
+        parts.append(f"<h3>{title}</h3>")
+        parts.append(_question_table(rows) if not rows.empty else _p(none_text, "not"))
+    if not changes.excluded.empty:
+        items = "".join(
+            f"<li>{_e(t)} ({_e(s)})</li>"
+            for t, s in zip(changes.excluded["text"], changes.excluded["status"], strict=True)
+        )
+        parts.append(
+            '<p class="not">Utveckling för nya och omformulerade frågor redovisas ej, eftersom '
+            f'jämförelse med {data.previous_year} saknas:</p><ul class="not">{items}</ul>'
+        )
+    return _wrap(*parts)
+
+
+def top_units_section(report: Report) -> Any:
+    """The schools with the highest AMI (ties share a place)."""
+    if report.too_small or report.kind == LEDARE:
+        return None
+    cfg = report.params.report
+    table = top_units(report.data, report.unit_id, cfg.school_types, cfg.top_units)
+    if table.empty:
+        return None
+    rows = [
+        [str(p), name, utype, str(shown)]
+        for p, name, utype, shown in zip(
+            table["place"], table["unit_name"], table["unit_type"], table["shown"], strict=True
+        )
+    ]
+    return _wrap(
+        _h2(f"Toppresultat (AMI) – topp {len(table)} skolor"),
+        _p(
+            "Skolor med högst AMI. Lika avrundat resultat delar placering; alla skolor som delar "
+            "sista placeringen visas.",
+            "not",
+        ),
+        html_table(["Placering", "Skola", "Skolform", "AMI"], rows, [True, False, False, True]),
+    )
+
+
+def under_threshold_section(report: Report) -> Any:
+    """Schools with displayed AMI under the good level: action plans, counted per school form."""
+    if report.too_small or report.kind == LEDARE:
+        return None
+    cfg, levels, year = report.params.report, report.params.levels, report.data.year
+    if not school_units(report.data, report.unit_id, cfg.school_types):
+        return None
+    result = units_under_threshold(report.data, report.unit_id, cfg.school_types, levels.good_from)
+    parts = [
+        _h2(f"AMI under {levels.good_from}"),
+        _p(
+            f"Enhetschef/rektor som har ett AMI-resultat under {levels.good_from} för sin "
+            "enhet/skola upprättar en handlingsplan som stäms av med överordnad chef senast den "
+            f"{cfg.action_plan_deadline} {year}."
+        ),
+    ]
+    parts.append(
+        html_table(
+            ["Skolform", f"Antal under {levels.good_from}"],
+            [
+                [t, str(c)]
+                for t, c in zip(result.counts["unit_type"], result.counts["count"], strict=True)
+            ],
+            [False, True],
+        )
+    )
+    if not result.units.empty:
+        parts.append(
+            html_table(
+                ["Skola", "Skolform", "AMI"],
+                [
+                    [n, t, str(s)]
+                    for n, t, s in zip(
+                        result.units["unit_name"],
+                        result.units["unit_type"],
+                        result.units["shown"],
+                        strict=True,
+                    )
+                ],
+                [False, False, True],
+            )
+        )
+    if result.suppressed:
+        parts.append(
+            _p(
+                f"{result.suppressed} {'skola' if result.suppressed == 1 else 'skolor'} har "
+                f"{SUPPRESSED} för att AMI ska visas.",
+                "not",
+            )
+        )
+    return _wrap(*parts)
+
+
+def targets_section(report: Report) -> Any:
+    """AMI against the nämnd's and the city's targets."""
+    if report.too_small or AMI not in ami_measures(report.data):
+        return None
+    targets = {
+        "Nämndens mål": report.params.targets.ami_namnd,
+        "Stadens mål": report.params.targets.ami_stad,
+    }
+    shown = report.figures.get(AMI)
+    table = target_table(shown, targets)
+    return _wrap(
+        _h2("AMI mot målen"),
+        plots.figure_html(
+            plots.target_chart(shown.value, targets, report.params.levels), "AMI mot målen"
+        ),
+        html_table(
+            ["Mål", "Målvärde", "AMI", "Skillnad"],
+            [
+                [lbl, str(t), _value_cell(txt), gap]
+                for lbl, t, txt, gap in zip(
+                    table["label"], table["target"], table["text"], table["gap_text"], strict=True
+                )
+            ],
+            [False, True, True, True],
+        ),
+    )
+
+
+def questions_section(report: Report) -> Any:
+    """Results per question within each area, with the policy text of the area."""
+    if report.too_small:
+        return None
+    data, levels = report.data, report.params.levels
+    results = question_results(data, report.figures, levels)
+    if results.empty:
+        return None
+    parts = [_h2("Resultat på enskilda frågor"), _level_legend(levels)]
+    for area in dict.fromkeys(results["area"]):
+        rows = results[results["area"] == area]
+        area_shown = report.figures.get(area_measure(area)) if area else Shown()
+        title = area or "Övriga frågor"
+        suffix = (
+            f" – index {area_shown.text}" if area and report.figures.has(area_measure(area)) else ""
+        )
+        parts.append(f"<h3>{_e(title.upper())}{_e(suffix)}</h3>")
+        description = area_text(area) if area else None
+        if description:
+            parts.append(_p(description))
+        if (rows["status"] != "").any():
+            parts.append(
+                _p(
+                    "I år innehåller frågeområdet nya eller omformulerade frågor. Det innebär att "
+                    "jämförelser mot föregående år saknas i vissa fall.",
+                    "not",
+                )
+            )
+        parts.append(_question_table(rows, with_bar=True))
+    return _wrap(*parts)
+
+
+def leadership_section(report: Report) -> Any:
+    """Ledarrapport: the leadership index and its questions for the manager's group."""
+    if report.too_small:
+        return None
+    levels = report.params.levels
+    leadership_ids = list(
+        report.data.asked_questions.loc[report.data.asked_questions["leadership"], "question_id"]
+    )
+    if not report.figures.has(LEADERSHIP) and not leadership_ids:
+        return None
+    table = index_table(report.figures, [LEADERSHIP], levels)
+    results = question_results(report.data, report.figures, levels, leadership_ids)
+    # the table's bars are the chart: highest first, suppressed last
+    results = results.sort_values("value", ascending=False, na_position="last", kind="mergesort")
+    parts = [
+        _h2("Ledarskapsindex"),
+        _p(f"Ledarskapsindex bygger på {len(leadership_ids)} frågor om ledarskap. Index 0–100."),
+        html_table(
+            ["Index", "Värde", "Förändring"],
+            [
+                [lbl, _value_cell(t, lvl), c]
+                for lbl, t, lvl, c in zip(
+                    table["label"], table["text"], table["level"], table["change_text"], strict=True
+                )
+            ],
+            [False, True, True],
+        ),
+        _comparison_note(report),
+        _level_legend(levels),
+        _question_table(results, with_bar=True),
+    ]
+    return _wrap(*parts)
+
+
+def links_section(report: Report) -> Any:
+    """Links to the reports below this one (relative, so the folder can be moved)."""
+    if not report.links or report.kind in (LEDARE, ENHET):
+        return None
+    data = report.data
+    parts = []
+    children = data.children.get(report.unit_id, [])
+    if report.kind == FORVALTNING:
+        for omrade in children:
+            parts.append(
+                f'<h3><a href="{relative_href(FORVALTNING, report_path(OMRADE, omrade))}">'
+                f"{_e(data.unit_name(omrade))}</a></h3>"
+            )
+            enheter = data.children.get(omrade, [])
+            if enheter:
+                items = "".join(
+                    f'<li><a href="{relative_href(FORVALTNING, report_path(ENHET, u))}">'
+                    f"{_e(data.unit_name(u))}</a></li>"
+                    for u in enheter
+                )
+                parts.append(
+                    f"<details><summary>{len(enheter)} enhetsrapporter</summary>"
+                    f"<ul>{items}</ul></details>"
+                )
+        if data.managers:
+            items = "".join(
+                f'<li><a href="{relative_href(FORVALTNING, report_path(LEDARE, m))}">'
+                f"{_e(data.unit_name(m))}</a></li>"
+                for m in data.managers
+            )
+            parts.append(
+                f"<h3>Ledarrapporter</h3><details><summary>{len(data.managers)} "
+                f"ledarrapporter</summary><ul>{items}</ul></details>"
+            )
+    elif report.kind == OMRADE and children:
+        items = "".join(
+            f'<li><a href="{relative_href(OMRADE, report_path(ENHET, u))}">'
+            f"{_e(data.unit_name(u))}</a></li>"
+            for u in children
+        )
+        parts.append(f"<ul>{items}</ul>")
+    if not parts:
+        return None
+    return _wrap(_h2("Fler rapporter"), *parts)
+
+
+def provenance_section(report: Report) -> Any:
+    """The provenance footer: input hash, parameters, code version, package versions."""
+    prov = report.provenance
+    git = prov.get("git", {})
+    commit = git.get("commit") or "okänd"
+    dirty = git.get("dirty")
+    dirty_text = {True: "ja", False: "nej"}.get(dirty, "okänt")
+    packages = ", ".join(f"{k} {v}" for k, v in sorted(prov.get("packages", {}).items()))
+    params_text = json.dumps(prov.get("params", {}), ensure_ascii=False, indent=1, sort_keys=True)
+    data = report.data
+    return _wrap(
+        "<footer>",
+        "<h3>Om rapporten</h3>",
+        _p(
+            f"Alla siffror bygger på de publicerade, sekretessgranskade tabellerna för "
+            f"{data.year}. Ett värde som vilar på färre än "
+            f"{report.params.privacy.min_group_size} svarande visas som ”{SUPPRESSED}”."
+        ),
+        f"<p>Indata (SHA-256): <code>{_e(prov.get('input_sha256', ''))}</code></p>",
+        f"<p>Kodversion (git commit): <code>{_e(commit)}</code> · ej incheckade ändringar: "
+        f"{dirty_text}</p>",
+        f"<p>Underkända rader i indata: {data.rows_rejected}</p>",
+        f"<p>Paketversioner: {_e(packages)}</p>",
+        f"<details><summary>Parametrar</summary><pre>{_e(params_text)}</pre></details>",
+        "</footer>",
+    )
