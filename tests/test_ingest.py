@@ -12,6 +12,8 @@ import hashlib
 import io
 import json
 import math
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -777,3 +779,101 @@ def test_quarantine_still_fails_on_problems_of_the_catalogue_or_the_tree(tmp_pat
         ("units.csv", 3, "unit_name", ""),
         ("responses.csv", 2, "q01", "7"),
     ]
+
+
+# --------------------------------------------------------------------------- regressions (issue 5)
+
+
+def _rezip(path: Path, member: str, edit: Callable[[bytes], bytes]) -> None:
+    """Rewrite ``member`` of the workbook at ``path`` through ``edit``."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[member] = edit(parts[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_a_workbook_damaged_inside_its_sheet_is_a_problem_of_the_file(tmp_path):
+    # openpyxl reads a sheet lazily, so a cut-off sheet fails while the rows are
+    # read (xml ParseError), not when the workbook opens; it used to escape as a traceback
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    _rezip(directory / "units.xlsx", "xl/worksheets/sheet1.xml", lambda xml: xml[:300])
+    [problem] = problems_of(directory)
+    assert located([problem]) == [("units.xlsx", None, None, None)]
+    assert problem.expected.startswith("an Excel workbook (.xlsx) that opens (")
+    assert "ParseError" in problem.expected
+
+
+def test_a_workbook_with_a_corrupt_compressed_stream_is_a_problem_of_the_file(tmp_path):
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    path = directory / "responses.xlsx"
+    content = bytearray(path.read_bytes())
+    start = content.index(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    content[start + 20] ^= 0xFF  # inside the deflated sheet: zlib.error or a bad CRC
+    path.write_bytes(bytes(content))
+    [problem] = problems_of(directory)
+    assert located([problem]) == [("responses.xlsx", None, None, None)]
+    assert "an Excel workbook (.xlsx) that opens" in problem.expected
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column"),
+    [("responses", 2, "year"), ("units", 3, "year"), ("units", 3, "invited")],
+)
+def test_a_whole_number_too_large_to_hold_is_a_bad_value_not_a_crash(tmp_path, table, row, column):
+    # 2**64 used to pass the integer check and crash the cast to int64 (TypeError)
+    huge = "18446744073709551616"
+    tables = {"responses": RESPONSES, "units": UNITS}
+    tables[table] = replace_cell(tables[table], row, column, huge)
+    problems = problems_of(write_inputs(tmp_path, **tables))
+    assert (f"{table}.csv", row, column, huge) in located(problems)
+
+
+def test_the_largest_exact_whole_number_is_still_a_number(tmp_path):
+    units = replace_cell(UNITS, 3, "invited", str(2**53))
+    data = read_input(write_inputs(tmp_path, units=units), Params()).data
+    assert data.units.at[1, "invited"] == 2**53
+
+
+def test_an_unclosed_quote_names_the_row_where_it_opens(tmp_path):
+    directory = write_inputs(tmp_path)
+    text = (directory / "units.csv").read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].replace("Förvaltningen", '"Förvaltningen')  # spreadsheet row 4
+    (directory / "units.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    [problem] = problems_of(directory)
+    # pandas says "EOF inside string starting at row 3" (counted from 0)
+    assert located([problem]) == [("units.csv", 4, None, None)]
+    assert "never closed" in problem.expected
+
+
+def test_a_header_only_catalogue_without_a_column_lists_both_problems(tmp_path):
+    questions = [[c for c in QUESTIONS[0] if c != "area"]]
+    problems = problems_of(write_inputs(tmp_path, questions=questions))
+    assert located(problems)[:2] == [
+        ("questions.csv", None, "area", None),
+        ("questions.csv", None, None, None),
+    ]
+    assert problems[1].expected == "at least one question below the header row"
+
+
+def test_quarantine_that_would_reject_every_row_fails_instead(tmp_path):
+    responses = [RESPONSES[0]] + [
+        replace_cell([RESPONSES[0], r], 2, "q01", "9")[1] for r in RESPONSES[1:]
+    ]
+    params = params_from_dict({"input": {"on_invalid": "quarantine"}})
+    with pytest.raises(InputError) as caught:
+        read_input(write_inputs(tmp_path / "in", responses=responses), params)
+    problems = caught.value.problems
+    assert located(problems) == [
+        *[("responses.csv", row, "q01", "9") for row in (2, 3, 4, 5, 6)],
+        ("responses.csv", None, None, None),
+    ]
+    assert problems[-1].expected == (
+        "at least one valid response row, but all 5 were rejected: no valid response rows "
+        "left after quarantine (fix the rows listed above)"
+    )
+    params = params_from_dict({"input": {"dir": str(tmp_path / "in"), "on_invalid": "quarantine"}})
+    with pytest.raises(InputError, match="no valid response rows left after quarantine"):
+        run_ingest(params, tmp_path / "interim")
+    assert not (tmp_path / "interim").exists()

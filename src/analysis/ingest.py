@@ -24,7 +24,6 @@ import io
 import json
 import os
 import shutil
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,6 @@ from typing import Any
 import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from analysis.dataset import BACKGROUND, RESPONSE_KEYS, SurveyData
 from analysis.params import Params
@@ -268,8 +266,31 @@ def _csv_shape_problems(file: str, text: str, delimiter: str, error: Exception) 
             )
             problems.append(Problem(file, number, None, None, expected))
     if not problems:
+        problems = _unclosed_quote(file, text, delimiter)
+    if not problems:
         problems.append(Problem(file, None, None, None, f"a well-formed CSV file ({error})"))
     return problems
+
+
+def _unclosed_quote(file: str, text: str, delimiter: str) -> list[Problem]:
+    """The row whose quoted value runs to the end of the file, if there is one.
+
+    pandas says "EOF inside string starting at row N" with N counted from 0 in
+    lines, not the spreadsheet row the analyst must open.
+    """
+    complete_rows = 0
+    try:
+        for _ in csv.reader(io.StringIO(text), delimiter=delimiter, strict=True):
+            complete_rows += 1
+    except csv.Error as error:
+        if "unexpected end of data" not in str(error):  # CPython's words for EOF in quotes
+            return []
+        expected = (
+            "a closing '\"' for the value whose quote opens in this row: the quote is never "
+            "closed, so the rest of the file would be read as one value"
+        )
+        return [Problem(file, complete_rows + 1, None, None, expected)]
+    return []
 
 
 def _cell_text(value: object) -> str:
@@ -287,20 +308,37 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        expected = f"an Excel workbook (.xlsx) that opens ({type(error).__name__}: {error})"
+        values, title = _first_sheet_values(content)
+    except Exception as error:
+        # openpyxl parses the user's bytes lazily (read-only mode streams the sheet),
+        # so a damaged workbook fails at load *or* while its rows are read, with
+        # whatever its zip, zlib or XML layer raises: BadZipFile, zlib.error,
+        # EOFError, ParseError, and ValueError/TypeError/IndexError from a garbled
+        # part. Each means "this file cannot be read"; the original error is named
+        # in the problem and chained, never dropped.
+        kind = type(error)
+        name = (
+            kind.__qualname__
+            if kind.__module__ == "builtins"
+            else f"{kind.__module__}.{kind.__qualname__}"
+        )
+        expected = f"an Excel workbook (.xlsx) that opens ({name}: {error})"
         raise _Unreadable([Problem(file, None, None, None, expected)]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        title = sheet.title
-    finally:
-        workbook.close()
+    rows = [[_cell_text(v) for v in row] for row in values]
     width = max((len(row) for row in rows), default=0)
     padded = [row + [""] * (width - len(row)) for row in rows]
     return pd.DataFrame(padded, columns=range(width), dtype=str), {"sheet": title}
+
+
+def _first_sheet_values(content: bytes) -> tuple[list[tuple[object, ...]], str]:
+    """Every row of the workbook's first sheet as openpyxl gives it, and its title."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
+        return list(sheet.iter_rows(values_only=True)), sheet.title
+    finally:
+        workbook.close()
 
 
 def _label(file: str, cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
@@ -374,7 +412,7 @@ class _Catalogue:
 
 def _check_questions(table: _Table) -> _Catalogue:
     _known_columns(table, QUESTION_COLUMNS, QUESTION_OPTIONAL)
-    structural = table.missing(QUESTION_COLUMNS) or table.no_rows("question")
+    structural = table.missing(QUESTION_COLUMNS) + table.no_rows("question")
     if structural:
         return _Catalogue(None, {}, structural)
     frame = table.frame
@@ -411,7 +449,7 @@ class _Organisation:
 
 def _check_units(table: _Table) -> _Organisation:
     _known_columns(table, UNIT_COLUMNS, UNIT_OPTIONAL)
-    structural = table.missing(UNIT_COLUMNS) or table.no_rows("unit")
+    structural = table.missing(UNIT_COLUMNS) + table.no_rows("unit")
     if structural:
         return _Organisation(None, None, None, structural)
     frame = table.frame
@@ -613,11 +651,22 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
     rows_in = len(frame)
     if rows_in != len(kept) + len(rejected_rows):
         raise RuntimeError("rows in != rows used + rows rejected (a bug in ingest)")
+    if kept.empty:
+        raise InputError([*row_problems, _nothing_left(responses_table, rows_in)])
     question_ids = list(catalogue.questions["question_id"])
     responses, asked = _code_responses(kept, question_ids, params)
     data = SurveyData(catalogue.questions, organisation.units, responses, asked)
     summary = _summary(tables, len(kept), len(rejected_rows), data, params)
     return IngestResult(data, _rejects(responses_table, row_problems), summary)
+
+
+def _nothing_left(table: _Table, rows_in: int) -> Problem:
+    """Quarantine must not turn a wholly broken responses file into an empty survey."""
+    expected = (
+        f"at least one valid response row, but all {rows_in} were rejected: no valid "
+        "response rows left after quarantine (fix the rows listed above)"
+    )
+    return Problem(table.file, None, None, None, expected)
 
 
 def _summary(

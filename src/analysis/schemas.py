@@ -39,6 +39,9 @@ DIMENSION_BY_FOLDED = {d.casefold(): d for d in AMI_DIMENSIONS}
 # An integer as a person or a program writes it: ' 4', '+4', '04', and also
 # '4.0' (what pandas and many exports write for whole numbers).
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+# Beyond 2**53 a float64 no longer holds every whole number (and beyond 2**63 no
+# int64 holds it at all): such a "year" or "invited" is a typo, not a number.
+_LARGEST_EXACT_INTEGER = 2.0**53
 _KEY_SEPARATOR = "\x1f"
 
 
@@ -46,15 +49,21 @@ def integer_values(text: pd.Series) -> pd.Series:
     """float64 Series: the whole number each cell holds, NaN where it holds none.
 
     Parsed per *distinct* value (answer columns have a handful), so a million
-    rows cost one factorisation rather than a million conversions.
+    rows cost one factorisation rather than a million conversions. A whole
+    number too large to hold exactly counts as none, so it is reported as a
+    bad value instead of crashing the later cast to int64.
     """
     codes, uniques = pd.factorize(text)
-    parsed = np.array(
-        [float(u) if _INTEGER_TEXT.fullmatch(u) else np.nan for u in uniques] + [np.nan],
-        dtype="float64",
-    )
+    parsed = np.array([_whole_number(u) for u in uniques] + [np.nan], dtype="float64")
     # code -1 (a missing value) picks the trailing NaN
     return pd.Series(parsed[codes], index=text.index, dtype="float64")
+
+
+def _whole_number(text: str) -> float:
+    if not _INTEGER_TEXT.fullmatch(text):
+        return np.nan
+    value = float(text)
+    return value if abs(value) <= _LARGEST_EXACT_INTEGER else np.nan
 
 
 def year_unit_keys(years: pd.Series, ids: pd.Series) -> pd.Series:
