@@ -89,6 +89,23 @@ def test_committed_notebooks_have_no_outputs_and_literal_parameters():
         assert {"year", "processed_dir", "provenance_json"} <= names
 
 
+def test_notebooks_render_and_makefile_name_the_same_project_kernel():
+    makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^KERNEL := (\S+)$", makefile, re.M).group(1) == render.KERNEL_NAME
+    assert render.KERNEL_NAME == "medarbetarenkat"
+    for name in ("unit_report.ipynb", "leader_report.ipynb"):
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == render.KERNEL_NAME, name
+    # the tests run in the .venv where `make setup` installed it (--sys-prefix)
+    spec = render.check_kernel()
+    assert spec.name == render.KERNEL_NAME and (spec / "kernel.json").is_file()
+
+
+def test_a_missing_kernel_says_to_run_make_setup():
+    with pytest.raises(render.RenderError, match=r"'no-such-kernel' is not installed.*make setup"):
+        render.check_kernel("no-such-kernel")
+
+
 # ------------------------------------------------------------------ the förvaltning report
 
 

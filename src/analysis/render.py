@@ -58,7 +58,9 @@ from analysis.report_data import (
     report_path,
 )
 
-KERNEL_NAME = "python3"
+#: the project's Jupyter kernel (``make setup`` installs it into .venv with --sys-prefix);
+#: the notebooks' kernelspec names it too, so `make lab` opens them on it
+KERNEL_NAME = "medarbetarenkat"
 WARM_ENGINE = "warm-kernel"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -86,6 +88,23 @@ PACKAGES = (
 
 class RenderError(RuntimeError):
     """A report could not be rendered (the message names the report and the failing cell)."""
+
+
+def check_kernel(kernel_name: str = KERNEL_NAME) -> Path:
+    """The directory of the installed kernelspec, or a RenderError saying how to install it.
+
+    Checked once before any worker starts: a missing kernel would otherwise
+    surface as a jupyter_client traceback inside a spawned worker.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        return Path(KernelSpecManager().get_kernel_spec(kernel_name).resource_dir)
+    except NoSuchKernel:
+        raise RenderError(
+            f"Jupyter kernel {kernel_name!r} is not installed for {sys.executable}: "
+            "run `make setup` (it installs the project's kernel into .venv)"
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -647,6 +666,7 @@ def render_reports(
     """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order."""
     from tqdm import tqdm
 
+    check_kernel(KERNEL_NAME)
     written: dict[Path, Path] = {}
     workers = max(1, min(jobs, len(planned) or 1))
     with ProcessPoolExecutor(
