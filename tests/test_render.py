@@ -150,14 +150,36 @@ def test_response_rate_over_the_years(rendered_year):  # noqa: F811
     ]
 
 
-def test_suppressed_age_group_says_too_few_answers(rendered_year):  # noqa: F811
-    rows = _table_after(_soup(rendered_year, "index.html"), "AMI – ålder")
+def test_suppressed_age_group_says_too_few_answers_in_either_year(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    rows = _table_after(soup, "AMI – ålder")
     assert rows == [
         ["Åldersgrupp", "AMI 2023", "AMI 2022", "Förändring"],
-        ["-29", "för få svar", "", ""],
+        ["-29", "för få svar", "77", "för få svar"],  # 2022: 80.3 − 3.0 = 77.3
         ["30-49", "78", "79", f"{MINUS}1"],  # 78.2 vs 79.1
-        ["50-", "81", "82", f"{MINUS}1"],  # 80.6 vs 81.5
+        ["50-59", "81", "82", f"{MINUS}1"],  # 80.6 vs 81.5
+        ["60-", "81", "för få svar", "för få svar"],  # 81.4; the 2022 row is suppressed
     ]
+    table = soup.find("h2", string="AMI – ålder").find_next("table")
+    assert len(table.select("td.ffs")) == 4  # marked as suppressed, not as numbers
+    section = soup.find("h2", string="AMI – ålder").parent.get_text(" ")
+    assert "”för få svar”: ett av åren har för få svarande" in section
+
+
+def test_a_new_unit_says_why_it_has_no_change(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "enhet/H.html")
+    rows = _table_after(soup, "Aktivt Medskapande Index (AMI)")
+    # Hagaskolan is new in 2023: AMI 60.2; Motivation 79.05 − 19.2; Ledarskap 80.75 − 19.2;
+    # Styrning 78.4 − 19.2 (every question is the förvaltning's shifted by 60.2 − 79.4)
+    assert rows == [
+        ["Index", "Värde", "Förändring"],
+        ["AMI totalt", "60", "inget värde 2022"],
+        ["Motivation", "60", "inget värde 2022"],
+        ["Ledarskap", "62", "inget värde 2022"],
+        ["Styrning", "59", "inget värde 2022"],
+    ]
+    assert "”inget värde 2022”: enheten eller gruppen fanns inte med 2022." in soup.get_text()
+    assert "AMI är under 70: enhetschef/rektor upprättar en handlingsplan" in soup.get_text()
 
 
 def test_highest_and_lowest(rendered_year):  # noqa: F811
@@ -262,7 +284,12 @@ def test_school_report_borrows_importances_and_says_so(rendered_year):  # noqa: 
     assert not any(h.startswith("Toppresultat") or h.startswith("AMI under") for h in headings)
     # the Chef group has fewer than five answers at Alfaskolan
     role = _table_after(soup, "AMI per chef/medarbetare")
-    assert role[1] == ["Chef", "för få svar", "för få svar", "för få svar", "för få svar"]
+    assert role[0] == ["Grupp", "Index", "2023", "2022", "Förändring"]
+    assert role[1] == ["Chef", "AMI totalt", "för få svar", "för få svar", "för få svar"]
+    too_few = ["för få svar"] * 3
+    assert [r[1:] for r in role[2:4]] == [["Motivation", *too_few], ["Ledarskap", *too_few]]
+    # Medarbetare: 90.2 − 0.4 = 89.8 against 88.9 − 0.4 = 88.5 (shows 89)
+    assert role[5] == ["Medarbetare", "AMI totalt", "90", "89", "+1"]
 
 
 def test_too_small_unit_shows_no_number(rendered_year):  # noqa: F811

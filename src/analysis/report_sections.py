@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -28,6 +28,7 @@ from analysis.report_data import (
     FORVALTNING,
     LEDARE,
     MEASURE_LABELS,
+    NO_COMPARISON,
     OMRADE,
     SUPPRESSED,
     Report,
@@ -41,6 +42,7 @@ from analysis.report_data import (
     largest_changes,
     manager_invited,
     manager_units,
+    no_previous_text,
     priority_tables,
     question_results,
     relative_href,
@@ -177,18 +179,36 @@ def _level_legend(levels: LevelParams) -> str:
     )
 
 
-def _comparison_note(report: Report) -> str:
+def _comparison_note(report: Report, change_texts: Iterable[str] = ()) -> str:
+    """How to read the change column, and what each reason for a missing change means."""
     prev = report.data.previous_year
     if prev is None:
         return _p(
             f"Jämförelse saknas: {report.data.year} är det första undersökningsåret i underlaget.",
             "not",
         )
-    return _p(
+    texts = set(change_texts)
+    lines = [
         f"Förändringen är skillnaden mot {prev} mellan de avrundade värdena "
-        f"(+ ökning, {MINUS} minskning).",
-        "not",
-    )
+        f"(+ ökning, {MINUS} minskning)."
+    ]
+    if SUPPRESSED in texts:
+        lines.append(f"”{SUPPRESSED}”: ett av åren har för få svarande för att visas.")
+    if NO_COMPARISON in texts:
+        lines.append(
+            f"”{NO_COMPARISON}”: måttet bygger i år på andra frågor än {prev} "
+            "(nya eller omformulerade frågor) och jämförs därför inte."
+        )
+    if no_previous_text(prev) in texts:
+        lines.append(f"”{no_previous_text(prev)}”: enheten eller gruppen fanns inte med {prev}.")
+    return _p(" ".join(lines), "not")
+
+
+def _chart(values: Iterable[Any], build: Callable[[], Any], alt: str) -> str:
+    """The figure ``build`` draws, or one sentence when it would hold no bar at all."""
+    if not plots.any_number(list(values)):
+        return _p(f"Diagrammet ”{alt}” visas inte: alla värden har {SUPPRESSED}.", "not")
+    return plots.figure_html(build(), alt)
 
 
 # ---------------------------------------------------------------------------
@@ -250,15 +270,21 @@ def response_rate_section(report: Report) -> Any:
     parts = [_h2("Svarsfrekvens")]
     if len(history) > 1:
         parts.append(
-            plots.figure_html(plots.response_rate_by_year(history), "Svarsfrekvens per år")
+            _chart(
+                history["value"],
+                lambda: plots.response_rate_by_year(history),
+                "Svarsfrekvens per år",
+            )
         )
     if not history.empty:
         parts.append(
             html_table(
                 ["År", "Svarsfrekvens (%)", "Antal svar"],
                 [
-                    [str(y), _value_cell(t), "" if pd.isna(n) or t == SUPPRESSED else str(int(n))]
-                    for y, t, n in zip(history["year"], history["text"], history["n"], strict=True)
+                    [str(y), _value_cell(t), _value_cell(n)]
+                    for y, t, n in zip(
+                        history["year"], history["text"], history["n_text"], strict=True
+                    )
                 ],
                 [False, True, True],
             )
@@ -267,13 +293,19 @@ def response_rate_section(report: Report) -> Any:
     if report.kind != LEDARE and not children.empty:
         parts.append(f"<h3>Svarsfrekvens per enhet under {_e(report.name)}</h3>")
         if len(children) <= MAX_CHART_BARS:
-            chart = plots.horizontal_bars(
-                list(children["unit_name"]),
-                list(children["value"]),
-                xlabel="Svarsfrekvens (%)",
-                colour=plots.ACCENT,
+            parts.append(
+                _chart(
+                    children["value"],
+                    lambda: plots.horizontal_bars(
+                        list(children["unit_name"]),
+                        list(children["value"]),
+                        xlabel="Svarsfrekvens (%)",
+                        colour=plots.ACCENT,
+                        missing=list(children["text"]),
+                    ),
+                    "Svarsfrekvens per enhet",
+                )
             )
-            parts.append(plots.figure_html(chart, "Svarsfrekvens per enhet"))
         else:  # a chart of a hundred bars reads worse than a sorted table
             ordered = children.sort_values(
                 "value", ascending=False, na_position="last", kind="mergesort"
@@ -302,11 +334,13 @@ def ami_section(report: Report) -> Any:
             f"AMI består av {n_questions} frågor som tillsammans bildar ett totalindex samt "
             "tre delindex: Motivation, Ledarskap och Styrning. Index 0–100."
         ),
-        plots.figure_html(plots.index_columns(table, levels), "AMI totalt och delindex"),
+        _chart(
+            table["value"], lambda: plots.index_columns(table, levels), "AMI totalt och delindex"
+        ),
         html_table(
             ["Index", "Värde", "Förändring"],
             [
-                [label, _value_cell(text, lvl), change]
+                [label, _value_cell(text, lvl), _value_cell(change)]
                 for label, text, lvl, change in zip(
                     table["label"],
                     table["text"],
@@ -317,7 +351,7 @@ def ami_section(report: Report) -> Any:
             ],
             [False, True, True],
         ),
-        _comparison_note(report),
+        _comparison_note(report, table["change_text"]),
     ]
     own = report.figures.get(AMI)
     types = report.params.report.school_types
@@ -337,10 +371,11 @@ def ami_section(report: Report) -> Any:
 
 
 def ami_groups_section(report: Report) -> Any:
-    """AMI by gender and by chef/medarbetare."""
+    """AMI by gender and by chef/medarbetare, this year against last."""
     if report.too_small:
         return None
     measures = ami_measures(report.data)
+    year, prev = report.data.year, report.data.previous_year
     parts = []
     for variable, title in (("gender", "kön"), ("role", "chef/medarbetare")):
         table = group_breakdown(report.figures, variable, measures)
@@ -348,25 +383,38 @@ def ami_groups_section(report: Report) -> Any:
             continue
         parts.append(f"<h3>AMI per {_e(title)}</h3>")
         parts.append(
-            plots.figure_html(plots.grouped_index_bars(table, MEASURE_LABELS), f"AMI per {title}")
+            _chart(
+                [*table["value"], *table["value_prev"]],
+                lambda table=table: plots.grouped_index_bars(table, MEASURE_LABELS, year, prev),
+                f"AMI per {title}",
+            )
         )
-        parts.append(_breakdown_table(table, measures))
+        parts.append(_breakdown_table(table, measures, year, prev))
+        parts.append(_comparison_note(report, table["change_text"]) if prev is not None else "")
     if not parts:
         return None
     return _wrap(_h2("AMI – kön och chef/medarbetare"), *parts)
 
 
-def _breakdown_table(table: pd.DataFrame, measures: Sequence[str]) -> str:
-    labels = list(dict.fromkeys(table["label"]))
+def _breakdown_table(
+    table: pd.DataFrame, measures: Sequence[str], year: int, prev: int | None
+) -> str:
+    """Group × index, this year, last year and the change (long form: one index per row)."""
+    headers = ["Grupp", "Index", str(year)]
+    numeric = [False, False, True]
+    if prev is not None:
+        headers += [str(prev), "Förändring"]
+        numeric += [True, True]
     rows = []
-    for label in labels:
+    for label in dict.fromkeys(table["label"]):
         part = table[table["label"] == label].set_index("measure")
-        rows.append([label, *(_value_cell(part.loc[m, "text"]) for m in measures)])
-    return html_table(
-        ["Grupp", *(MEASURE_LABELS[m] for m in measures)],
-        rows,
-        [False, *([True] * len(measures))],
-    )
+        for number, measure in enumerate(m for m in measures if m in part.index):
+            row = part.loc[measure]
+            line = [label if number == 0 else "", MEASURE_LABELS[measure], _value_cell(row["text"])]
+            if prev is not None:
+                line += [_value_cell(row["prev_text"]), _value_cell(row["change_text"])]
+            rows.append(line)
+    return html_table(headers, rows, numeric)
 
 
 def ami_age_section(report: Report) -> Any:
@@ -378,14 +426,9 @@ def ami_age_section(report: Report) -> Any:
         return None
     year, prev = report.data.year, report.data.previous_year
     rows = [
-        [
-            label,
-            _value_cell(text),
-            "" if vp is None or pd.isna(vp) else str(round_half_up(vp)),
-            change,
-        ]
-        for label, text, vp, change in zip(
-            table["label"], table["text"], table["value_prev"], table["change_text"], strict=True
+        [label, _value_cell(text), _value_cell(prev_text), _value_cell(change)]
+        for label, text, prev_text, change in zip(
+            table["label"], table["text"], table["prev_text"], table["change_text"], strict=True
         )
     ]
     headers = ["Åldersgrupp", f"AMI {year}"]
@@ -395,10 +438,12 @@ def ami_age_section(report: Report) -> Any:
         numeric += [True, True]
     else:
         rows = [r[:2] for r in rows]
+    values = [*table["value"], *table["value_prev"]]
     return _wrap(
         _h2("AMI – ålder"),
-        plots.figure_html(plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
+        _chart(values, lambda: plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
         html_table(headers, rows, numeric),
+        _comparison_note(report, table["change_text"]) if prev is not None else "",
     )
 
 
@@ -414,8 +459,9 @@ def areas_section(report: Report) -> Any:
         _h2("Översikt frågeområden"),
         _p("Frågorna har delats in i frågeområden. Resultatet presenteras som ett index 0–100."),
         _level_legend(levels),
-        plots.figure_html(
-            plots.horizontal_bars(
+        _chart(
+            table["value"],
+            lambda: plots.horizontal_bars(
                 list(table["area"]), list(table["value"]), levels=levels, xlabel="Index", sort=True
             ),
             "Frågeområden",
@@ -423,7 +469,7 @@ def areas_section(report: Report) -> Any:
         html_table(
             ["Frågeområde", "Index", "Förändring"],
             [
-                [area, _value_cell(text, lvl), change]
+                [area, _value_cell(text, lvl), _value_cell(change)]
                 for area, text, lvl, change in zip(
                     table["area"],
                     table["text"],
@@ -443,6 +489,8 @@ def areas_section(report: Report) -> Any:
                 "not",
             )
         )
+    if report.data.previous_year is not None:
+        parts.append(_comparison_note(report, table["change_text"]))
     return _wrap(*parts)
 
 
@@ -533,8 +581,8 @@ def _question_table(rows: pd.DataFrame, with_bar: bool = False) -> str:
         numeric.append(False)
     body = []
     for _, r in rows.iterrows():
-        change = r["change_text"] or (r["status"] if r["status"] else "")
-        line = [r["text"], _value_cell(r["text_value"], r["level"]), change]
+        change = r["change_text"] or r["status"]
+        line = [r["text"], _value_cell(r["text_value"], r["level"]), _value_cell(change)]
         if with_bar:
             line.append(_bar_cell(r["value"], r["level"]))
         body.append(line)
@@ -672,13 +720,15 @@ def targets_section(report: Report) -> Any:
     table = target_table(shown, targets)
     return _wrap(
         _h2("AMI mot målen"),
-        plots.figure_html(
-            plots.target_chart(shown.value, targets, report.params.levels), "AMI mot målen"
+        _chart(
+            [shown.value],
+            lambda: plots.target_chart(shown.value, targets, report.params.levels),
+            "AMI mot målen",
         ),
         html_table(
             ["Mål", "Målvärde", "AMI", "Skillnad"],
             [
-                [lbl, str(t), _value_cell(txt), gap]
+                [lbl, str(t), _value_cell(txt), _value_cell(gap)]
                 for lbl, t, txt, gap in zip(
                     table["label"], table["target"], table["text"], table["gap_text"], strict=True
                 )
@@ -740,14 +790,14 @@ def leadership_section(report: Report) -> Any:
         html_table(
             ["Index", "Värde", "Förändring"],
             [
-                [lbl, _value_cell(t, lvl), c]
+                [lbl, _value_cell(t, lvl), _value_cell(c)]
                 for lbl, t, lvl, c in zip(
                     table["label"], table["text"], table["level"], table["change_text"], strict=True
                 )
             ],
             [False, True, True],
         ),
-        _comparison_note(report),
+        _comparison_note(report, [*table["change_text"], *results["change_text"]]),
         _level_legend(levels),
         _question_table(results, with_bar=True),
     ]
