@@ -100,7 +100,7 @@ def main() -> None:
         scratch = Path(scratch_name)
         directory, params, described = processed_year(args.processed, scratch)
         data = load_processed_year(directory)
-        provenance = json.dumps(render.collect_provenance(data.meta, params), sort_keys=True)
+        provenance = json.dumps(render.collect_provenance(data, params), sort_keys=True)
         plans = {
             name: render.plan_reports(data, scratch / name, provenance)
             for name in ("naive", "warm1", "warm2")

@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.contract import DRIVERS_META, params_record
+from analysis.drivers import write_drivers_meta
 from analysis.params import Params, params_from_dict
 from analysis.priority import assign_quadrants
 
@@ -501,11 +503,13 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
         "years": YEARS,
         "input_sha256": INPUT_SHA,
         "rows_rejected": ROWS_REJECTED,
-        "params": dataclasses.asdict(params),
+        # what the indexes stage records: the sections ingest and indexes read
+        "params": params_record(params, "indexes"),
     }
     (directory / "meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
     )
+    write_drivers_meta(params, directory / DRIVERS_META)
     return directory
 
 
@@ -535,11 +539,16 @@ class RenderedYear:
 @pytest.fixture(scope="session")
 def rendered_year(tmp_path_factory) -> RenderedYear:
     """The fixture organisation rendered once per test session (real notebooks, 2 workers)."""
+    from analysis.drivers import write_drivers_csv
+    from analysis.figures_io import write_figures_csv
     from analysis.render import render_year
 
     root = tmp_path_factory.mktemp("rendered")
     processed = write_fixture(root / "processed" / str(YEAR))
     out_dir = root / "reports" / str(YEAR)
+    # what the indexes and drivers stages publish beside the reports
+    write_figures_csv(figures_table(), out_dir / "figures.csv")
+    write_drivers_csv(drivers_table(), out_dir / "drivers.csv")
     written = render_year(
         YEAR, processed, out_dir, fixture_params(), jobs=2, only=RENDERED, progress=False
     )

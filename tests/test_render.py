@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 import report_fixture as rf
 from bs4 import BeautifulSoup
@@ -346,8 +347,70 @@ def test_provenance_footer(rendered_year, name):  # noqa: F811
     import pandas
 
     assert f"pandas {pandas.__version__}" in text
+    # per stage, the sections it declares, as recorded beside its outputs
     params = json.loads(footer.find("pre").get_text())
-    assert params == json.loads(json.dumps(dataclasses.asdict(rf.fixture_params())))
+    fixture = json.loads(json.dumps(dataclasses.asdict(rf.fixture_params())))
+    assert params == {
+        "indexes": {s: fixture[s] for s in ("input", "survey", "privacy")},
+        "drivers": {s: fixture[s] for s in ("survey", "drivers")},
+        "render": {s: fixture[s] for s in ("report", "levels", "targets", "privacy")},
+    }
+    assert params["render"]["report"]["top_units"] == 2  # the fixture's, not the default 5
+    assert params["indexes"]["input"]["on_invalid"] == "quarantine"
+
+
+def test_footer_params_are_the_ones_each_stage_ran_with(tmp_path):
+    """Not params.yaml at render time: a drivers setting changed since is not shown."""
+    produced = rf.fixture_params()
+    processed = rf.write_fixture(tmp_path / "2023", produced)
+    data = load_processed_year(processed)
+    later = dataclasses.replace(
+        produced, drivers=dataclasses.replace(produced.drivers, bootstrap=7, seed=1)
+    )
+    provenance = render.collect_provenance(data, later)
+    recorded = provenance["params"]["drivers"]["drivers"]  # the drivers stage's section
+    assert recorded["bootstrap"] == produced.drivers.bootstrap == 1000
+    assert recorded["seed"] == produced.drivers.seed
+    assert render.effective_params(provenance).drivers.bootstrap == 1000
+    assert set(provenance["params"]) == {"indexes", "drivers", "render"}
+    # the synthesis section is read by no stage behind a report
+    assert all("synth" not in sections for sections in provenance["params"].values())
+    assert render.effective_params(provenance).report.top_units == 2
+
+
+def test_a_threshold_changed_since_the_figures_is_refused(tmp_path):
+    produced = rf.fixture_params()
+    data = load_processed_year(rf.write_fixture(tmp_path / "2023", produced))
+    stale = dataclasses.replace(
+        produced, privacy=dataclasses.replace(produced.privacy, min_group_size=8)
+    )
+    with pytest.raises(render.RenderError, match=r"'privacy' differs .* run `dvc repro`"):
+        render.collect_provenance(data, stale)
+
+
+def test_a_missing_drivers_record_is_named(tmp_path):
+    processed = rf.write_fixture(tmp_path / "2023")
+    (processed / "drivers_meta.json").unlink()
+    data = load_processed_year(processed)
+    with pytest.raises(render.RenderError, match=r"drivers_meta\.json: missing; the drivers stage"):
+        render.collect_provenance(data, rf.fixture_params())
+
+
+def test_stage_params_are_the_sections_dvc_yaml_declares():
+    import yaml
+
+    from analysis.contract import STAGE_PARAMS
+
+    stages = yaml.safe_load((NOTEBOOKS.parent / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+    def declared(name: str) -> set[str]:
+        stage = stages[name].get("do", stages[name])
+        return set(stage["params"])
+
+    assert set(STAGE_PARAMS["drivers"]) == declared("drivers")
+    assert set(STAGE_PARAMS["render"]) == declared("render")
+    # meta.json records what its inputs were produced with: ingest's and indexes' sections
+    assert set(STAGE_PARAMS["indexes"]) == declared("ingest") | declared("indexes")
 
 
 def test_images_are_figures(rendered_year):  # noqa: F811
@@ -393,13 +456,14 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
         "change",
         "unit_name",
     )
-    current = [r for r in rf.figure_rows() if r["year"] == 2023]
-    assert len(figures) - 1 == len(current)
-    ami = [r for r in figures if r[1:4] == ("F", "all", "AMI")]
+    assert len(figures) - 1 == len(rf.figure_rows())  # every year's rows, not only 2023's
+    ami = [r for r in figures if r[:4] == (2023, "F", "all", "AMI")]
     assert len(ami) == 1
     assert ami[0][4] == 12 and ami[0][5] == pytest.approx(79.4)
     assert ami[0][6] == pytest.approx(79.4 - 80.3)
     assert ami[0][7] == "Testförvaltningen"
+    earlier = [r[0] for r in figures if r[1:4] == ("F", "all", "AMI")]
+    assert sorted(earlier) == [2021, 2022, 2023]
     tiny = next(r for r in figures if r[1] == "L" and r[3] == "AMI" and r[2] == "all")
     assert tiny[4:7] == (None, None, None)  # suppressed: empty, never 0
 
@@ -411,10 +475,56 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
     assert {r[-1] for r in borrowed} == {"N"}
 
 
+def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
+    rows = list(book[name].iter_rows(values_only=True))
+    assert list(rows[0][: len(columns)]) == columns
+    return [row[: len(columns)] for row in rows[1:]]
+
+
+def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  # noqa: F811
+    """Row by row, value by value: the analysts' workbook is figures.csv and drivers.csv."""
+    from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
+    from analysis.figures_io import read_figures_csv
+
+    book = openpyxl.load_workbook(rendered_year.out_dir / "medarbetarenkat_2023.xlsx")
+    published = read_figures_csv(rendered_year.out_dir / "figures.csv")
+    expected = [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in published.itertuples(index=False, name=None)
+    ]
+    assert _sheet_rows(book, "figurer", FIGURES_CSV_COLUMNS) == expected  # exact floats
+    assert {r[0] for r in expected} == {2021, 2022, 2023}
+    assert any(r[5] is None for r in expected)  # suppressed rows stay empty, never 0
+
+    drivers = pd.read_csv(rendered_year.out_dir / "drivers.csv", dtype=str, keep_default_na=False)
+    numbers = {"weight", "importance", "ci_low", "ci_high", "score"}
+    counts = {"year", "n_used"}
+
+    def cell(column: str, text: str):
+        if text == "":
+            return None
+        return float(text) if column in numbers else int(text) if column in counts else text
+
+    expected = [
+        tuple(cell(c, t) for c, t in zip(DRIVERS_CSV_COLUMNS, row, strict=True))
+        for row in drivers[DRIVERS_CSV_COLUMNS].itertuples(index=False, name=None)
+    ]
+    assert _sheet_rows(book, "drivkrafter", DRIVERS_CSV_COLUMNS) == expected
+
+
+def test_a_table_too_long_for_a_worksheet_is_refused(tmp_path, monkeypatch):
+    processed = rf.write_fixture(tmp_path / "2023")
+    data = load_processed_year(processed)
+    provenance = render.collect_provenance(data, rf.fixture_params())
+    monkeypatch.setattr(render, "EXCEL_MAX_ROWS", len(data.figures))  # one row short
+    with pytest.raises(render.RenderError, match=r"'figurer' would need .* figures\.csv"):
+        render.workbook_bytes(data, provenance)
+
+
 def test_workbook_bytes_repeat(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
-    provenance = {"params": dataclasses.asdict(rf.fixture_params()), "input_sha256": "x"}
+    provenance = render.collect_provenance(data, rf.fixture_params())
     assert render.workbook_bytes(data, provenance) == render.workbook_bytes(data, provenance)
 
 

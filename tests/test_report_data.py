@@ -312,20 +312,16 @@ def test_missing_column_is_named(tmp_path):
         rd.load_processed_year(directory)
 
 
-def test_open_report_checks_year_and_unit(processed):
-    provenance = json.dumps({"params": json.loads(json.dumps(_params_dict()))})
+def test_open_report_checks_year_and_unit(processed, data):
+    from analysis.render import collect_provenance
+
+    provenance = json.dumps(collect_provenance(data, rf.fixture_params()))
     with pytest.raises(rd.ReportDataError, match="holds year 2023, the report asked for 2022"):
         rd.open_report(processed, "F", provenance, year=2022)
     with pytest.raises(rd.ReportDataError, match="no unit 'X' in 2023"):
         rd.open_report(processed, "X", provenance)
     report = rd.open_report(processed, "", provenance, year=2023)
     assert report.unit_id == "F" and report.params.report.top_units == 2
-
-
-def _params_dict():
-    import dataclasses
-
-    return dataclasses.asdict(rf.fixture_params())
 
 
 def test_manager_invited_follows_the_nearest_manager_rule(data):

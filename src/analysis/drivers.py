@@ -17,6 +17,7 @@ itself; if even it cannot, the stage stops with the reason.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import pandas as pd
 
 from analysis.atomic import write_text_atomic
 from analysis.catalogue import motivation_questions, question_measure
-from analysis.contract import DRIVERS_CSV_COLUMNS, MANAGER_PREFIX
+from analysis.contract import DRIVERS_CSV_COLUMNS, MANAGER_PREFIX, params_record
 from analysis.dataset import SurveyData
 from analysis.params import DriverParams, Params
 from analysis.priority import quadrant_labels
@@ -58,6 +59,7 @@ __all__ = [
     "motivation_score",
     "published_scores",
     "write_drivers_csv",
+    "write_drivers_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -563,3 +565,14 @@ def drivers_csv_text(table: pd.DataFrame) -> str:
 def write_drivers_csv(table: pd.DataFrame, path: str | Path) -> None:
     """Write drivers.csv atomically, so a failed run never leaves half a file."""
     write_text_atomic(drivers_csv_text(table), path)
+
+
+def write_drivers_meta(params: Params, path: str | Path) -> None:
+    """Record the params sections this stage read (``drivers_meta.json`` beside drivers.parquet).
+
+    The report footer shows them: the parameters that produced the driver
+    analysis, not params.yaml as it happens to be when the reports render.
+    """
+    record = {"params": params_record(params, "drivers")}
+    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    write_text_atomic(text, path)

@@ -43,10 +43,11 @@ from analysis.catalogue import (
 )
 from analysis.contract import (
     DRIVERS_CSV_COLUMNS,
+    DRIVERS_META,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
-from analysis.params import LevelParams, Params, params_from_dict
+from analysis.params import LevelParams, Params, load_params
 from analysis.rounding import displayed_change, format_change, level, round_half_up
 
 SUPPRESSED = "för få svar"
@@ -134,9 +135,12 @@ class ProcessedYear:
         units: pd.DataFrame,
         questions: pd.DataFrame,
         drivers: pd.DataFrame,
+        drivers_meta: dict[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.meta = meta
+        #: the drivers stage's record of its params (None: not written, an old run)
+        self.drivers_meta = drivers_meta
         self.units = units.reset_index(drop=True)
         self.questions = questions.reset_index(drop=True)
         self.drivers = drivers.reset_index(drop=True)
@@ -298,7 +302,7 @@ def question_status(replaces: str, asked_prev: bool, previous_year: int | None) 
 def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
     names = ("figures.parquet", "units.parquet", "questions.parquet", "drivers.parquet")
     out = []
-    for name in (*names, "meta.json"):
+    for name in (*names, "meta.json", DRIVERS_META):
         path = directory / name
         stat = path.stat() if path.exists() else None
         out.append((name, stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1))
@@ -349,7 +353,13 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
     drivers = _read_parquet(directory / "drivers.parquet", DRIVER_COLUMNS)
     for column in ("unit_id", "question_id", "quadrant", "importance_from"):
         drivers[column] = _text(drivers[column])
-    return ProcessedYear(directory, meta, figures, units, questions, drivers)
+    drivers_meta_path = directory / DRIVERS_META
+    drivers_meta = (
+        json.loads(drivers_meta_path.read_text(encoding="utf-8"))
+        if drivers_meta_path.is_file()
+        else None
+    )
+    return ProcessedYear(directory, meta, figures, units, questions, drivers, drivers_meta)
 
 
 # ---------------------------------------------------------------------------
@@ -1012,7 +1022,8 @@ def open_report(
 
     ``provenance_json`` is what :func:`analysis.render.collect_provenance`
     computed once for the whole run (params included); a notebook opened by
-    hand computes it itself. ``year``, when given, must be the directory's year.
+    hand computes it itself, with the render sections of the project's
+    params.yaml. ``year``, when given, must be the directory's year.
     """
     data = load_processed_year(processed_dir)
     if year is not None and int(year) != data.year:
@@ -1021,14 +1032,15 @@ def open_report(
         )
     unit_id = unit_id or data.root_id
     data.check_report_unit(unit_id)
+    from analysis.render import PROJECT_ROOT, collect_provenance, effective_params
+
     if provenance_json:
         provenance = json.loads(provenance_json)
     else:
-        from analysis.render import collect_provenance
-
-        provenance = collect_provenance(data.meta, params_from_dict(data.meta["params"]))
-    params = params_from_dict(provenance["params"])
-    return Report(data, unit_id, params, provenance)
+        params_file = PROJECT_ROOT / "params.yaml"
+        params = load_params(params_file) if params_file.is_file() else Params()
+        provenance = collect_provenance(data, params)
+    return Report(data, unit_id, effective_params(provenance), provenance)
 
 
 def open_leader_report(

@@ -490,7 +490,10 @@ def areas_section(report: Report) -> Any:
             )
         )
     if report.data.previous_year is not None:
-        parts.append(_comparison_note(report, table["change_text"]))
+        # "ingen jämförelse" is what the sentence above explains, in the seed's words
+        explained = {NO_COMPARISON} if table["has_new"].any() else set()
+        texts = [t for t in table["change_text"] if t not in explained]
+        parts.append(_comparison_note(report, texts))
     return _wrap(*parts)
 
 
@@ -873,6 +876,12 @@ def provenance_section(report: Report) -> Any:
         f"{dirty_text}</p>",
         f"<p>Underkända rader i indata: {data.rows_rejected}</p>",
         f"<p>Paketversioner: {_e(packages)}</p>",
-        f"<details><summary>Parametrar</summary><pre>{_e(params_text)}</pre></details>",
+        "<details><summary>Parametrar</summary>",
+        _p(
+            "Per steg de avsnitt i params.yaml som steget läser, som de var när steget "
+            "kördes: indexes (index och sekretess, meta.json), drivers (drivkraftsanalysen, "
+            "drivers_meta.json) och render (rapporterna)."
+        ),
+        f"<pre>{_e(params_text)}</pre></details>",
         "</footer>",
     )

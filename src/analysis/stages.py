@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.atomic import write_parquet_atomic, write_text_atomic
-from analysis.contract import HISTORY_MEASURES, is_manager_unit
+from analysis.contract import DRIVERS_META, HISTORY_MEASURES, is_manager_unit
 from analysis.dataset import SurveyData
 from analysis.params import Params
 
@@ -120,13 +120,14 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
 
 
 def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
-    from analysis.drivers import driver_table, write_drivers_csv
+    from analysis.drivers import driver_table, write_drivers_csv, write_drivers_meta
 
     data = SurveyData.load(paths.interim)
     _check_year(data, year)
     figures = pd.read_parquet(paths.processed_year(year) / "figures.parquet")
     table = driver_table(data, params, year, figures[figures["year"] == year])
     write_parquet_atomic(table, paths.processed_year(year) / "drivers.parquet")
+    write_drivers_meta(params, paths.processed_year(year) / DRIVERS_META)
     write_drivers_csv(table, paths.reports_year(year) / "drivers.csv")
 
 
