@@ -204,6 +204,15 @@ def _comparison_note(report: Report, change_texts: Iterable[str] = ()) -> str:
     return _p(" ".join(lines), "not")
 
 
+def _new_questions_note(what: str, previous_year: int) -> str:
+    """The seed's note for a measure whose question set changed since last year."""
+    return _p(
+        f"I år innehåller {what} nya eller omformulerade frågor. Det innebär att jämförelser "
+        f"mot {previous_year} saknas i vissa fall.",
+        "not",
+    )
+
+
 def _chart(values: Iterable[Any], build: Callable[[], Any], alt: str) -> str:
     """The figure ``build`` draws, or one sentence when it would hold no bar at all."""
     if not plots.any_number(list(values)):
@@ -236,7 +245,8 @@ def header_section(report: Report) -> Any:
         if led:
             parts.append(_p("Chefens enheter: " + ", ".join(led) + "."))
     rate = report.figures.get(RESPONSE_RATE)
-    if report.figures.has(RESPONSE_RATE):
+    no_own_staff = report.kind == LEDARE and not manager_invited(data, report.unit_id)
+    if report.figures.has(RESPONSE_RATE) and not no_own_staff:  # nobody invited: no rate
         answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
         rate_text = SUPPRESSED if not rate.published else f"{rate.text} %"
         parts.append(f'<p class="nyckeltal">Svarsfrekvens: {_e(rate_text)}{_e(answers)}</p>')
@@ -246,7 +256,7 @@ def header_section(report: Report) -> Any:
             f"Indata lästes i karantänläge: {data.rows_rejected} rader underkändes och ingår "
             "inte i resultaten (se rejects-filen).</p>"
         )
-    if report.too_small and report.kind == LEDARE and not manager_invited(data, report.unit_id):
+    if report.too_small and no_own_staff:
         parts.append(
             '<p class="varning">'
             "Inga medarbetare i enkäten har den här chefen som närmaste chef: alla svarande "
@@ -762,13 +772,7 @@ def questions_section(report: Report) -> Any:
         if description:
             parts.append(_p(description))
         if (rows["status"] != "").any():
-            parts.append(
-                _p(
-                    "I år innehåller frågeområdet nya eller omformulerade frågor. Det innebär att "
-                    "jämförelser mot föregående år saknas i vissa fall.",
-                    "not",
-                )
-            )
+            parts.append(_new_questions_note("frågeområdet", data.previous_year))
         parts.append(_question_table(rows, with_bar=True))
     return _wrap(*parts)
 
@@ -787,6 +791,11 @@ def leadership_section(report: Report) -> Any:
     results = question_results(report.data, report.figures, levels, leadership_ids)
     # the table's bars are the chart: highest first, suppressed last
     results = results.sort_values("value", ascending=False, na_position="last", kind="mergesort")
+    change_texts = [*table["change_text"], *results["change_text"]]
+    prev = report.data.previous_year
+    changed = prev is not None and LEADERSHIP not in report.data.comparable_measures
+    if changed:  # the note says why the index has no change; the legend need not repeat it
+        change_texts = [t for t in change_texts if t != NO_COMPARISON]
     parts = [
         _h2("Ledarskapsindex"),
         _p(f"Ledarskapsindex bygger på {len(leadership_ids)} frågor om ledarskap. Index 0–100."),
@@ -800,7 +809,8 @@ def leadership_section(report: Report) -> Any:
             ],
             [False, True, True],
         ),
-        _comparison_note(report, [*table["change_text"], *results["change_text"]]),
+        _new_questions_note("ledarskapsindexet", prev) if changed else "",
+        _comparison_note(report, change_texts),
         _level_legend(levels),
         _question_table(results, with_bar=True),
     ]
