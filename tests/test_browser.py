@@ -1,8 +1,13 @@
 """A rendered report opened in headless Chromium: every figure shows, nothing goes online.
 
-Uses Debian's /usr/bin/chromium through Playwright. A missing browser is a
-failure, not a skip: the contract promises reports that open offline in a
-browser, and this is the test that checks it.
+Uses Debian's /usr/bin/chromium through Playwright (``executable_path``;
+``make test`` installs it). A missing browser is a failure, not a skip: the
+contract promises reports that open offline in a browser, and this is the
+test that checks it.
+
+Each page's full-page screenshot is kept for a person to look at, in
+``.artifacts/browser/`` at the repository root (git-ignored; replaced on
+every run), e.g. ``.artifacts/browser/index.html.png``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from report_fixture import rendered_year  # noqa: F401  (session fixture)
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / ".artifacts" / "browser"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -42,7 +48,7 @@ def browser():
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tmp_path):  # noqa: F811
+def test_report_opens_offline_with_every_figure(browser, rendered_year, name):  # noqa: F811
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     errors: list[str] = []
     requests: list[str] = []
@@ -55,7 +61,8 @@ def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tm
     images = page.eval_on_selector_all(
         "img", "imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])"
     )
-    shot = tmp_path / (name.replace("/", "_") + ".png")
+    shot = SCREENSHOTS / (name.replace("/", "_") + ".png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     height = page.evaluate("document.body.scrollHeight")
     page.close()

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
@@ -846,9 +846,17 @@ def render_year(
 
 
 def render_reports(
-    planned: list[ReportJob], jobs: int = 2, progress: bool = True, desc: str = "rapporter"
+    planned: list[ReportJob],
+    jobs: int = 2,
+    progress: bool = True,
+    desc: str = "rapporter",
+    on_done: Callable[[Path], None] | None = None,
 ) -> list[Path]:
-    """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order."""
+    """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order.
+
+    ``on_done`` is called with each written path as it completes (the bench
+    times the reports with it).
+    """
     from tqdm import tqdm
 
     check_kernel(KERNEL_NAME)
@@ -875,6 +883,8 @@ def render_reports(
                     job = futures[future]
                     written[job.output] = future.result()
                     bar.update()
+                    if on_done is not None:
+                        on_done(written[job.output])
             except BaseException:
                 for future in futures:
                     future.cancel()
