@@ -114,6 +114,7 @@ def test_forvaltning_sections_in_order(rendered_year):  # noqa: F811
     soup = _soup(rendered_year, "index.html")
     assert soup.find("h1").get_text() == "Medarbetarenkät 2023 – Testförvaltningen"
     assert [h.get_text() for h in soup.find_all("h2")] == [
+        "Om enkäten",
         "Svarsfrekvens",
         "Aktivt Medskapande Index (AMI)",
         "AMI – kön och chef/medarbetare",
@@ -149,6 +150,119 @@ def test_response_rate_over_the_years(rendered_year):  # noqa: F811
         ["2022", "85", "125"],
         ["2023", "87", "130"],
     ]
+
+
+def _section(soup: BeautifulSoup, heading: str) -> BeautifulSoup:
+    """The notebook cell (one section) that holds the h2 with this text."""
+    return soup.find("h2", string=heading).parent
+
+
+def _summary(soup: BeautifulSoup, heading: str) -> list[str]:
+    """The summary bullets right under a section's heading."""
+    box = _section(soup, heading).find("ul", class_="sammanfattning")
+    return [li.get_text() for li in box("li")] if box else []
+
+
+def test_about_the_survey_is_counted_from_the_tables(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    items = [li.get_text() for li in _section(soup, "Om enkäten").find("ul")("li")]
+    assert items == [
+        # q1..q11 asked (q10old no longer); q9 is new, q10 rewords q10old
+        "11 frågor i enkäten 2023, varav 1 ny och 1 omformulerad sedan 2022.",
+        "6 frågor utgör AMI.",  # q1..q6
+        "3 frågor utgör ledarskapsindexet.",  # q3, q4, q11
+        "Minst 5 svarande för att få gruppresultat; färre visas som ”för få svar”.",
+        "Antal svarande i Testförvaltningen: 130.",  # n of the response-rate row
+    ]
+    hrefs = [a["href"] for a in _section(soup, "Om enkäten")("a")]
+    assert hrefs == ["figures.csv", "drivers.csv", "medarbetarenkat_2023.xlsx"]
+    omrade = _section(_soup(rendered_year, "omrade/S.html"), "Om enkäten")
+    assert [a["href"] for a in omrade("a")] == [
+        "../figures.csv",
+        "../drivers.csv",
+        "../medarbetarenkat_2023.xlsx",
+    ]
+
+
+def test_response_rate_per_unit_over_the_years(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    # 87.2 against 85.0; Norr 88.0 against 86.5 (shows 87), Syd & Väst 86.4 against 84.9
+    assert _summary(soup, "Svarsfrekvens") == [
+        "Svarsfrekvensen har gått upp 2 procentenheter sedan 2022 och ligger i år på 87 % "
+        "(2022: 85 %).",
+        "Svarsfrekvensen har ökat i båda underliggande enheter med jämförbara värden sedan 2022.",
+    ]
+    rows = _table_after(soup, "Svarsfrekvens per enhet under Testförvaltningen")
+    assert rows == [
+        ["Enhet", "2021 (%)", "2022 (%)", "2023 (%)"],
+        ["Område Norr", "85", "87", "88"],  # 85.0, 86.5, 88.0
+        ["Område Syd & Väst", "83", "85", "86"],  # 83.4, 84.9, 86.4
+    ]
+    south = _soup(rendered_year, "omrade/S.html")
+    rows = _table_after(south, "Svarsfrekvens per enhet under Område Syd & Väst")
+    assert rows[1:] == [  # highest this year first; each unit 3.0 and 1.5 lower before
+        ["Deltaskolan", "88", "89", "91"],  # 87.9, 89.4, 90.9
+        ["Gammagymnasiet", "83", "84", "86"],  # 82.7, 84.2, 85.7
+        ["Epsilongymnasiet", "78", "79", "81"],  # 77.8, 79.3, 80.8
+        ["Lillskolan", "ingen uppgift", "ingen uppgift", "för få svar"],  # no rows before 2023
+    ]
+    assert "”ingen uppgift”: enheten fanns inte med det året." in south.get_text()
+    assert _summary(south, "Svarsfrekvens")[1] == (
+        "Svarsfrekvensen har ökat i alla 3 underliggande enheter med jämförbara värden sedan 2022."
+    )
+
+
+def test_ami_summary_and_questions_by_dimension(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    assert _summary(soup, "Aktivt Medskapande Index (AMI)") == [
+        "AMI totalt har gått ner en punkt sedan 2022 och ligger i år på 79.",
+        "Nedgången har skett inom Motivation, Ledarskap och Styrning.",
+        # q4 79.0 vs 82.4 and q5 80.2 vs 83.1 both show −3; q4's exact change is larger
+        "”Min chef visar förtroende för mig som medarbetare” har minskat med 3 punkter.",
+    ]
+    rows = _table_after(soup, "AMI-frågorna per delindex")
+    assert [[r[0], r[2], r[3]] for r in rows] == [
+        ["Delindex", "Index", "Förändring"],
+        ["Motivation", "83", "+1"],  # q1 83.0 vs 82.2
+        ["", "75", f"{MINUS}2"],  # q2 75.1 vs 77.4
+        ["Ledarskap", "83", "+1"],  # q3 82.5 vs 82.0: 83 − 82
+        ["", "79", f"{MINUS}3"],  # q4
+        ["Styrning", "80", f"{MINUS}3"],  # q5
+        ["", "77", "+2"],  # q6 76.6 vs 74.7: 77 − 75
+    ]
+
+
+def test_group_age_area_and_target_summaries(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    groups = _section(soup, "AMI – kön och chef/medarbetare")
+    bullets = [li.get_text() for li in groups("li")]
+    # Kvinna 80.1 vs Man 77.8; dimensions 80/77, 81/79, 79/77. Chef 84.2 vs Medarbetare 79.0
+    assert bullets == [
+        "Kvinna ligger högre än Man på AMI totalt (80 mot 78), och på alla 3 delindex.",
+        "Chef ligger högre än Medarbetare på AMI totalt (84 mot 79), och på alla 3 delindex.",
+    ]
+    # 50-59 80.6 and 60- 81.4 both show 81; 30-49 78.2; -29 is suppressed
+    assert _summary(soup, "AMI – ålder") == [
+        "Högst AMI har åldersgrupperna 50-59 och 60- (81) och lägst 30-49 (78)."
+    ]
+    # areas: 83, 75, 80 (79.73), 78, 58, 66, 88, 71: six at 70 or above
+    assert _summary(soup, "Översikt frågeområden") == [
+        "Högst index har Lika rättigheter och möjligheter (88) och lägst Lön (58).",
+        "6 av 8 frågeområden ligger på nivån förvalta och förädla (70–100).",
+    ]
+    assert _summary(soup, "AMI mot målen") == [
+        "AMI 79 ligger en punkt under nämndens mål (80) och 4 punkter under stadens mål (83)."
+    ]
+
+
+def test_area_overview_carries_the_policy_texts(rendered_year):  # noqa: F811
+    rows = _table_after(_soup(rendered_year, "index.html"), "Översikt frågeområden")
+    by_area = {r[0].split(" ", 1)[0]: r for r in rows[1:]}
+    assert rows[1][0].startswith("Vårt gemensamma uppdrag Som medarbetare i Stockholms stad")
+    assert "individuell och differentierad lönesättning" in by_area["Lön"][0]
+    assert by_area["Digitalisering"][0] == "Digitalisering"  # not a policy area: no text
+    assert by_area["Lön"][1:] == ["58", "+2"]  # 58.3 vs 56.0
+    assert by_area["Utvecklas"][1:] == ["71", "ingen jämförelse"]  # q10 replaces q10old
 
 
 def test_suppressed_age_group_says_too_few_answers_in_either_year(rendered_year):  # noqa: F811
@@ -418,7 +532,7 @@ def test_images_are_figures(rendered_year):  # noqa: F811
     alts = [img["alt"] for img in soup("img")]
     assert alts == [
         "Svarsfrekvens per år",
-        "Svarsfrekvens per enhet",
+        "Svarsfrekvens per enhet och år",
         "AMI totalt och delindex",
         "AMI per kön",
         "AMI per chef/medarbetare",

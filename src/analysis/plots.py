@@ -32,6 +32,7 @@ __all__ = [
     "ACCENT",
     "age_bars",
     "any_number",
+    "bars_by_year",
     "change_bars",
     "extremes_bars",
     "figure_html",
@@ -46,6 +47,8 @@ __all__ = [
 SUPPRESSED = "för få svar"
 WIDTH = 8.0  # inches; at 100 dpi a chart is 800 px wide
 LABEL_WIDTH = 48  # characters before a label wraps
+PALETTE = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
+PREVIOUS_ALPHA = 0.4  # an earlier year's bar: the same colour, lighter
 
 apply_style()
 
@@ -151,6 +154,54 @@ def response_rate_by_year(history: pd.DataFrame) -> Figure:
     return fig
 
 
+def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
+    """Units on x, one bar per survey year (oldest lightest), from a long table.
+
+    ``table`` has unit_name, year, value, text (``child_history``); a missing
+    bar says why in its place. ``unit`` follows each value label (e.g. " %").
+    """
+    names = list(dict.fromkeys(table["unit_name"]))
+    years = sorted(dict.fromkeys(table["year"]))
+    width = 0.8 / max(len(years), 1)
+    fig, ax = _new_figure(3.6)
+    shades = [
+        PREVIOUS_ALPHA + (1 - PREVIOUS_ALPHA) * i / max(len(years) - 1, 1)
+        for i in range(len(years))
+    ]
+    values = {
+        (n, y): (v, t)
+        for n, y, v, t in zip(
+            table["unit_name"], table["year"], table["value"], table["text"], strict=True
+        )
+    }
+    for y, (year, alpha) in enumerate(zip(years, shades, strict=True)):
+        for pos, name in enumerate(names):
+            x = pos - 0.4 + width * (y + 0.5)
+            value, text = values.get((name, year), (None, ""))
+            if _isnum(value):
+                ax.bar(x, float(value), width=width * 0.95, color=ACCENT, alpha=alpha)
+                label = f"{round_half_up(float(value))}{unit}"
+                ax.text(x, float(value) + 1.5, label, ha="center", fontsize=7)
+            else:
+                _missing(ax, x, text)
+    handles = [
+        Patch(color=ACCENT, alpha=alpha, label=str(year))
+        for year, alpha in zip(years, shades, strict=True)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        ncols=len(handles),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.18),
+    )
+    ax.set_xticks(range(len(names)), [textwrap.fill(n, 22) for n in names], fontsize=9)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
 def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
     """AMI total and dimensions as level-coloured columns, the change written under each."""
     fig, ax = _new_figure(3.4)
@@ -176,10 +227,6 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
     ax.set_ylim(0, 110)
     ax.set_ylabel("Index")
     return fig
-
-
-PALETTE = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
-PREVIOUS_ALPHA = 0.4  # last year's bar: the group's colour, lighter
 
 
 def grouped_index_bars(

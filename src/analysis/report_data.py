@@ -285,6 +285,21 @@ class ProcessedYear:
         rows = self.figures[(self.figures["year"] == self.year) & (self.figures["group"] == ALL)]
         return frozenset(zip(rows["unit_id"], rows["measure"], strict=True))
 
+    @cached_property
+    def _history_all(self) -> dict[str, dict[tuple[str, int], float | None]]:
+        """measure -> (unit_id, year) -> value of group ``all`` (None: suppressed), every year."""
+        rows = self.figures[self.figures["group"] == ALL]
+        out: dict[str, dict[tuple[str, int], float | None]] = {}
+        for unit_id, year, measure, value in zip(
+            rows["unit_id"], rows["year"], rows["measure"], rows["value"], strict=True
+        ):
+            out.setdefault(measure, {})[(unit_id, int(year))] = _number(value)
+        return out
+
+    def history_of(self, measure: str) -> dict[tuple[str, int], float | None]:
+        """Every year's row of one measure, group ``all``: (unit_id, year) -> value or None."""
+        return self._history_all.get(measure, {})
+
 
 def question_status(replaces: str, asked_prev: bool, previous_year: int | None) -> str:
     """``omformulerad`` (rewords an earlier id), ``ny`` (not asked last time) or ``""``.
@@ -642,6 +657,33 @@ INDEX_TABLE_COLUMNS = [
     "change_text",
     "level",
 ]
+
+
+def child_history(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFrame:
+    """One measure for each child unit in every survey year up to Y (long form).
+
+    Columns unit_id, unit_name, year, value, text: "för få svar" where the
+    row is suppressed, "ingen uppgift" where the child has no row that year
+    (e.g. it did not exist). Years are those in which any child has a row.
+    """
+    history = data.history_of(measure)
+    children = data.children.get(unit_id, [])
+    years = sorted({y for (u, y) in history if y <= data.year and u in set(children)} | {data.year})
+    rows = []
+    for child in children:
+        for year in years:
+            present = (child, year) in history
+            shown = Shown(history.get((child, year)))
+            rows.append(
+                {
+                    "unit_id": child,
+                    "unit_name": data.unit_name(child),
+                    "year": year,
+                    "value": shown.value,
+                    "text": shown.text if present else NO_ROW,
+                }
+            )
+    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "year", "value", "text"])
 
 
 def index_table(
