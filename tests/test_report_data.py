@@ -247,10 +247,14 @@ def test_response_rate_history(data):
     assert rd.response_rate_history(data, "L")["n_text"].tolist() == ["för få svar"]
 
 
-def test_child_table_reads_this_year(data):
-    table = rd.child_table(data, "S", "response_rate")
-    assert list(table["unit_id"]) == ["G", "D", "E", "L"]
-    assert list(table["text"]) == ["86", "91", "81", "för få svar"]
+def test_child_history_reads_every_year_and_says_why_a_value_is_missing(data):
+    table = rd.child_history(data, "S", "response_rate")
+    assert list(dict.fromkeys(table["unit_id"])) == ["G", "D", "E", "L"]
+    now = table[table["year"] == 2023]
+    assert list(now["text"]) == ["86", "91", "81", "för få svar"]  # 85.7, 90.9, 80.8
+    lillskolan = table[table["unit_id"] == "L"]
+    assert list(lillskolan["text"]) == ["ingen uppgift", "ingen uppgift", "för få svar"]
+    assert list(table[table["unit_id"] == "G"]["value"]) == pytest.approx([82.7, 84.2, 85.7])
 
 
 # --------------------------------------------------------------- the tree

@@ -622,30 +622,6 @@ def response_rate_history(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "n", "value", "text", "n_text"])
 
 
-def child_table(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFrame:
-    """One measure of year Y for each child unit: unit_id, unit_name, value, text.
-
-    Read from the year's wide table, not per child, so an område with a
-    hundred schools costs one lookup each. A child with no row at all says
-    "ingen uppgift"; a suppressed one "för få svar".
-    """
-    wide = data.current_all
-    column = wide[measure] if measure in wide.columns else pd.Series(dtype=float)
-    rows = []
-    for child in data.children.get(unit_id, []):
-        shown = Shown(_number(column.get(child)))
-        present = (child, measure) in data.current_all_rows
-        rows.append(
-            {
-                "unit_id": child,
-                "unit_name": data.unit_name(child),
-                "value": shown.value,
-                "text": shown.text if present else NO_ROW,
-            }
-        )
-    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "value", "text"])
-
-
 INDEX_TABLE_COLUMNS = [
     "measure",
     "label",
