@@ -280,12 +280,6 @@ class ProcessedYear:
         )
 
     @cached_property
-    def current_all_rows(self) -> frozenset[tuple[str, str]]:
-        """(unit_id, measure) pairs with a row in year Y, group ``all`` (published or not)."""
-        rows = self.figures[(self.figures["year"] == self.year) & (self.figures["group"] == ALL)]
-        return frozenset(zip(rows["unit_id"], rows["measure"], strict=True))
-
-    @cached_property
     def _history_all(self) -> dict[str, dict[tuple[str, int], float | None]]:
         """measure -> (unit_id, year) -> value of group ``all`` (None: suppressed), every year."""
         rows = self.figures[self.figures["group"] == ALL]
