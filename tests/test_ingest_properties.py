@@ -32,7 +32,7 @@ import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -216,7 +216,7 @@ def surveys(draw: st.DrawFn) -> Survey:
         if not tree or draw(st.booleans()):
             tree = draw(trees())
         for unit_id, parent in tree:
-            invited = draw(st.none() | st.integers(0, 60))
+            invited = None  # drawn once the respondents are known (with_invited)
             manager = draw(st.sampled_from(["", "m1", "M2", "chef.åsa"])) if has_manager else ""
             unit_type = draw(st.sampled_from(UNIT_TYPES))
             units.append(Unit(year, unit_id, draw(LABELS), parent, unit_type, invited, manager))
@@ -241,7 +241,29 @@ def surveys(draw: st.DrawFn) -> Survey:
                     {q: draw(answer) for q in answer_columns},
                 )
             )
+    units = draw(with_invited(units, respondents))
     return Survey(scale, questions, units, respondents, answer_columns, has_replaces, has_manager)
+
+
+@st.composite
+def with_invited(draw: st.DrawFn, units: list[Unit], respondents: list[Respondent]) -> list[Unit]:
+    """``invited`` as the contract wants it: on every unit with respondents, at least
+    their number, in a year that has it at all (a year may have none: no rates)."""
+    counts: dict[tuple[int, str], int] = {}
+    for r in respondents:
+        counts[(r.year, r.unit_id)] = counts.get((r.year, r.unit_id), 0) + 1
+    years_with = {y for y in sorted({u.year for u in units}) if draw(st.booleans())}
+    out = []
+    for u in units:
+        answered = counts.get((u.year, u.unit_id), 0)
+        if u.year not in years_with:
+            invited = None
+        elif answered:
+            invited = answered + draw(st.integers(0, 40))
+        else:
+            invited = draw(st.none() | st.integers(0, 60))
+        out.append(replace(u, invited=invited))
+    return out
 
 
 # --------------------------------------------------------------------------- the written form

@@ -416,7 +416,7 @@ def _check_questions(table: _Table) -> _Catalogue:
     if structural:
         return _Catalogue(None, {}, structural)
     frame = table.frame
-    failures = collect_failures(questions_schema(frame, table.file), frame)
+    failures = collect_failures(questions_schema(frame), frame)
     problems = table.sort(table.problems_from(failures))
     canonical: dict[str, str] = {}
     for question_id in frame["question_id"]:
@@ -432,7 +432,8 @@ def _check_questions(table: _Table) -> _Catalogue:
             "area": frame["area"],
             "ami_dimension": frame["ami_dimension"].str.casefold().map(DIMENSION_BY_FOLDED),
             "leadership": frame["leadership"].str.casefold().isin(LEADERSHIP_TRUE),
-            "replaces": replaces.str.casefold().map(canonical),
+            # the catalogue's spelling of a listed old wording; as written otherwise
+            "replaces": replaces.str.casefold().map(canonical).fillna(replaces),
         }
     )
     questions = questions.fillna({"ami_dimension": "", "replaces": ""})
@@ -520,6 +521,48 @@ def _check_responses(
     )
     failures = collect_failures(schema, table.frame)
     return table.sort(structural), table.sort(table.problems_from(failures))
+
+
+def _invited_problems(units: _Table, responses: pd.DataFrame, responses_file: str) -> list[Problem]:
+    """Units whose ``invited`` cannot be the denominator of their respondents.
+
+    Contract §2: ``invited`` sits on every unit that respondents belong to.
+    An empty one would let its respondents inflate every response rate above
+    it, and fewer invited than respondents would publish a rate over 100 %.
+    A year where no unit has ``invited`` at all is allowed: it simply has no
+    response rates. ``responses`` holds the rows that will be used.
+    """
+    frame = units.frame
+    years = integer_values(frame["year"])
+    invited = integer_values(frame["invited"])
+    counts = (
+        pd.DataFrame({"year": integer_values(responses["year"]), "unit_id": responses["unit_id"]})
+        .value_counts()
+        .to_dict()
+    )
+    years_with_invited = set(years[invited.notna()])
+    problems = []
+    for row, year, unit_id, value in zip(
+        frame.index, years, frame["unit_id"], invited, strict=True
+    ):
+        answered = counts.get((year, unit_id), 0)
+        if not answered or year not in years_with_invited:
+            continue
+        if pd.isna(value):
+            expected = (
+                f"the number of employees invited: {answered} respondent(s) of {int(year)} in "
+                f"{responses_file} belong to this unit, and response rates need it"
+            )
+        elif value < answered:
+            expected = (
+                f"at least {answered}: that many respondents of {int(year)} in "
+                f"{responses_file} belong to this unit (a response rate over 100 %)"
+            )
+        else:
+            continue
+        written = units.raw.at[row, "invited"]
+        problems.append(Problem(units.file, int(row), units.display["invited"], written, expected))
+    return problems
 
 
 # --------------------------------------------------------------------------- coding
@@ -628,6 +671,13 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
         per_table["responses"], row_problems = _check_responses(
             tables["responses"], catalogue, organisation, params, files
         )
+    if organisation is not None and organisation.units is not None and "responses" in tables:
+        responding = tables["responses"]
+        if not per_table["responses"] and set(RESPONSE_KEYS) <= set(responding.frame.columns):
+            rejected = {p.row for p in row_problems}
+            per_table["units"] = _invited_problems(
+                tables["units"], responding.frame.drop(index=sorted(rejected)), files["responses"]
+            )
     fatal = problems + [p for name in TABLES for p in per_table[name]]
     quarantine = params.input.on_invalid == "quarantine"
     if fatal:
@@ -697,6 +747,10 @@ def _summary(
         },
         "tables": per_table,
         "years": data.years,
+        # old wordings named in `replaces` that the catalogue does not list
+        "replaced_not_listed": sorted(
+            set(data.questions["replaces"]) - set(data.questions["question_id"]) - {""}
+        ),
     }
 
 

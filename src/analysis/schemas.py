@@ -90,10 +90,9 @@ def _folded_in(allowed: Iterable[str], expected: str) -> pa.Check:
     return _check(lambda s: s.str.casefold().isin(allowed), expected)
 
 
-def questions_schema(frame: pd.DataFrame, file: str) -> pa.DataFrameSchema:
+def questions_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     """Rules for the question catalogue (columns already normalised)."""
     folded_ids = frame["question_id"].str.casefold()
-    known_ids = frozenset(folded_ids[folded_ids != ""])
     reserved = ", ".join(RESPONSE_KEYS)
     columns = {
         "question_id": _column(
@@ -122,11 +121,9 @@ def questions_schema(frame: pd.DataFrame, file: str) -> pa.DataFrameSchema:
         ),
     }
     if "replaces" in frame.columns:
+        # The old wording need not be in the catalogue (contract §2: "the id of
+        # an earlier question"): a reworded question is never compared anyway.
         columns["replaces"] = _column(
-            _check(
-                lambda s: (s == "") | s.str.casefold().isin(known_ids),
-                f"empty or the question_id of another question in {file}",
-            ),
             _check(
                 lambda s: (s == "") | (s.str.casefold() != folded_ids),
                 "the id of an earlier question, not the question's own id",
