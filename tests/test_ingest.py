@@ -885,8 +885,8 @@ def test_replaces_may_name_an_old_wording_the_catalogue_does_not_list(tmp_path):
     # leave the old wording out. The new id is never compared either way.
     questions = replace_cell(QUESTIONS, 6, "replaces", "Q99-2021")
     result = read_input(write_inputs(tmp_path, questions=questions), Params())
-    replaces = dict(zip(result.data.questions["question_id"], result.data.questions["replaces"]))
-    assert replaces["q05"] == "Q99-2021"
+    questions = result.data.questions.set_index("question_id")
+    assert questions.at["q05", "replaces"] == "Q99-2021"
     assert result.summary["replaced_not_listed"] == ["Q99-2021"]
 
 
