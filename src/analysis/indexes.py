@@ -17,6 +17,7 @@ taken between the *published* tables of two years.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -586,10 +587,27 @@ def compute_figures(
     threshold rule alone (for comparisons and tests).
     """
 
-    def published(y: int) -> pd.DataFrame:
-        figures = compute_unsuppressed(data, params, y)
-        return privacy.suppress(figures, params.privacy, complementary=complementary)
+    return figures_with_changes(
+        data, year, lambda y: published_figures(data, params, y, complementary=complementary)
+    )
 
+
+def published_figures(
+    data: SurveyData, params: Params, year: int, *, complementary: bool = True
+) -> pd.DataFrame:
+    """One year's figures after suppression, without changes (``year .. value``)."""
+    figures = compute_unsuppressed(data, params, year)
+    return privacy.suppress(figures, params.privacy, complementary=complementary)
+
+
+def figures_with_changes(
+    data: SurveyData, year: int, published: Callable[[int], pd.DataFrame]
+) -> pd.DataFrame:
+    """``published(year)`` with changes against ``published(previous survey year)``.
+
+    ``published`` is a parameter so that a caller reporting several years
+    (``analysis.stages.history_figures``) suppresses each year only once.
+    """
     current = published(year)
     previous_year = data.previous_year(year)
     if previous_year is None:

@@ -18,6 +18,7 @@ stops the run, because such a table cannot be partly right.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -34,6 +35,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from analysis.dataset import BACKGROUND, RESPONSE_KEYS, SurveyData
+from analysis.errors import UserError
 from analysis.params import Params
 from analysis.schemas import (
     DIMENSION_BY_FOLDED,
@@ -82,7 +84,7 @@ class Problem:
         return f"{where}: value '{self.value}' — expected {self.expected}"
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """The input does not follow the contract; ``problems`` lists every reason."""
 
     def __init__(self, problems: Iterable[Problem], note: str = "") -> None:
@@ -740,6 +742,7 @@ def _summary(
     return {
         "input_sha256": _input_hash(tables),
         "on_invalid": params.input.on_invalid,
+        "params": {"input": dataclasses.asdict(params.input)},
         "survey": {
             "scale_min": params.survey.scale_min,
             "scale_max": params.survey.scale_max,

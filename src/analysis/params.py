@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from analysis.errors import UserError
 
-class ParamsError(ValueError):
+
+class ParamsError(UserError, ValueError):
     """params.yaml has an unknown key or a value of the wrong kind."""
 
 

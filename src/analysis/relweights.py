@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import UserError
+
 #: exact LMG evaluates R² on all 2^p subsets; above this it is refused.
 MAX_LMG_DRIVERS = 15
 #: an eigenvalue of the driver correlation matrix below this (relative to the
@@ -34,7 +36,7 @@ ZERO_VARIANCE_TOL = 1e-12
 ZERO_R2_TOL = 1e-12
 
 
-class DriverAnalysisError(ValueError):
+class DriverAnalysisError(UserError, ValueError):
     """The drivers cannot be analysed as asked; the message names what and why."""
 
 

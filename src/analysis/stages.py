@@ -62,7 +62,7 @@ def run_ingest_stage(params: Params, out_dir: Path) -> None:
 
 
 def _check_year(data: SurveyData, year: int) -> None:
-    from analysis.cli import StageError
+    from analysis.errors import StageError
 
     if year not in data.years:
         raise StageError(
@@ -72,13 +72,23 @@ def _check_year(data: SurveyData, year: int) -> None:
 
 
 def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
-    """Figures of ``year``, all of the comparison year's, and the trend rows before it."""
-    from analysis.indexes import compute_figures
+    """Figures of ``year``, all of the comparison year's, and the trend rows before it.
+
+    Each year is suppressed once (the costly step) and reused for its own
+    rows and as the comparison of the year after it.
+    """
+    from functools import cache
+
+    from analysis.indexes import figures_with_changes, published_figures
+
+    @cache
+    def published(y: int) -> pd.DataFrame:
+        return published_figures(data, params, y)
 
     previous = data.previous_year(year)
-    tables = [compute_figures(data, params, year)]
+    tables = [figures_with_changes(data, year, published)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
-        table = compute_figures(data, params, earlier)
+        table = figures_with_changes(data, earlier, published)
         if earlier != previous:
             is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
@@ -109,7 +119,12 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
         "years": data.years,
         "input_sha256": summary["input_sha256"],
         "rows_rejected": sum(t["rows_rejected"] for t in summary["tables"].values()),
-        "params": dataclasses.asdict(params),
+        # the sections this stage reads (dvc.yaml), as ingest and this stage used them
+        "params": {
+            "input": summary["params"]["input"],
+            "survey": dataclasses.asdict(params.survey),
+            "privacy": dataclasses.asdict(params.privacy),
+        },
     }
     out = paths.processed_year(year)
     write_parquet_atomic(figures, out / "figures.parquet")
