@@ -93,25 +93,25 @@ class RenderError(RuntimeError):
 # ---------------------------------------------------------------------------
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, cwd: Path = PROJECT_ROOT) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     except OSError:
         return None
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def git_state() -> dict[str, Any]:
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The commit of the code that renders, and whether the working tree differs from it.
 
     ``commit`` is None outside a git checkout or before the first commit;
     ``dirty`` counts tracked changes and untracked files that git does not
-    ignore (pipeline outputs are ignored, so rendering never dirties the tree).
+    ignore. Pipeline outputs are ignored, and DVC's own ``dvc.lock`` (which
+    every run rewrites, see .gitignore) is left out, so a clean clone's
+    ``make report`` says "no uncommitted changes".
     """
-    commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain")
+    commit = _git("rev-parse", "HEAD", cwd=root)
+    status = _git("status", "--porcelain", "--", ".", ":(exclude)dvc.lock", cwd=root)
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 
