@@ -223,7 +223,8 @@ def header_section(report: Report) -> Any:
     if data.quarantine_mode or data.rows_rejected:
         parts.append(
             '<p class="varning">'
-            f"Indata lästes i karantänläge: {data.rows_rejected} rader underkändes och ingår "
+            f"Indata lästes i karantänläge: {data.rows_rejected} "
+            f"{'rad' if data.rows_rejected == 1 else 'rader'} underkändes och ingår "
             "inte i resultaten (se rejects-filen).</p>"
         )
     if report.too_small and report.kind == LEDARE and not manager_invited(data, report.unit_id):
