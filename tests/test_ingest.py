@@ -926,3 +926,34 @@ def test_a_year_without_any_invited_has_no_response_rate_but_is_valid(tmp_path):
     units = replace_cell(UNITS, 3, "invited", "")
     data = read_input(write_inputs(tmp_path, units=units), Params()).data
     assert data.units_in(2022)["invited"].isna().all()
+
+
+def test_a_formula_without_a_stored_result_is_listed_not_read_as_empty(tmp_path):
+    # openpyxl (like many scripts) writes formulas without calculating them; read
+    # for its value, such a cell is empty - an answer would be silently lost
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    workbook = openpyxl.load_workbook(directory / "responses.xlsx")
+    workbook.worksheets[0]["G3"] = "=2+2"  # q01 of spreadsheet row 3
+    workbook.save(directory / "responses.xlsx")
+    [problem] = problems_of(directory)
+    assert located([problem]) == [("responses.xlsx", 3, "q01", "=2+2")]
+    assert "formula whose result was never calculated" in problem.expected
+
+
+def test_a_formula_with_its_stored_result_is_read_as_that_value(tmp_path):
+    # as Excel saves it: <f>2+2</f><v>4</v> - the stored result is the answer
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    path = directory / "responses.xlsx"
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start = sheet.index('<c r="G3"')
+    end = sheet.index("</c>", start) + len("</c>")
+    parts["xl/worksheets/sheet1.xml"] = (
+        sheet[:start] + '<c r="G3"><f>2+2</f><v>4</v></c>' + sheet[end:]
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    data = read_input(directory, Params()).data
+    assert data.responses.at[1, "q01"] == 4.0

@@ -24,7 +24,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,7 +312,7 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
     try:
-        values, title = _first_sheet_values(content)
+        values, title, part = _first_sheet_values(content)
     except Exception as error:
         # openpyxl parses the user's bytes lazily (read-only mode streams the sheet),
         # so a damaged workbook fails at load *or* while its rows are read, with
@@ -326,19 +328,58 @@ def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]
         )
         expected = f"an Excel workbook (.xlsx) that opens ({name}: {error})"
         raise _Unreadable([Problem(file, None, None, None, expected)]) from error
+    uncalculated = _uncalculated_formulas(file, content, part, values)
+    if uncalculated:
+        raise _Unreadable(uncalculated)
     rows = [[_cell_text(v) for v in row] for row in values]
     width = max((len(row) for row in rows), default=0)
     padded = [row + [""] * (width - len(row)) for row in rows]
     return pd.DataFrame(padded, columns=range(width), dtype=str), {"sheet": title}
 
 
-def _first_sheet_values(content: bytes) -> tuple[list[tuple[object, ...]], str]:
-    """Every row of the workbook's first sheet as openpyxl gives it, and its title."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+def _uncalculated_formulas(
+    file: str, content: bytes, part: str, values: list[tuple[object, ...]]
+) -> list[Problem]:
+    """Formula cells without a stored result, each as a problem.
+
+    Excel stores a formula's last result beside it, and that is what is read.
+    A workbook written by a program that does not calculate (a script, some
+    exports) stores none, and the cell would silently read as empty - an
+    answer lost. ``part`` is the sheet's file in the workbook (already read
+    once); only a sheet with formulas at all is read a second time.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if not re.search(rb"<(?:\w+:)?f[ >/]", archive.read(part)):
+            return []
+    formulas, _, _ = _first_sheet_values(content, data_only=False)
+    header = [_cell_text(v).strip() for v in (values[0] if values else ())]
+    problems = []
+    for number, (row, written) in enumerate(zip(values, formulas, strict=False), start=1):
+        for position, (value, formula) in enumerate(zip(row, written, strict=False)):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                name = header[position] if position < len(header) and header[position] else None
+                column = name or get_column_letter(position + 1)
+                expected = (
+                    "a value, but the cell holds a formula whose result was never calculated "
+                    "(open the file in Excel and save it, or paste the values)"
+                )
+                problems.append(Problem(file, number, column, formula, expected))
+    return problems
+
+
+def _first_sheet_values(
+    content: bytes, data_only: bool = True
+) -> tuple[list[tuple[object, ...]], str, str]:
+    """Every row of the workbook's first sheet as openpyxl gives it, its title and its part.
+
+    ``data_only``: a formula cell's stored result (True) or the formula (False).
+    """
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
-        return list(sheet.iter_rows(values_only=True)), sheet.title
+        part = sheet._worksheet_path  # the sheet's XML in the zip (no public accessor)
+        return list(sheet.iter_rows(values_only=True)), sheet.title, part
     finally:
         workbook.close()
 
