@@ -457,6 +457,20 @@ def test_a_missing_required_column_is_named(tmp_path):
     assert problems[0].expected == "a column named parent_id (required)"
 
 
+def test_without_a_fixed_column_the_other_rules_still_run(tmp_path):
+    # one round lists every problem: the missing column and a bad answer
+    responses = replace_cell(RESPONSES, 4, "q02", "9")
+    responses = replace_cell(responses, 5, "respondent_id", "r1")  # twice in 2023
+    responses = [row[:2] + row[3:] for row in responses]  # no unit_id
+    problems = problems_of(write_inputs(tmp_path, responses=responses))
+    assert located(problems) == [
+        ("responses.csv", None, "unit_id", None),
+        ("responses.csv", 4, "respondent_id", "r1"),
+        ("responses.csv", 4, "q02", "9"),
+        ("responses.csv", 5, "respondent_id", "r1"),
+    ]
+
+
 def test_an_unknown_answer_column_is_an_error_naming_it(tmp_path):
     responses = [list(row) for row in RESPONSES]
     responses[0][7] = "q2"  # typo for q02
