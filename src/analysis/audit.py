@@ -228,8 +228,8 @@ def recompute_figures(data: SurveyData, params: Params, year: int) -> pd.DataFra
 
     Columns ``year, unit_id, group, measure, n, value, in_figures``:
     ``in_figures`` marks the rows figures.csv must carry. The others are there
-    for the checks - groups of respondents with an unknown label (``gender=``)
-    and leaders' figures other than the leadership ones.
+    for the checks - groups of respondents with an unknown label (``gender=``).
+    Leaders' rows carry every measure, at group ``all`` only.
     """
     responses = data.responses_in(year)
     asked = data.asked_in(year)
@@ -328,8 +328,7 @@ def _leader_figures(
     )
     table.columns = ["measure", "unit_id", "n", "value"]
     table["group"] = ALL
-    leadership = {question_measure(q) for q in composites.get(LEADERSHIP, [])} | {LEADERSHIP}
-    table["in_figures"] = table["measure"].isin(leadership)
+    table["in_figures"] = True  # every measure, group "all" only
 
     responding = pd.Series(keys).value_counts().reindex(ids, fill_value=0).to_numpy()
     invited = dict.fromkeys(ids, 0)
