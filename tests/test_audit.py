@@ -394,17 +394,21 @@ def driver_data() -> SurveyData:
 
 DRIVER_HEADER = (
     "year,unit_id,question_id,weight,importance,ci_low,ci_high,score,quadrant,n_used,"
-    "importance_from"
+    "importance_from,basis"
 )
 DRIVER_ROWS = [
-    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from
-    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F"],
-    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-    ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F"],
-    ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-    ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F"],
-    ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-]
+    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis
+    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own"],
+    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own"],
+    ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F",
+     "borrowed"],
+    ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
+     "borrowed"],
+    ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F",
+     "borrowed"],
+    ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
+     "borrowed"],
+]  # fmt: skip
 SCORES = {"F": ("50.00", "50.00"), "A": ("0.00", "50.00"), "B": ("100.00", "50.00")}
 SCORE_FIGURES = [
     (YEAR, u, "all", f"q:{q}", "16" if u == "F" else "8", v, "")
@@ -454,6 +458,9 @@ def test_hand_worked_drivers_pass(tmp_path: Path) -> None:
         pytest.param("B", "d2", "weight", "0.2", ("weight", "0.2", "0.166666666667"),
                      id="wrong weight"),
         pytest.param("A", "d2", "n_used", "8", ("n_used", "8", "16"), id="wrong n_used"),
+        pytest.param("A", "d2", "basis", "own", ("basis", "own", "borrowed"), id="wrong basis"),
+        pytest.param("F", "d1", "basis", "own_below_min_n", ("basis", "own_below_min_n", "own"),
+                     id="root marked small although n_used >= min_n"),
         pytest.param("B", "d1", "score", "99.00", ("score", "99.00", "100"), id="wrong score"),
         pytest.param("F", "d2", "ci_high", "0.05", ("ci", "0.1 > 0.05", "ci_low ≤ ci_high"),
                      id="interval upside down"),
@@ -590,7 +597,9 @@ def hand_drivers_csv() -> str:
         ("fokusområde", "övrigt"),
         strict=True,
     ):
-        lines.append(f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F")
+        lines.append(
+            f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F,own_below_min_n"
+        )
     return "\n".join(lines) + "\n"
 
 

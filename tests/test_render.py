@@ -361,10 +361,10 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
-    assert drivers[0][-1] == "importance_from"
+    assert drivers[0][-2:] == ("importance_from", "basis")
     assert len(drivers) - 1 == len(rf.drivers_table())
     borrowed = [r for r in drivers if r[1] == "A"]
-    assert {r[-1] for r in borrowed} == {"N"}
+    assert {r[-2] for r in borrowed} == {"N"} and {r[-1] for r in borrowed} == {"borrowed"}
 
 
 def test_workbook_bytes_repeat(tmp_path):

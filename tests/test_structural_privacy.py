@@ -95,6 +95,7 @@ def test_report_loader_reads_only_the_processed_tables() -> None:
         "units.parquet",
         "questions.parquet",
         "drivers.parquet",
+        "drivers.json",
         "meta.json",
     }
     assert read <= allowed, read

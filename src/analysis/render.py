@@ -502,6 +502,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "importance_from",
             "enheten vars analys gav vikterna (en överordnad enhet för små enheter)",
         ],
+        [
+            "basis",
+            "own = egen analys, borrowed = lånade vikter, own_below_min_n = förvaltningens "
+            "egen analys på färre svarande än drivers.min_n (tolka försiktigt)",
+        ],
         [],
         [
             "Avrundning",

@@ -41,7 +41,7 @@ from analysis.catalogue import (
     question_measure,
 )
 from analysis.contract import (
-    DRIVERS_CSV_COLUMNS,
+    DRIVERS_TABLE_COLUMNS,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
@@ -65,7 +65,9 @@ QUESTION_COLUMNS = (
     "asked",
     "asked_prev",
 )
-DRIVER_COLUMNS = tuple(DRIVERS_CSV_COLUMNS)
+DRIVER_COLUMNS = tuple(DRIVERS_TABLE_COLUMNS)
+#: keys of data/processed/<year>/drivers.json (written by the drivers stage)
+DRIVER_NOTE_KEYS = ("drivers", "excluded", "n_complete", "root_analysis", "without_rows")
 META_KEYS = ("year", "previous_year", "years", "input_sha256", "rows_rejected", "params")
 
 # Report kinds and where each is written under reports/<Y>/.
@@ -123,9 +125,11 @@ class ProcessedYear:
         units: pd.DataFrame,
         questions: pd.DataFrame,
         drivers: pd.DataFrame,
+        driver_notes: dict[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.meta = meta
+        self.driver_notes = driver_notes or {}
         self.units = units.reset_index(drop=True)
         self.questions = questions.reset_index(drop=True)
         self.drivers = drivers.reset_index(drop=True)
@@ -263,7 +267,7 @@ def question_status(replaces: str, asked_prev: bool, previous_year: int | None) 
 def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
     names = ("figures.parquet", "units.parquet", "questions.parquet", "drivers.parquet")
     out = []
-    for name in (*names, "meta.json"):
+    for name in (*names, "meta.json", "drivers.json"):
         path = directory / name
         stat = path.stat() if path.exists() else None
         out.append((name, stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1))
@@ -312,9 +316,18 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
         questions[column] = questions[column].astype(bool)
 
     drivers = _read_parquet(directory / "drivers.parquet", DRIVER_COLUMNS)
-    for column in ("unit_id", "question_id", "quadrant", "importance_from"):
+    for column in ("unit_id", "question_id", "quadrant", "importance_from", "basis"):
         drivers[column] = _text(drivers[column])
-    return ProcessedYear(directory, meta, figures, units, questions, drivers)
+    for column in ("borrow_code", "borrow_reason", "resampled"):
+        drivers[column] = _text(drivers[column])
+    notes_path = directory / "drivers.json"
+    if not notes_path.is_file():
+        raise ReportDataError(f"{notes_path}: missing; the drivers stage writes it")
+    notes = json.loads(notes_path.read_text(encoding="utf-8"))
+    missing = [k for k in DRIVER_NOTE_KEYS if k not in notes]
+    if missing:
+        raise ReportDataError(f"{notes_path}: missing key(s) {missing}")
+    return ProcessedYear(directory, meta, figures, units, questions, drivers, notes)
 
 
 # ---------------------------------------------------------------------------
