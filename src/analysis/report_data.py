@@ -786,6 +786,74 @@ def priority_tables(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class PriorityStatus:
+    """What one report's priority matrix rests on, or why it has none.
+
+    ``table``: the unit's driver rows (empty when none). With rows: ``source``
+    (whose importances), ``basis`` (``own``, ``borrowed``, ``own_below_min_n``),
+    ``borrow_code`` (why it borrowed; ``questions``: the ones to blame) and
+    ``n_used``. Without: ``why_none`` - ``suppressed_scores`` (``questions``:
+    the drivers whose score is not shown), ``not_analysed`` (the förvaltning could not be analysed:
+    ``root_code``, ``questions`` to blame, ``n_complete``) or ``unknown``.
+    ``excluded``: questions left out of the year's drivers (never validly answered).
+    """
+
+    table: pd.DataFrame
+    source: str = ""
+    basis: str = ""
+    borrow_code: str = ""
+    n_used: int | None = None
+    why_none: str = ""
+    questions: tuple[str, ...] = ()
+    root_code: str = ""
+    n_complete: int | None = None
+    n_drivers: int = 0
+    excluded: tuple[str, ...] = ()
+
+
+def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
+    """The unit's priority-matrix rows with where they come from, or why there are none."""
+    table = priority_tables(data, unit_id)
+    notes = data.driver_notes
+    excluded = tuple(notes.get("excluded", []))
+    n_drivers = len(notes.get("drivers", []))
+    if not table.empty:
+        first = table.iloc[0]
+        borrowed = (notes.get("borrowed", {}) or {}).get(unit_id, {})
+        return PriorityStatus(
+            table=table,
+            source=str(first["importance_from"]),
+            basis=str(first["basis"]),
+            borrow_code=str(first["borrow_code"]),
+            n_used=int(first["n_used"]),
+            questions=tuple(borrowed.get("questions", [])),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    root = notes.get("root_analysis", {}) or {}
+    without = (notes.get("without_rows", {}) or {}).get(unit_id, {})
+    if root.get("status") == "not_analysed":
+        return PriorityStatus(
+            table=table,
+            why_none="not_analysed",
+            questions=tuple(root.get("questions", [])),
+            root_code=str(root.get("code", "")),
+            n_complete=notes.get("n_complete"),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    if without.get("code") == "suppressed_scores":
+        return PriorityStatus(
+            table=table,
+            why_none="suppressed_scores",
+            questions=tuple(without.get("questions", [])),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    return PriorityStatus(table=table, why_none="unknown", n_drivers=n_drivers, excluded=excluded)
+
+
 def target_table(shown: Shown, targets: dict[str, float]) -> pd.DataFrame:
     """AMI against each target: label, target, text, gap_text (displayed AMI minus target)."""
     rows = []
