@@ -48,6 +48,7 @@ lab: setup
 ## Speed and memory benchmarks (never timed tests).
 bench: setup
 	$(PYTHON) bench/bench_indexes.py
+	dvc repro indexes
 	$(PYTHON) bench/bench_drivers.py
 	$(PYTHON) bench/bench_render.py
 

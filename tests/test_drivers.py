@@ -10,6 +10,7 @@ are checked against a plain pandas recomputation of the question indexes.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -819,3 +820,19 @@ def test_the_stage_succeeds_on_a_year_without_motivation_questions(
     assert (
         "warning: drivers, year 2023, unit F: no driver analysis: year 2023: no Motivation" in err
     )
+
+
+def test_the_drivers_stage_pins_blas_to_one_thread_unless_told_otherwise() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os; from analysis import cli; cli.single_threaded_blas(); import numpy; "
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["1", "1"], done.stderr
+    env["OPENBLAS_NUM_THREADS"] = "2"  # a caller's choice is kept
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["2", "1"], done.stderr
