@@ -836,3 +836,18 @@ def test_the_drivers_stage_pins_blas_to_one_thread_unless_told_otherwise() -> No
     env["OPENBLAS_NUM_THREADS"] = "2"  # a caller's choice is kept
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.split() == ["2", "1"], done.stderr
+
+
+def test_a_question_everyone_answered_dont_know_is_left_out_through_ingestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers, questions = _tiny({"S1": 60, "S4": 60})
+    answers["q06"] = 0.0  # written as 0, "vet ej": asked, but never a valid answer
+    paths, csv_path = run_stages(make_survey(questions, units_frame(), answers), tmp_path)
+    published = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert set(published["question_id"]) == {"q01", "q02", "q03", "q04", "q05"}
+    assert (published.loc[published["unit_id"] == "F", "n_used"] == "120").all()
+    notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
+    assert notes["excluded"] == ["q06"] and notes["root_analysis"]["status"] == "own"
+    err = capsys.readouterr().err
+    assert "warning: drivers, year 2023: question(s) ['q06'] were asked but have no valid" in err
