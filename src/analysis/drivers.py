@@ -515,11 +515,6 @@ class YearDrivers:
             return BORROWED
         return OWN if self.analyses[target_id].n_used >= self.min_n else OWN_BELOW_MIN_N
 
-    @property
-    def reasons(self) -> dict[str, str]:
-        """Why each borrowing target borrowed (the text of its problem)."""
-        return {t: str(self.problems[t]) for t, s in self.source.items() if s != t}
-
 
 def resampling_clusters(unit_ids: np.ndarray, settings: DriverParams) -> np.ndarray | None:
     """The clusters the bootstrap resamples for one target; None = resample respondents.
