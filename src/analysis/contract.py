@@ -18,7 +18,9 @@ FIGURES_CSV_COLUMNS: list[str] = ["year", "unit_id", "group", "measure", "n", "v
 FIGURES_TABLE_COLUMNS: list[str] = [*FIGURES_CSV_COLUMNS, "value_prev"]
 
 #: reports/<year>/drivers.csv: contract §5, then where the importances came from
-#: (the unit itself, or the ancestor a small unit borrows from).
+#: (the unit itself, or the ancestor a small unit borrows from) and on what
+#: basis (``own``, ``own_below_min_n`` for a förvaltning too small to borrow,
+#: ``borrowed``).
 DRIVERS_CSV_COLUMNS: list[str] = [
     "year",
     "unit_id",
@@ -31,6 +33,15 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "quadrant",
     "n_used",
     "importance_from",
+    "basis",
+]
+#: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
+#: (a code and a sentence) and what its bootstrap resampled.
+DRIVERS_TABLE_COLUMNS: list[str] = [
+    *DRIVERS_CSV_COLUMNS,
+    "borrow_code",
+    "borrow_reason",
+    "resampled",
 ]
 
 #: measures whose earlier years a year's figures.csv carries (the reports'

@@ -64,6 +64,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 UNIT_NOTEBOOK = "unit_report.ipynb"
 LEADER_NOTEBOOK = "leader_report.ipynb"
+#: the notebooks rendered into reports: they read only data/processed/<year>/
+#: (tests/test_structural_privacy.py holds them to that)
+REPORT_NOTEBOOKS = (UNIT_NOTEBOOK, LEADER_NOTEBOOK)
+#: analysts' notebooks: they may read respondent-level data/interim and are
+#: never rendered into a report; every notebook is in exactly one of the lists
+ANALYST_NOTEBOOKS = ("explore_drivers.ipynb",)
 REMOVE_TAG = "remove-cell"
 #: fixed document and zip-entry time of the workbook, so its bytes repeat
 WORKBOOK_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -205,6 +211,9 @@ def plan_reports(
                 f"Ledarrapport {year} – chef {manager_id}",
             )
         )
+    stray = sorted({j.notebook.name for j in jobs} - set(REPORT_NOTEBOOKS))
+    if stray:  # pragma: no cover - a programming error: only report notebooks render
+        raise RenderError(f"not report notebooks: {stray}")
     outputs = [j.output for j in jobs]
     if len(set(outputs)) != len(outputs):
         dupes = sorted({str(p) for p in outputs if outputs.count(p) > 1})
@@ -501,6 +510,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         [
             "importance_from",
             "enheten vars analys gav vikterna (en överordnad enhet för små enheter)",
+        ],
+        [
+            "basis",
+            "own = egen analys, borrowed = lånade vikter, own_below_min_n = förvaltningens "
+            "egen analys på färre svarande än drivers.min_n (tolka försiktigt)",
         ],
         [],
         [

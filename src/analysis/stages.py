@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,14 +136,23 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
 
 
 def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
-    from analysis.drivers import driver_table, write_drivers_csv
+    """The driver analysis of ``year``: drivers.parquet, drivers.json and drivers.csv.
+
+    Degenerate answers never stop the stage: what could not be analysed is
+    recorded in drivers.json (the reports explain it) and printed on stderr.
+    """
+    from analysis.drivers import driver_results, write_drivers_csv
 
     data = SurveyData.load(paths.interim)
     _check_year(data, year)
     figures = pd.read_parquet(paths.processed_year(year) / "figures.parquet")
-    table = driver_table(data, params, year, figures[figures["year"] == year])
-    write_parquet_atomic(table, paths.processed_year(year) / "drivers.parquet")
-    write_drivers_csv(table, paths.reports_year(year) / "drivers.csv")
+    results = driver_results(data, params, year, figures[figures["year"] == year])
+    for warning in results.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    out = paths.processed_year(year)
+    write_parquet_atomic(results.table, out / "drivers.parquet")
+    write_json_atomic(results.notes, out / "drivers.json")
+    write_drivers_csv(results.table, paths.reports_year(year) / "drivers.csv")
 
 
 def run_render(params: Params, year: int, paths: StagePaths, jobs: int = 2) -> None:
