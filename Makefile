@@ -18,7 +18,9 @@ export MPLBACKEND := Agg
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(PYTHON) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	@test -x $(PYTHON) || python3.11 -m venv $(VENV) 2>/dev/null || \
+	  { python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' && python3 -m venv $(VENV); } || \
+	  { echo "make: the pinned environment needs Python 3.11 (python3.11 or python3 3.11.x)" >&2; exit 1; }
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PYTHON) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Medarbetarenkät (.venv)" >/dev/null
@@ -45,8 +47,9 @@ format: setup
 lab: setup
 	jupyter lab --notebook-dir=$(CURDIR)
 
-## Speed and memory benchmarks (never timed tests).
-bench: setup
+## Speed and memory benchmarks (never timed tests); the no-op timing needs an up-to-date pipeline.
+bench: report
+	$(PYTHON) bench/bench_noop_repro.py
 	$(PYTHON) bench/bench_indexes.py
 	$(PYTHON) bench/bench_drivers.py
 	$(PYTHON) bench/bench_render.py

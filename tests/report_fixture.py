@@ -41,8 +41,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.contract import DRIVERS_META, params_record
-from analysis.drivers import write_drivers_meta
+from analysis.contract import DRIVERS_TABLE_COLUMNS, params_record
 from analysis.params import Params, params_from_dict
 from analysis.priority import assign_quadrants
 
@@ -237,8 +236,13 @@ LEADERS = {
     "M3": (72.0, 73.6, 70.2, 73.5, 72.3, 85.7, 24),
 }
 
+# the unit whose figures a leader's non-leadership measures copy, and what is
+# suppressed in a leader's figures: M3's q7 (so M3 has no priority matrix)
+LEADER_UNIT = {"M1": "A", "M3": "G"}
+LEADER_SUPPRESSED = {("M3", "q:q7")}
+
 # driver importances of the units that analyse themselves (over q3..q11);
-# borrowers take their område's.
+# borrowers take their område's, M1 Område Norr's.
 DRIVER_QUESTIONS = [q for q in ASKED if q not in ("q1", "q2")]
 IMPORTANCE = {
     "F": [0.20, 0.15, 0.05, 0.04, 0.14, 0.12, 0.10, 0.12, 0.08],
@@ -246,7 +250,14 @@ IMPORTANCE = {
     "S": [0.22, 0.12, 0.13, 0.09, 0.04, 0.06, 0.15, 0.07, 0.12],
 }
 N_USED = {"F": 110, "N": 58, "S": 55}
-BORROWED = {"A": "N", "B": "N", "H": "N", "G": "S", "D": "S", "E": "S"}
+BORROWED = {"A": "N", "B": "N", "H": "N", "G": "S", "D": "S", "E": "S", "manager:M1": "N"}
+#: drivers.json: units and leaders without driver rows, and why
+WITHOUT_ROWS = {
+    "W": {"code": "suppressed_scores", "questions": DRIVER_QUESTIONS},
+    "L": {"code": "suppressed_scores", "questions": DRIVER_QUESTIONS},
+    "manager:M2": {"code": "suppressed_scores", "questions": DRIVER_QUESTIONS},
+    "manager:M3": {"code": "suppressed_scores", "questions": ["q7"]},
+}
 
 
 def fixture_params() -> Params:
@@ -381,23 +392,61 @@ def figure_rows() -> list[dict]:
         rows.append(_row(2021, unit_id, "all", "AMI", 100, ami_prev - 0.5, None))
     for manager, values in LEADERS.items():
         uid = f"manager:{manager}"
-        for year in (YEAR, PREV):
-            if values is None:
-                for name in ("leadership", "q:q3", "q:q4", "q:q11", "response_rate"):
-                    rows.append(_row(year, uid, "all", name, None, None, None))
-                continue
-            lead, lead_prev, q3, q4, q11, rate, n = values
-            if year == YEAR:
-                rows.append(_row(year, uid, "all", "leadership", n, lead, lead_prev))
-                for q, v in (("q3", q3), ("q4", q4), ("q11", q11)):
-                    rows.append(_row(year, uid, "all", f"q:{q}", n, v, v - 1.0))
-                rows.append(_row(year, uid, "all", "response_rate", n, rate, rate - 2.0))
-            else:
-                rows.append(_row(year, uid, "all", "leadership", n - 1, lead_prev, None))
-                for q, v in (("q3", q3), ("q4", q4), ("q11", q11)):
-                    rows.append(_row(year, uid, "all", f"q:{q}", n - 1, v - 1.0, None))
-                rows.append(_row(year, uid, "all", "response_rate", n - 1, rate - 2.0, None))
+        n = None if values is None else values[-1]
+        for name, (value, prev) in leader_measures(manager).items():
+            rows.append(_row(YEAR, uid, "all", name, n, value, prev))
+        # the comparison year, whole, like a unit's
+        for name, value in previous_leader_measures(manager).items():
+            rows.append(_row(PREV, uid, "all", name, None if n is None else n - 1, value, None))
     return rows
+
+
+def leader_measures(manager: str) -> dict[str, tuple[float | None, float | None]]:
+    """A leader's group-``all`` figures: every measure, like a unit's.
+
+    The leadership index and its questions are the leader's own (``LEADERS``);
+    the other measures are those of the unit the leader's staff sit in
+    (``LEADER_UNIT``). ``LEADER_SUPPRESSED`` figures are empty.
+    """
+    names = [*_composites(), "response_rate"]  # composites, then every question asked
+    values = LEADERS[manager]
+    if values is None:
+        return dict.fromkeys(names, (None, None))
+    lead, lead_prev, q3, q4, q11, rate, _n = values
+    unit = LEADER_UNIT[manager]
+    measures = unit_measures(_ami(unit), _ami_prev(unit))
+    measures |= {
+        "leadership": (lead, lead_prev),
+        "q:q3": (q3, q3 - 1.0),
+        "q:q4": (q4, q4 - 1.0),
+        "q:q11": (q11, q11 - 1.0),
+        "response_rate": (rate, rate - 2.0),
+    }
+    return {
+        name: (None, None) if (manager, name) in LEADER_SUPPRESSED else measures[name]
+        for name in names
+    }
+
+
+def previous_leader_measures(manager: str) -> dict[str, float | None]:
+    """A leader's group-``all`` figures of 2022 (None: suppressed), as ``leader_measures``."""
+    values = LEADERS[manager]
+    if values is None:
+        names = [*_composites("asked_prev"), "response_rate"]
+        return dict.fromkeys(names, None)
+    _lead, lead_prev, q3, q4, q11, rate, _n = values
+    measures: dict[str, float | None] = dict(previous_measures(_ami_prev(LEADER_UNIT[manager])))
+    measures |= {
+        "leadership": lead_prev,
+        "q:q3": q3 - 1.0,
+        "q:q4": q4 - 1.0,
+        "q:q11": q11 - 1.0,
+        "response_rate": rate - 2.0,
+    }
+    return {
+        name: None if (manager, name) in LEADER_SUPPRESSED else value
+        for name, value in measures.items()
+    }
 
 
 def figures_table() -> pd.DataFrame:
@@ -441,13 +490,15 @@ def questions_table() -> pd.DataFrame:
 
 def drivers_table() -> pd.DataFrame:
     frames = []
-    for unit_id, _name, *_ in UNITS:
+    targets = [(u[0], unit_measures(_ami(u[0]), _ami_prev(u[0]))) for u in UNITS if u[6]]
+    targets.append(("manager:M1", leader_measures("M1")))
+    for unit_id, measures in targets:
         source = unit_id if unit_id in IMPORTANCE else BORROWED.get(unit_id)
         if source is None:
             continue
-        measures = unit_measures(_ami(unit_id), _ami_prev(unit_id))
         importance = np.array(IMPORTANCE[source])
         r2 = 0.6
+        borrowed = source != unit_id
         frame = pd.DataFrame(
             {
                 "year": np.int64(YEAR),
@@ -460,25 +511,32 @@ def drivers_table() -> pd.DataFrame:
                 "score": [measures[f"q:{q}"][0] for q in DRIVER_QUESTIONS],
                 "n_used": np.int64(N_USED[source]),
                 "importance_from": source,
+                "basis": "borrowed" if borrowed else "own",
+                "borrow_code": "small" if borrowed else "",
+                "borrow_reason": "few complete respondents" if borrowed else "",
+                "resampled": "respondents",
             }
         )
         frame["quadrant"] = assign_quadrants(frame)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)[
-        [
-            "year",
-            "unit_id",
-            "question_id",
-            "weight",
-            "importance",
-            "ci_low",
-            "ci_high",
-            "score",
-            "quadrant",
-            "n_used",
-            "importance_from",
-        ]
-    ]
+    return pd.concat(frames, ignore_index=True)[DRIVERS_TABLE_COLUMNS]
+
+
+def driver_notes() -> dict:
+    """drivers.json of the fixture: the förvaltning analysed itself; who has no rows."""
+    return {
+        "year": YEAR,
+        "root": "F",
+        "min_n": 100,
+        "motivation": ["q1", "q2"],
+        "drivers": DRIVER_QUESTIONS,
+        "excluded": [],
+        "n_respondents": 130,
+        "n_with_outcome": 126,
+        "n_complete": N_USED["F"],
+        "root_analysis": {"status": "own", "n_used": N_USED["F"], "r2": 0.6},
+        "without_rows": WITHOUT_ROWS,
+    }
 
 
 def _ami(unit_id: str) -> float:
@@ -497,6 +555,11 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
     units_table().to_parquet(directory / "units.parquet", index=False)
     questions_table().to_parquet(directory / "questions.parquet", index=False)
     drivers_table().to_parquet(directory / "drivers.parquet", index=False)
+    # drivers.json records the params sections the drivers stage declares, as it ran
+    notes = {**driver_notes(), "params": params_record(params, "drivers")}
+    (directory / "drivers.json").write_text(
+        json.dumps(notes, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     meta = {
         "year": YEAR,
         "previous_year": PREV,
@@ -509,7 +572,6 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
     (directory / "meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    write_drivers_meta(params, directory / DRIVERS_META)
     return directory
 
 

@@ -142,19 +142,20 @@ def figures_2023() -> list[Row]:
         l1=("6", "66.66666666666667", "16.66666666666667"), l2=EMPTY,
     )  # fmt: skip
     rows += block("F", "gender=Man", arbete=EMPTY, ledning=EMPTY, l1=EMPTY, l2=EMPTY)
-    # Leaders: c1 = F's own 2 + B's 5 (nearest manager), invited 2 + 6; c2 = A.
-    # c1: l1 24/6 -> 75, l2 11/3 (n = 3), leadership mean(75, 66.67) on 6; 2022: l1 n = 0,
-    # response 5/7. c2: as A.
-    rows += [
-        (YEAR, "manager:c1", "all", "leadership", "6", "70.83333333333333", ""),
-        (YEAR, "manager:c1", "all", "q:l1", "6", "75.00", ""),
-        (YEAR, "manager:c1", "all", "q:l2", "", "", ""),
-        (YEAR, "manager:c1", "all", "response_rate", "7", "87.50", "16.07142857142857"),
-        (YEAR, "manager:c2", "all", "leadership", "5", "70.00", ""),
-        (YEAR, "manager:c2", "all", "q:l1", "5", "65.00", "15.00"),
-        (YEAR, "manager:c2", "all", "q:l2", "", "", ""),
-        (YEAR, "manager:c2", "all", "response_rate", "6", "75.00", "12.50"),
-    ]
+    # Leaders (every measure, group all): c1 = F's own 2 + B's 5 (nearest manager), invited
+    # 2 + 6; c2 = A. c1: m1 1 3 3 4 5 4 4 = 24/7 -> 1700/28 = 60.71 (2022: B's five 2s -> 25);
+    # l1 24/6 -> 75, l2 11/3 (n = 3), Ledning mean(75, 66.67) on 6; 2022: l1 n = 0;
+    # response 7/8 (2022: 5/7). c2: as A.
+    rows += block(
+        "manager:c1", "all", arbete=("7", "60.71428571428572", "35.71428571428572"),
+        ledning=("6", "70.83333333333333", ""), l1=("6", "75.00", ""), l2=EMPTY,
+        rr=("7", "87.50", "16.07142857142857"),
+    )  # fmt: skip
+    rows += block(
+        "manager:c2", "all", arbete=("6", "70.83333333333333", "-4.166666666666667"),
+        ledning=("5", "70.00", ""), l1=("5", "65.00", "15.00"), l2=EMPTY,
+        rr=("6", "75.00", "12.50"),
+    )  # fmt: skip
     return rows
 
 
@@ -210,7 +211,7 @@ def found(reconciliations) -> list[tuple]:
 def test_hand_worked_figures_pass(tmp_path: Path) -> None:
     history, current = audit_hand_figures(tmp_path, figures_2023() + FIGURES_2022)
     assert found([history, current]) == []
-    assert (current.year, current.rows_checked, current.rows_matched) == (YEAR, 75, 75)
+    assert (current.year, current.rows_checked, current.rows_matched) == (YEAR, 85, 85)
     assert (history.year, history.rows_checked, history.rows_matched) == (2022, 13, 13)
     # A Kvinna's AMI, AMI.Motivation, area:Arbete and q:m1 rest on 5 but are left empty.
     assert current.complementary_suppressions == 4
@@ -294,7 +295,7 @@ def test_missing_and_extra_rows_are_reported(tmp_path: Path) -> None:
         (YEAR, "B", "gender=Man", "q:m1", "row", "present", "no such figure"),
         (YEAR, "B", "all", "response_rate", "row", "missing", "present"),
     ]
-    assert (current.rows_checked, current.rows_matched) == (75, 74)
+    assert (current.rows_checked, current.rows_matched) == (85, 84)
     assert found([future]) == [
         (2024, "F", "all", "AMI", "row", "present",
          "no such figure: year 2024 is not the report year or an earlier survey year"),
@@ -345,7 +346,10 @@ def test_recomputed_leader_and_response_rate_figures() -> None:
     assert leaders.loc["response_rate", "value"] == pytest.approx(87.5, abs=1e-12)
     assert leaders.loc["q:l1", "value"] == pytest.approx(75.0, abs=1e-12)
     assert bool(leaders.loc["q:l1", "in_figures"]) is True
-    assert bool(leaders.loc["q:m1", "in_figures"]) is False  # not a leadership question
+    # leader rows carry every measure, not only the leadership ones
+    assert leaders.loc["q:m1", "value"] == pytest.approx(1700 / 28, abs=1e-12)
+    assert bool(leaders.loc["q:m1", "in_figures"]) is True
+    assert bool(leaders.loc["AMI", "in_figures"]) is True
 
 
 # ---------------------------------------------------------------------------
@@ -390,17 +394,21 @@ def driver_data() -> SurveyData:
 
 DRIVER_HEADER = (
     "year,unit_id,question_id,weight,importance,ci_low,ci_high,score,quadrant,n_used,"
-    "importance_from"
+    "importance_from,basis"
 )
 DRIVER_ROWS = [
-    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from
-    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F"],
-    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-    ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F"],
-    ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-    ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F"],
-    ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F"],
-]
+    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis
+    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own"],
+    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own"],
+    ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F",
+     "borrowed"],
+    ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
+     "borrowed"],
+    ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F",
+     "borrowed"],
+    ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
+     "borrowed"],
+]  # fmt: skip
 SCORES = {"F": ("50.00", "50.00"), "A": ("0.00", "50.00"), "B": ("100.00", "50.00")}
 SCORE_FIGURES = [
     (YEAR, u, "all", f"q:{q}", "16" if u == "F" else "8", v, "")
@@ -450,6 +458,9 @@ def test_hand_worked_drivers_pass(tmp_path: Path) -> None:
         pytest.param("B", "d2", "weight", "0.2", ("weight", "0.2", "0.166666666667"),
                      id="wrong weight"),
         pytest.param("A", "d2", "n_used", "8", ("n_used", "8", "16"), id="wrong n_used"),
+        pytest.param("A", "d2", "basis", "own", ("basis", "own", "borrowed"), id="wrong basis"),
+        pytest.param("F", "d1", "basis", "own_below_min_n", ("basis", "own_below_min_n", "own"),
+                     id="root marked small although n_used >= min_n"),
         pytest.param("B", "d1", "score", "99.00", ("score", "99.00", "100"), id="wrong score"),
         pytest.param("F", "d2", "ci_high", "0.05", ("ci", "0.1 > 0.05", "ci_low ≤ ci_high"),
                      id="interval upside down"),
@@ -586,7 +597,9 @@ def hand_drivers_csv() -> str:
         ("fokusområde", "övrigt"),
         strict=True,
     ):
-        lines.append(f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F")
+        lines.append(
+            f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F,own_below_min_n"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -606,7 +619,7 @@ def test_main_reconciles_files_and_exits_by_the_result(
 
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert f"figures.csv, year {YEAR}: 75 rows checked, 75 matched, 4 complementary" in out
+    assert f"figures.csv, year {YEAR}: 85 rows checked, 85 matched, 4 complementary" in out
     assert "drivers.csv, year 2023: 2 rows checked, 2 matched, 0 mismatches" in out
     assert out.endswith("AUDIT PASSED: no mismatches\n")
 

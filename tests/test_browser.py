@@ -72,8 +72,13 @@ def test_report_opens_offline_with_every_figure(browser, rendered_year, name):  
     assert leaving == [], f"requests that leave the file system: {leaving}"
     assert requests[0] == url
     if name == "ledare/M1.html":
-        # the response rate of 2022 and 2023; the question bars are table cells
-        assert [alt for alt, *_ in images] == ["Svarsfrekvens per år"]
+        # the response rate of 2022 and 2023, AMI and the priority matrix are images;
+        # the leadership bars are table cells
+        assert [alt for alt, *_ in images] == [
+            "Svarsfrekvens per år",
+            "AMI totalt och delindex",
+            "Prioriteringsmatris",
+        ]
     else:
         assert len(images) >= 8
     broken = [alt for alt, complete, width, h in images if not (complete and width > 0 and h > 0)]

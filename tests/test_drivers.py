@@ -1,13 +1,17 @@
 """The driver table: samples, targets, bootstrap, borrowing, degenerate input, planted truth.
 
 Data are simulated inside the tests from a known linear model on a small
-organisation built directly as ``SurveyData``; published scores come from a
-plain pandas recomputation of the question indexes (contract §3), so the
-driver table is checked against numbers computed independently of it.
+organisation built directly as ``SurveyData``; the scores come from the real
+index engine (``compute_figures``: threshold and complementary suppression,
+leader rows included), exactly as the pipeline hands them to the drivers, and
+are checked against a plain pandas recomputation of the question indexes.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +27,13 @@ from analysis.drivers import (
     analysis_targets,
     bootstrap_importance,
     build_driver_sample,
+    driver_results,
     driver_table,
     drivers_csv_text,
     motivation_score,
     write_drivers_csv,
 )
+from analysis.indexes import compute_figures
 from analysis.params import params_from_dict
 from analysis.priority import assign_quadrants
 from analysis.relweights import relative_weights
@@ -135,48 +141,10 @@ def simulate_answers(
     return frame, motivation, drivers
 
 
-def responsible_manager(units: pd.DataFrame) -> dict[str, str]:
-    parent = dict(zip(units["unit_id"], units["parent_id"], strict=True))
-    manager = dict(zip(units["unit_id"], units["manager_id"], strict=True))
-    out = {}
-    for unit in parent:
-        u = unit
-        while manager[u] == "" and parent[u] != "":
-            u = parent[u]
-        out[unit] = manager[u]
-    return out
-
-
-def subtree_members(units: pd.DataFrame) -> dict[str, set[str]]:
-    parent = dict(zip(units["unit_id"], units["parent_id"], strict=True))
-    members: dict[str, set[str]] = {u: set() for u in parent}
-    for unit in parent:
-        u = unit
-        while True:
-            members[u].add(unit)
-            if parent[u] == "":
-                break
-            u = parent[u]
-    return members
-
-
-def simple_figures(data: SurveyData, year: int, min_group: int = 5) -> pd.DataFrame:
-    """q:<id> indexes (group all) per unit subtree and manager; suppressed below min_group."""
-    units = data.units_in(year)
-    responses = data.responses_in(year)
-    groups = {u: responses["unit_id"].isin(m) for u, m in subtree_members(units).items()}
-    boss_of = responsible_manager(units)
-    for manager in sorted({m for m in units["manager_id"] if m}):
-        mine = [u for u, m in boss_of.items() if m == manager]
-        groups[f"manager:{manager}"] = responses["unit_id"].isin(mine)
-    rows = []
-    for unit, mask in groups.items():
-        for q in data.asked_in(year):
-            answers = responses.loc[mask, q].dropna()
-            published = len(answers) >= min_group
-            value = (answers.mean() - 1) / 4 * 100 if published else np.nan
-            rows.append((year, unit, "all", f"q:{q}", len(answers) if published else None, value))
-    return pd.DataFrame(rows, columns=["year", "unit_id", "group", "measure", "n", "value"])
+def figures_of(data: SurveyData, year: int = YEAR) -> pd.DataFrame:
+    """The figures exactly as the indexes stage publishes them (threshold and
+    complementary suppression, leader rows included): the drivers' scores."""
+    return compute_figures(data, params(), year)
 
 
 def params(**drivers: object):
@@ -198,7 +166,7 @@ def survey() -> SurveyData:
 
 @pytest.fixture(scope="module")
 def table(survey: SurveyData) -> pd.DataFrame:
-    return driver_table(survey, params(), YEAR, simple_figures(survey, YEAR))
+    return driver_table(survey, params(), YEAR, figures_of(survey, YEAR))
 
 
 # -------------------------------------------------------------- the sample
@@ -351,10 +319,11 @@ def test_an_outcome_constant_in_many_resamples_is_refused() -> None:
 
 def test_table_has_the_contract_columns_and_no_missing_numbers(table: pd.DataFrame) -> None:
     assert list(table.columns) == TABLE_COLUMNS
-    assert CSV_COLUMNS[:10] == [
+    assert CSV_COLUMNS == [
         "year", "unit_id", "question_id", "weight", "importance",
-        "ci_low", "ci_high", "score", "quadrant", "n_used",
+        "ci_low", "ci_high", "score", "quadrant", "n_used", "importance_from", "basis",
     ]  # fmt: skip
+    assert [*CSV_COLUMNS, "borrow_code", "borrow_reason", "resampled"] == TABLE_COLUMNS
     numbers = table[["weight", "importance", "ci_low", "ci_high", "score"]]
     assert np.isfinite(numbers.to_numpy()).all()
     assert set(table["quadrant"]) <= {"styrka", "fokusområde", "övrigt"}
@@ -383,24 +352,65 @@ def test_scores_are_the_published_question_indexes(survey: SurveyData, table: pd
 
 
 def test_small_units_borrow_from_their_nearest_analysed_ancestor(table: pd.DataFrame) -> None:
-    source = table.groupby("unit_id")["importance_from"].first()
-    reason = table.groupby("unit_id")["borrow_reason"].first()
+    first = table.groupby("unit_id").first()
+    source, reason, basis = first["importance_from"], first["borrow_reason"], first["basis"]
     # Own analysis at >= 50 complete respondents.
     for unit in ("F", "O1", "O2", "S1", "S2", "S3", "S4"):
-        assert source[unit] == unit and reason[unit] == ""
+        assert source[unit] == unit and reason[unit] == "" and basis[unit] == "own"
     # S1a (30) borrows from S1; S5 (20) from O2 (O2's subtree: 5 + 150 + 20 = 175).
     assert source["S1a"] == "S1" and "30 complete respondents" in reason["S1a"]
     assert source["S5"] == "O2" and "20 complete respondents" in reason["S5"]
-    # Managers: o1 has only O1's 5 staff -> borrows from O1; r23 (150) analyses itself.
-    assert source["manager:o1"] == "O1"
-    assert source["manager:r23"] == "manager:r23"
+    assert first.loc["S1a", "borrow_code"] == "small" and basis["S1a"] == "borrowed"
     # Borrowed numbers are the lender's, the scores the unit's own.
-    for unit, lender in (("S1a", "S1"), ("S5", "O2"), ("manager:o1", "O1")):
-        mine = table[table["unit_id"] == unit].set_index("question_id")
-        theirs = table[table["unit_id"] == lender].set_index("question_id")
-        for column in ("weight", "importance", "ci_low", "ci_high", "n_used"):
-            assert mine[column].equals(theirs[column])
-        assert not mine["score"].equals(theirs["score"])
+    for unit, lender in (("S1a", "S1"), ("S5", "O2")):
+        _assert_borrowed(table, unit, lender)
+
+
+def _assert_borrowed(table: pd.DataFrame, unit: str, lender: str) -> None:
+    mine = table[table["unit_id"] == unit].set_index("question_id")
+    theirs = table[table["unit_id"] == lender].set_index("question_id")
+    assert len(mine) == len(theirs) == 6
+    for column in ("weight", "importance", "ci_low", "ci_high", "n_used", "resampled"):
+        assert mine[column].equals(theirs[column]), column
+    assert (mine["importance_from"] == lender).all()
+    assert (mine["basis"] == "borrowed").all()
+    assert not mine["score"].equals(theirs["score"])
+
+
+def test_every_manager_gets_rows_analysed_or_borrowed(
+    survey: SurveyData, table: pd.DataFrame
+) -> None:
+    first = table.groupby("unit_id").first()
+    managers = {u for u in first.index if u.startswith("manager:")}
+    assert managers == {f"manager:{m}" for m in ("boss", "o1", "r1", "r23", "r4")}
+    # r1 (S1 + S1a: 150), r23 (S2 + S3: 150) and r4 (S4: 150) analyse their own staff.
+    for manager in ("r1", "r23", "r4"):
+        assert first.loc[f"manager:{manager}", "importance_from"] == f"manager:{manager}"
+        assert first.loc[f"manager:{manager}", "n_used"] == 150
+    # o1 has only O1's own 5 staff: it borrows from O1, the unit it manages.
+    # boss has F's own 10 + O2's 5 + S5's 20 = 35 (O2 and S5 have no manager of
+    # their own): it borrows from F.
+    _assert_borrowed(table, "manager:o1", "O1")
+    _assert_borrowed(table, "manager:boss", "F")
+    assert "35 complete respondents" in first.loc["manager:boss", "borrow_reason"]
+    # A manager's scores are its own group's question indexes (recomputed here).
+    responses = survey.responses_in(YEAR)
+    staff = responses[responses["unit_id"].isin(["F", "O2", "S5"])]
+    boss = table[table["unit_id"] == "manager:boss"].set_index("question_id")
+    for q in boss.index:
+        assert boss.loc[q, "score"] == pytest.approx((staff[q].mean() - 1) / 4 * 100, abs=1e-12)
+
+
+def test_a_manager_of_several_units_borrows_from_their_lowest_common_ancestor() -> None:
+    # r23 manages S2 and S3 (both under O1): with min_n above its 150 it borrows from O1,
+    # not from S2 or S3 (each holds only part of its staff), and not from F.
+    answers, motivation, drivers = simulate_answers(np.random.default_rng(3), SIZES, EFFECTS_6)
+    data = make_survey(questions_frame(motivation, drivers), units_frame(), answers)
+    result = driver_table(data, params(min_n=160, bootstrap=20), YEAR, figures_of(data))
+    first = result.groupby("unit_id").first()
+    assert first.loc["manager:r23", "importance_from"] == "O1"
+    assert first.loc["S2", "importance_from"] == "O1"  # 80 < 160
+    assert first.loc["O1", "importance_from"] == "O1"  # 305
 
 
 def test_same_respondents_get_identical_numbers(table: pd.DataFrame) -> None:
@@ -417,13 +427,28 @@ def test_quadrants_follow_the_priority_rules_per_unit(table: pd.DataFrame) -> No
         assert rows["quadrant"].tolist() == assign_quadrants(rows).tolist()
 
 
-def test_a_unit_with_a_suppressed_score_has_no_rows(survey: SurveyData) -> None:
-    figures = simple_figures(survey, YEAR)
-    hidden = (figures["unit_id"] == "S2") & (figures["measure"] == "q:q03")
-    figures.loc[hidden, ["n", "value"]] = [None, np.nan]
-    result = driver_table(survey, params(), YEAR, figures)
-    assert "S2" not in set(result["unit_id"])
-    assert {"F", "O1", "S1", "S3", "manager:r23"} <= set(result["unit_id"])
+def test_a_unit_with_a_suppressed_score_has_no_rows_and_the_notes_say_which() -> None:
+    answers, motivation, drivers = simulate_answers(np.random.default_rng(3), SIZES, EFFECTS_6)
+    # In S2 only three people answer q03 (the rest: don't know), so S2's q03 is suppressed.
+    in_s2 = np.flatnonzero(answers["unit_id"].to_numpy() == "S2")
+    answers.loc[answers.index[in_s2[3:]], "q03"] = np.nan
+    data = make_survey(questions_frame(motivation, drivers), units_frame(), answers)
+    figures = figures_of(data)
+    q03 = figures[(figures["unit_id"] == "S2") & (figures["measure"] == "q:q03")]
+    assert q03["value"].isna().all()
+    results = driver_results(data, params(), YEAR, figures)
+    published = set(results.table["unit_id"])
+    # Complementary suppression hides more: r23 (S2 + S3) minus S3 would give S2's
+    # q03 away, so S3's q03 goes too; and S2's area index minus its other published
+    # questions would pin q03 down, so q01 is hidden in both. Neither has rows.
+    assert not {"S2", "S3"} & published
+    assert {"F", "O1", "S1", "manager:r23"} <= published
+    for unit in ("S2", "S3"):
+        assert results.notes["without_rows"][unit] == {
+            "code": "suppressed_scores",
+            "questions": ["q01", "q03"],
+        }
+    assert set(results.notes["without_rows"]) == {"S2", "S3"}
 
 
 def test_the_units_table_order_does_not_matter(survey: SurveyData, table: pd.DataFrame) -> None:
@@ -432,7 +457,7 @@ def test_the_units_table_order_does_not_matter(survey: SurveyData, table: pd.Dat
         survey.questions, survey.units.iloc[::-1].reset_index(drop=True),
         survey.responses, survey.asked,
     )  # fmt: skip
-    again = driver_table(shuffled, params(), YEAR, simple_figures(survey, YEAR))
+    again = driver_table(shuffled, params(), YEAR, figures_of(survey, YEAR))
     key = ["unit_id", "question_id"]
     pd.testing.assert_frame_equal(
         again.sort_values(key).reset_index(drop=True), table.sort_values(key).reset_index(drop=True)
@@ -441,29 +466,50 @@ def test_the_units_table_order_does_not_matter(survey: SurveyData, table: pd.Dat
 
 
 def test_min_n_is_inclusive_and_the_root_always_analyses_itself(survey: SurveyData) -> None:
-    figures = simple_figures(survey, YEAR)
+    figures = figures_of(survey, YEAR)
     at_80 = driver_table(survey, params(min_n=80, bootstrap=20), YEAR, figures)
     source = at_80.groupby("unit_id")["importance_from"].first()
     assert source["S2"] == "S2"  # exactly 80 complete respondents: analysed
     assert source["S3"] == "O1"  # 70: borrows
-    huge = driver_table(survey, params(min_n=10_000, bootstrap=20), YEAR, figures)
-    assert (huge["importance_from"] == "F").all()
-    assert (huge["n_used"] == sum(SIZES.values())).all()
+    huge = driver_results(survey, params(min_n=10_000, bootstrap=20), YEAR, figures)
+    assert (huge.table["importance_from"] == "F").all()
+    assert (huge.table["n_used"] == sum(SIZES.values())).all()
+    # The förvaltning cannot borrow: it is published, marked, and the stage warns.
+    basis = huge.table.groupby("unit_id")["basis"].first()
+    assert basis["F"] == "own_below_min_n"
+    assert (basis.drop("F") == "borrowed").all()
+    assert huge.notes["root_analysis"]["status"] == "own_below_min_n"
+    assert huge.warnings == [
+        "drivers, year 2023, unit F: only 490 complete respondents (fewer than "
+        "drivers.min_n = 10000); the förvaltning cannot borrow, so it is analysed anyway "
+        "and marked basis = own_below_min_n"
+    ]
 
 
 def test_the_table_is_deterministic(survey: SurveyData, table: pd.DataFrame) -> None:
-    again = driver_table(survey, params(), YEAR, simple_figures(survey, YEAR))
+    again = driver_table(survey, params(), YEAR, figures_of(survey, YEAR))
     assert drivers_csv_text(again) == drivers_csv_text(table)
 
 
 def test_unit_resampling_gives_its_own_seeded_intervals(survey: SurveyData, table: pd.DataFrame):
-    by_units = driver_table(survey, params(resample="units"), YEAR, simple_figures(survey, YEAR))
+    settings = params(resample="units", resample_min_units=5)
+    by_units = driver_table(survey, settings, YEAR, figures_of(survey, YEAR))
     same = ["weight", "importance", "score", "n_used", "quadrant"]
     pd.testing.assert_frame_equal(by_units[same], table[same])
     root_units = by_units[by_units["unit_id"] == "F"]
     root_resp = table[table["unit_id"] == "F"]
     assert not np.allclose(root_units["ci_low"], root_resp["ci_low"])
     assert (root_units["ci_low"] <= root_units["ci_high"]).all()
+    # F's respondents sit in 9 units (>= 5): units resampled. S1's in 2 (S1, S1a):
+    # too few, so respondents - the same intervals as with resample: respondents.
+    resampled = by_units.groupby("unit_id")["resampled"].first()
+    assert resampled["F"] == "units" and resampled["O1"] == "units"  # O1: 5 units
+    assert resampled["S1"] == "respondents" and resampled["O2"] == "respondents"  # O2: 3
+    s1 = by_units[by_units["unit_id"] == "S1"]
+    assert s1["ci_low"].tolist() == table.loc[table["unit_id"] == "S1", "ci_low"].tolist()
+    # With the default of 10 units nobody here resamples units, and the table says so.
+    default = driver_table(survey, params(resample="units"), YEAR, figures_of(survey, YEAR))
+    assert (default["resampled"] == "respondents").all()
 
 
 def test_drivers_csv_round_trips(table: pd.DataFrame, tmp_path: Path) -> None:
@@ -478,6 +524,10 @@ def test_drivers_csv_round_trips(table: pd.DataFrame, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------- degenerate input
+#
+# Degenerate answers never abort the stage and never publish a NaN: the
+# förvaltning (and whoever would borrow from it) gets no rows, drivers.json
+# says why, and a warning names the year, the unit and the questions.
 
 
 def _tiny(sizes: dict[str, int], seed: int = 4, effects=EFFECTS_6):
@@ -485,50 +535,135 @@ def _tiny(sizes: dict[str, int], seed: int = 4, effects=EFFECTS_6):
     return answers, questions_frame(motivation, drivers)
 
 
-def _run(answers: pd.DataFrame, questions: pd.DataFrame, **settings) -> pd.DataFrame:
-    data = make_survey(questions, units_frame(), answers)
-    return driver_table(data, params(**settings), YEAR, simple_figures(data, YEAR))
+def _results(data: SurveyData, **settings):
+    return driver_results(data, params(**settings), YEAR, figures_of(data))
 
 
-def test_a_year_without_motivation_questions_is_refused() -> None:
+def _run(answers: pd.DataFrame, questions: pd.DataFrame, **settings):
+    return _results(make_survey(questions, units_frame(), answers), **settings)
+
+
+def _assert_nothing_published(results, code: str, warning: str) -> None:
+    assert results.table.empty and list(results.table.columns) == TABLE_COLUMNS
+    assert drivers_csv_text(results.table) == ",".join(CSV_COLUMNS) + "\n"
+    assert results.notes["root_analysis"]["status"] == "not_analysed"
+    assert results.notes["root_analysis"]["code"] == code
+    assert len(results.warnings) == 1
+    assert re.fullmatch(warning, results.warnings[0]), results.warnings[0]
+
+
+def test_a_year_without_motivation_questions_publishes_nothing_and_says_why() -> None:
     answers, questions = _tiny({"S1": 100})
     questions.loc[questions["ami_dimension"] == "Motivation", "ami_dimension"] = "Ledarskap"
-    with pytest.raises(DriverAnalysisError, match=r"year 2023: no Motivation questions"):
-        _run(answers, questions)
+    results = _run(answers, questions)
+    _assert_nothing_published(
+        results,
+        "no_motivation",
+        r"drivers, year 2023, unit F: no driver analysis: year 2023: no Motivation questions "
+        r"were asked \(questions with ami_dimension = 'Motivation'; 9 questions asked\), so "
+        r"there is no outcome for the driver analysis",
+    )
+    assert results.notes["drivers"] == [] and results.notes["without_rows"] == {}
 
 
-def test_a_constant_driver_at_the_root_is_refused_with_its_id() -> None:
+def test_a_constant_driver_at_the_root_publishes_nothing_and_names_it() -> None:
     answers, questions = _tiny({"S1": 100})
     answers["q04"] = 3.0
-    with pytest.raises(DriverAnalysisError, match=r"year 2023, unit F: .*without variance.*q04"):
-        _run(answers, questions)
+    results = _run(answers, questions)
+    _assert_nothing_published(
+        results,
+        "no_variance",
+        r"drivers, year 2023, unit F: no driver analysis: drivers without variance "
+        r"\(every complete respondent gave the same answer\): \['q04'\]",
+    )
+    assert results.notes["root_analysis"]["questions"] == ["q04"]
+    # Every unit would have borrowed from the förvaltning: none has rows, each says why.
+    assert results.notes["without_rows"]["S1"]["code"] == "no_analysis"
 
 
-def test_collinear_drivers_at_the_root_are_refused_naming_both() -> None:
+def test_collinear_drivers_at_the_root_publish_nothing_and_name_both() -> None:
     answers, questions = _tiny({"S1": 100})
     answers["q05"] = answers["q02"]
-    with pytest.raises(DriverAnalysisError, match=r"unit F: .*collinear.*'q02', 'q05'"):
-        _run(answers, questions)
+    results = _run(answers, questions)
+    _assert_nothing_published(
+        results,
+        "collinear",
+        r"drivers, year 2023, unit F: no driver analysis: drivers are perfectly collinear .*"
+        r"\['q02', 'q05'\]",
+    )
+    assert results.notes["root_analysis"]["questions"] == ["q02", "q05"]
 
 
-def test_fewer_respondents_than_drivers_at_the_root_is_refused() -> None:
+def test_fewer_respondents_than_drivers_publishes_nothing() -> None:
     answers, questions = _tiny({"S1": 6})
-    with pytest.raises(DriverAnalysisError, match=r"unit F: only 6 complete respondents for 6"):
-        _run(answers, questions, min_n=1)
+    results = _run(answers, questions, min_n=1)
+    _assert_nothing_published(
+        results,
+        "too_few",
+        r"drivers, year 2023, unit F: no driver analysis: only 6 complete respondents for 6 "
+        r"drivers; relative weights need more respondents than drivers \+ 1 \(at least 8\); "
+        r"all 6 respondents with a Motivation score answered every driver: there are simply "
+        r"too few respondents",
+    )
+
+
+def test_a_question_answered_only_dont_know_is_left_out_with_a_note() -> None:
+    answers, questions = _tiny({"S1": 120, "S4": 120})
+    answers["q06"] = np.nan  # everybody said "vet ej": asked, but no valid answer
+    data = make_survey(questions, units_frame(), answers)
+    data.asked = pd.concat(
+        [data.asked, pd.DataFrame({"year": [YEAR], "question_id": ["q06"]})], ignore_index=True
+    )
+    assert "q06" in data.asked_in(YEAR)
+    results = _results(data)
+    assert set(results.table["question_id"]) == {"q01", "q02", "q03", "q04", "q05"}
+    assert results.notes["excluded"] == ["q06"]
+    assert results.notes["drivers"] == ["q01", "q02", "q03", "q04", "q05"]
+    assert results.warnings == [
+        "drivers, year 2023: question(s) ['q06'] were asked but have no valid answer "
+        "(only don't-know or empty); left out of the drivers"
+    ]
+    # The analysis is that of the five answered drivers, on every respondent.
+    root = results.table[results.table["unit_id"] == "F"]
+    expected = relative_weights(answers[["q01", "q02", "q03", "q04", "q05"]], _outcome(answers))
+    np.testing.assert_allclose(root["weight"], expected.weights, atol=1e-12)
+    assert (root["n_used"] == 240).all()
+    assert np.isfinite(results.table[["weight", "importance", "ci_low", "ci_high"]]).all().all()
+
+
+def _outcome(answers: pd.DataFrame) -> np.ndarray:
+    return ((answers[["m1", "m2", "m3"]].mean(axis=1) - 1) / 4 * 100).to_numpy()
+
+
+def test_questions_asked_to_disjoint_groups_publish_nothing_and_are_named() -> None:
+    answers, questions = _tiny({"S1": 120, "S4": 120})
+    # q05 is asked only in S1, q06 only in S4: nobody answered both.
+    answers.loc[answers["unit_id"] != "S1", "q05"] = np.nan
+    answers.loc[answers["unit_id"] != "S4", "q06"] = np.nan
+    results = _run(answers, questions)
+    _assert_nothing_published(
+        results,
+        "too_few",
+        r"drivers, year 2023, unit F: no driver analysis: only 0 complete respondents for 6 "
+        r"drivers; .*; of the 240 respondents with a Motivation score, these drivers have the "
+        r"most missing answers: q05 \(120 missing\), q06 \(120 missing\)",
+    )
+    assert results.notes["root_analysis"]["questions"] == ["q05", "q06"]
+    assert results.notes["n_complete"] == 0
 
 
 def test_a_degenerate_unit_borrows_and_says_why() -> None:
     answers, questions = _tiny({"S1": 80, "S4": 80})
     # In S4 everyone answers q06 = 2: S4 cannot be analysed, but the förvaltning can.
     answers.loc[answers["unit_id"] == "S4", "q06"] = 2.0
-    result = _run(answers, questions)
+    result = _run(answers, questions).table
     s4 = result[result["unit_id"] == "S4"]
     # O2's subtree is S4 alone, so O2 fails too: both borrow from the förvaltning.
     assert (s4["importance_from"] == "F").all()
     o2 = result[result["unit_id"] == "O2"]
     assert (o2["importance_from"] == "F").all()
     assert (result.loc[result["unit_id"] == "S1", "importance_from"] == "S1").all()
-    assert s4["borrow_reason"].str.contains("without variance").all()
+    assert (s4["borrow_code"] == "no_variance").all()
     assert s4["borrow_reason"].str.contains("q06").all()
     assert s4["borrow_reason"].iloc[0].startswith("drivers without variance")
     assert np.isfinite(result[["weight", "importance", "ci_low", "ci_high"]].to_numpy()).all()
@@ -544,7 +679,7 @@ def test_planted_ranking_is_recovered_on_simulated_data() -> None:
         np.random.default_rng(12), {"S1": 2000, "S2": 2000}, effects, missing=0.02
     )
     data = make_survey(questions_frame(motivation, drivers), units_frame(), answers)
-    result = driver_table(data, params(bootstrap=100), YEAR, simple_figures(data, YEAR))
+    result = driver_table(data, params(bootstrap=100), YEAR, figures_of(data, YEAR))
     root = result[result["unit_id"] == "F"].sort_values("importance", ascending=False)
     planted = {drivers[i] for i in np.argsort(-effects)[:5]}
     assert planted <= set(root["question_id"].head(7))
@@ -606,3 +741,113 @@ def test_planted_ranking_is_recovered_on_the_synthetic_default(tmp_path: Path) -
     ).importance.sort_values(ascending=False, kind="mergesort")
     strongest = set(truth.nsmallest(5, "true_rank")["question_id"])
     assert strongest <= set(estimated.index[:7])
+
+
+# ------------------------------------------------- the stage, end to end
+
+
+def write_contract_input(data: SurveyData, directory: Path) -> Path:
+    """The contract's three CSV tables for ``data`` (invited = respondents + 2 per unit)."""
+    directory.mkdir(parents=True)
+    questions = data.questions.assign(leadership=data.questions["leadership"].astype(int))
+    questions.to_csv(directory / "questions.csv", index=False)
+    counts = data.responses.groupby(["year", "unit_id"]).size()
+    units = data.units.copy()
+    units["invited"] = [
+        counts.get((y, u), np.nan) + 2 for y, u in zip(units["year"], units["unit_id"], strict=True)
+    ]
+    units["invited"] = units["invited"].astype("Int64")
+    units.to_csv(directory / "units.csv", index=False)
+    responses = data.responses.copy()
+    for q in data.question_ids:
+        responses[q] = responses[q].astype("Int64")
+    responses.to_csv(directory / "responses.csv", index=False)
+    return directory
+
+
+def run_stages(data: SurveyData, tmp_path: Path, **settings) -> tuple[object, Path]:
+    """ingest -> indexes -> drivers on ``data`` written as contract CSVs."""
+    from analysis import stages
+
+    raw = {"input": {"dir": str(write_contract_input(data, tmp_path / "input"))}}
+    raw["report"] = {"years": [YEAR]}
+    raw["drivers"] = {"min_n": 50, "bootstrap": 100, "seed": 11} | settings
+    run_params = params_from_dict(raw)
+    paths = stages.StagePaths(tmp_path / "interim", tmp_path / "processed", tmp_path / "reports")
+    stages.run_ingest_stage(run_params, paths.interim)
+    stages.run_indexes(run_params, YEAR, paths)
+    stages.run_drivers(run_params, YEAR, paths)
+    return paths, paths.reports_year(YEAR) / "drivers.csv"
+
+
+def test_drivers_csv_of_a_small_organisation_has_manager_rows(
+    survey: SurveyData, tmp_path: Path
+) -> None:
+    paths, csv_path = run_stages(survey, tmp_path)
+    published = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert list(published.columns) == CSV_COLUMNS
+    by_unit = {u: rows.set_index("question_id") for u, rows in published.groupby("unit_id")}
+    assert {f"manager:{m}" for m in ("boss", "o1", "r1", "r23", "r4")} <= set(by_unit)
+    # boss (35 staff) borrows F's importances, o1 (5 staff) those of O1, the unit it
+    # manages; r23 (S2 + S3, 150) analyses itself - digit for digit as published.
+    for manager, lender in (("manager:boss", "F"), ("manager:o1", "O1")):
+        mine, theirs = by_unit[manager], by_unit[lender]
+        for column in ("weight", "importance", "ci_low", "ci_high", "n_used"):
+            assert mine[column].tolist() == theirs[column].tolist(), (manager, column)
+        assert set(mine["importance_from"]) == {lender} and set(mine["basis"]) == {"borrowed"}
+    r23 = by_unit["manager:r23"]
+    assert set(r23["importance_from"]) == {"manager:r23"} and set(r23["n_used"]) == {"150"}
+    # The borrowed importances are F's relative weights on all 490 respondents.
+    sample = build_driver_sample(survey, params(), YEAR)
+    expected = relative_weights(pd.DataFrame(sample.drivers), sample.outcome).importance
+    boss = by_unit["manager:boss"]["importance"].astype(float).to_numpy()
+    np.testing.assert_allclose(boss, expected.to_numpy(), atol=1e-12)
+    notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
+    assert notes["root_analysis"]["status"] == "own"
+
+
+def test_the_stage_succeeds_on_a_year_without_motivation_questions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers, questions = _tiny({"S1": 60, "S4": 60})
+    questions.loc[questions["ami_dimension"] == "Motivation", "ami_dimension"] = ""
+    paths, csv_path = run_stages(make_survey(questions, units_frame(), answers), tmp_path)
+    assert csv_path.read_text("utf-8") == ",".join(CSV_COLUMNS) + "\n"
+    assert pd.read_parquet(paths.processed_year(YEAR) / "drivers.parquet").empty
+    notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
+    assert notes["root_analysis"]["code"] == "no_motivation"
+    err = capsys.readouterr().err
+    assert (
+        "warning: drivers, year 2023, unit F: no driver analysis: year 2023: no Motivation" in err
+    )
+
+
+def test_the_drivers_stage_pins_blas_to_one_thread_unless_told_otherwise() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os; from analysis import cli; cli.single_threaded_blas(); import numpy; "
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["1", "1"], done.stderr
+    env["OPENBLAS_NUM_THREADS"] = "2"  # a caller's choice is kept
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["2", "1"], done.stderr
+
+
+def test_a_question_everyone_answered_dont_know_is_left_out_through_ingestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers, questions = _tiny({"S1": 60, "S4": 60})
+    answers["q06"] = 0.0  # written as 0, "vet ej": asked, but never a valid answer
+    paths, csv_path = run_stages(make_survey(questions, units_frame(), answers), tmp_path)
+    published = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert set(published["question_id"]) == {"q01", "q02", "q03", "q04", "q05"}
+    assert (published.loc[published["unit_id"] == "F", "n_used"] == "120").all()
+    notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
+    assert notes["excluded"] == ["q06"] and notes["root_analysis"]["status"] == "own"
+    err = capsys.readouterr().err
+    assert "warning: drivers, year 2023: question(s) ['q06'] were asked but have no valid" in err

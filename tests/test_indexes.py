@@ -341,7 +341,9 @@ def test_row_order_units_preorder_groups_and_measures():
     assert list(root["measure"]) == [*unit_measures, "response_rate", *unit_measures]
     assert list(figures.loc[figures["unit_id"] == "y", "group"]) == ["all"] * 13
     leader = figures[figures["unit_id"] == "manager:zed"]
-    assert list(leader["measure"]) == ["leadership", "q:a1", "response_rate"]
+    # leader rows carry every measure of a unit, at group "all" only
+    assert list(leader["measure"]) == [*unit_measures, "response_rate"]
+    assert set(leader["group"]) == {"all"}
     assert figures["n"].dtype == "Int64"
 
 
@@ -388,7 +390,17 @@ def test_manager_rows_follow_the_nearest_manager():
     assert n_of(figures, "manager:m3", "all", "leadership") == 5
     leader_rows = figures[figures["unit_id"].str.startswith("manager:")]
     assert set(leader_rows["group"]) == {"all"}
-    assert set(leader_rows["measure"]) == {"leadership", "q:q1", "response_rate"}
+    assert set(leader_rows["measure"]) == {
+        "area:Område",
+        "leadership",
+        "q:q1",
+        "q:q2",
+        "response_rate",
+    }
+    # m1's q2: six answers of 1 -> 0; its area (q1, q2) is the mean of 66.67 and 0.
+    assert value(figures, "manager:m1", "all", "q:q2") == 0.0
+    assert n_of(figures, "manager:m1", "all", "area:Område") == 6
+    assert value(figures, "manager:m1", "all", "area:Område") == pytest.approx(100 / 3, abs=1e-12)
     assert list(dict.fromkeys(leader_rows["unit_id"])) == ["manager:m1", "manager:m2", "manager:m3"]
     units_of = compute_unsuppressed(data, K1, 2023).manager_units
     assert sorted(units_of.loc[units_of["manager_id"] == "m1", "unit_id"]) == ["a", "b", "root"]

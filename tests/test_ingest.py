@@ -457,6 +457,20 @@ def test_a_missing_required_column_is_named(tmp_path):
     assert problems[0].expected == "a column named parent_id (required)"
 
 
+def test_without_a_fixed_column_the_other_rules_still_run(tmp_path):
+    # one round lists every problem: the missing column and a bad answer
+    responses = replace_cell(RESPONSES, 4, "q02", "9")
+    responses = replace_cell(responses, 5, "respondent_id", "r1")  # twice in 2023
+    responses = [row[:2] + row[3:] for row in responses]  # no unit_id
+    problems = problems_of(write_inputs(tmp_path, responses=responses))
+    assert located(problems) == [
+        ("responses.csv", None, "unit_id", None),
+        ("responses.csv", 4, "respondent_id", "r1"),
+        ("responses.csv", 4, "q02", "9"),
+        ("responses.csv", 5, "respondent_id", "r1"),
+    ]
+
+
 def test_an_unknown_answer_column_is_an_error_naming_it(tmp_path):
     responses = [list(row) for row in RESPONSES]
     responses[0][7] = "q2"  # typo for q02
@@ -535,7 +549,6 @@ def test_an_xlsx_answer_that_is_not_a_whole_number_is_reported_as_excel_shows_it
         (3, "text", " ", "a non-empty question text"),
         (3, "ami_dimension", "Motivering", "Motivation, Ledarskap, Styrning or empty"),
         (3, "leadership", "kanske", "1/0, true/false, ja/nej or empty"),
-        (6, "replaces", "q99", "another question in questions.csv"),
         (6, "replaces", "Q05", "not the question's own id"),
     ],
 )
@@ -655,10 +668,12 @@ def test_a_unit_that_is_its_own_parent_is_a_cycle(tmp_path):
 )
 def test_each_responses_rule_reports_file_row_column_value(tmp_path, row, column, value, phrase):
     responses = replace_cell(RESPONSES, row, column, value)
-    directory = write_inputs(tmp_path, responses=responses)
-    if phrase is None:  # a unit that exists in that year is fine
+    if phrase is None:  # a unit that exists in that year is fine (with its invited)
+        units = replace_cell(UNITS, 5, "invited", "1")
+        directory = write_inputs(tmp_path, responses=responses, units=units)
         assert read_input(directory, Params()).data.responses.at[3, "unit_id"] == "A"
         return
+    directory = write_inputs(tmp_path, responses=responses)
     problems = problems_of(directory)
     assert located(problems) == [("responses.csv", row, column, value)]
     assert phrase in problems[0].expected
@@ -877,3 +892,82 @@ def test_quarantine_that_would_reject_every_row_fails_instead(tmp_path):
     with pytest.raises(InputError, match="no valid response rows left after quarantine"):
         run_ingest(params, tmp_path / "interim")
     assert not (tmp_path / "interim").exists()
+
+
+def test_replaces_may_name_an_old_wording_the_catalogue_does_not_list(tmp_path):
+    # contract §2: `replaces` is "the id of an earlier question"; an export may
+    # leave the old wording out. The new id is never compared either way.
+    questions = replace_cell(QUESTIONS, 6, "replaces", "Q99-2021")
+    result = read_input(write_inputs(tmp_path, questions=questions), Params())
+    questions = result.data.questions.set_index("question_id")
+    assert questions.at["q05", "replaces"] == "Q99-2021"
+    assert result.summary["replaced_not_listed"] == ["Q99-2021"]
+
+
+# --------------------------------------------------------------------------- invited
+
+
+def test_a_unit_with_respondents_needs_invited_and_at_least_as_many(tmp_path):
+    # 2023: S1 has 1 respondent (r1) and invited 3 -> fine; S2 has 2 (r2, r3):
+    # invited 1 would give 200 %. The root F gets a respondent (row 5 -> F) but
+    # no invited: its own respondents would inflate every rate above them.
+    units = replace_cell(UNITS, 7, "invited", "1")
+    responses = replace_cell(RESPONSES, 4, "unit_id", "F")  # r1 of 2023 -> the root
+    problems = problems_of(write_inputs(tmp_path, units=units, responses=responses))
+    assert located(problems) == [("units.csv", 4, "invited", ""), ("units.csv", 7, "invited", "1")]
+    assert problems[0].expected == (
+        "the number of employees invited: 1 respondent(s) of 2023 in responses.csv belong "
+        "to this unit, and response rates need it"
+    )
+    assert problems[1].expected == (
+        "at least 2: that many respondents of 2023 in responses.csv belong to this unit "
+        "(a response rate over 100 %)"
+    )
+
+
+def test_invited_is_checked_against_the_rows_quarantine_keeps(tmp_path):
+    # S2 invited 1 with 2 respondents, but r3's row is bad and set aside: 1 of 1 is fine
+    units = replace_cell(UNITS, 7, "invited", "1")
+    responses = replace_cell(RESPONSES, 6, "q01", "9")
+    params = params_from_dict({"input": {"on_invalid": "quarantine"}})
+    result = read_input(write_inputs(tmp_path, units=units, responses=responses), params)
+    assert result.rejects["row"].tolist() == [6]
+    assert result.summary["tables"]["units"]["rows_used"] == 6
+
+
+def test_a_year_without_any_invited_has_no_response_rate_but_is_valid(tmp_path):
+    # 2022 lists invited on S1 only; blank it and 2022 simply has no response rates
+    units = replace_cell(UNITS, 3, "invited", "")
+    data = read_input(write_inputs(tmp_path, units=units), Params()).data
+    assert data.units_in(2022)["invited"].isna().all()
+
+
+def test_a_formula_without_a_stored_result_is_listed_not_read_as_empty(tmp_path):
+    # openpyxl (like many scripts) writes formulas without calculating them; read
+    # for its value, such a cell is empty - an answer would be silently lost
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    workbook = openpyxl.load_workbook(directory / "responses.xlsx")
+    workbook.worksheets[0]["G3"] = "=2+2"  # q01 of spreadsheet row 3
+    workbook.save(directory / "responses.xlsx")
+    [problem] = problems_of(directory)
+    assert located([problem]) == [("responses.xlsx", 3, "q01", "=2+2")]
+    assert "formula whose result was never calculated" in problem.expected
+
+
+def test_a_formula_with_its_stored_result_is_read_as_that_value(tmp_path):
+    # as Excel saves it: <f>2+2</f><v>4</v> - the stored result is the answer
+    directory = write_inputs(tmp_path, fmt="xlsx")
+    path = directory / "responses.xlsx"
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start = sheet.index('<c r="G3"')
+    end = sheet.index("</c>", start) + len("</c>")
+    parts["xl/worksheets/sheet1.xml"] = (
+        sheet[:start] + '<c r="G3"><f>2+2</f><v>4</v></c>' + sheet[end:]
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    data = read_input(directory, Params()).data
+    assert data.responses.at[1, "q01"] == 4.0

@@ -32,7 +32,7 @@ import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -216,7 +216,7 @@ def surveys(draw: st.DrawFn) -> Survey:
         if not tree or draw(st.booleans()):
             tree = draw(trees())
         for unit_id, parent in tree:
-            invited = draw(st.none() | st.integers(0, 60))
+            invited = None  # drawn once the respondents are known (with_invited)
             manager = draw(st.sampled_from(["", "m1", "M2", "chef.åsa"])) if has_manager else ""
             unit_type = draw(st.sampled_from(UNIT_TYPES))
             units.append(Unit(year, unit_id, draw(LABELS), parent, unit_type, invited, manager))
@@ -241,7 +241,29 @@ def surveys(draw: st.DrawFn) -> Survey:
                     {q: draw(answer) for q in answer_columns},
                 )
             )
+    units = draw(with_invited(units, respondents))
     return Survey(scale, questions, units, respondents, answer_columns, has_replaces, has_manager)
+
+
+@st.composite
+def with_invited(draw: st.DrawFn, units: list[Unit], respondents: list[Respondent]) -> list[Unit]:
+    """``invited`` as the contract wants it: on every unit with respondents, at least
+    their number, in a year that has it at all (a year may have none: no rates)."""
+    counts: dict[tuple[int, str], int] = {}
+    for r in respondents:
+        counts[(r.year, r.unit_id)] = counts.get((r.year, r.unit_id), 0) + 1
+    years_with = {y for y in sorted({u.year for u in units}) if draw(st.booleans())}
+    out = []
+    for u in units:
+        answered = counts.get((u.year, u.unit_id), 0)
+        if u.year not in years_with:
+            invited = None
+        elif answered:
+            invited = answered + draw(st.integers(0, 40))
+        else:
+            invited = draw(st.none() | st.integers(0, 60))
+        out.append(replace(u, invited=invited))
+    return out
 
 
 # --------------------------------------------------------------------------- the written form
@@ -517,6 +539,9 @@ class Planted:
     ``level``: "cell" (a value in a data row), "header" (a column or the table's
     rows as a whole) or "file" (the file cannot be read). ``needs_questions`` /
     ``needs_units``: the check can only run when that table is usable.
+    ``needs_columns``: the fixed columns of responses the check reads (a
+    duplicate id is per year, a unit is looked up per year); without one of
+    them the check cannot run, while the others still do.
     """
 
     kind: str
@@ -526,6 +551,7 @@ class Planted:
     values: tuple[str, ...] = ()  # the value each location quotes, for cell problems
     needs_questions: bool = False
     needs_units: bool = False
+    needs_columns: frozenset[str] = frozenset()
 
     @property
     def quarantinable(self) -> bool:
@@ -585,18 +611,28 @@ class Case:
 def _visible(planted: list[Planted]) -> list[Planted]:
     """The planted problems ingestion can see; the rest hide behind a worse one.
 
-    A file that cannot be read shows nothing else; a table without a required
-    column or without rows has its values unchecked; responses' answers and
-    unknown columns need the catalogue, its unit ids need the organisation.
+    A file that cannot be read shows nothing else; a table without rows, and
+    a catalogue or organisation without a required column, has its values
+    unchecked; in responses without a fixed column only the rules that read
+    that column are skipped. Responses' answers and unknown columns need the
+    catalogue, its unit ids need the organisation.
     """
     unreadable = {p.table for p in planted if p.level == "file"}
-    unchecked = {p.table for p in planted if p.kind in ("missing_column", "header_only")}
-    unusable = unreadable | unchecked
+    missing = {p.table: p.where[0][2] for p in planted if p.kind == "missing_column"}
+    unchecked = {p.table for p in planted if p.kind == "header_only"}
+    unchecked |= {t for t in missing if t != "responses"}
+    unusable = unreadable | unchecked | set(missing)
     visible = []
     for p in planted:
         if p.level != "file" and p.table in unreadable:
             continue
         if p.level == "cell" and p.table in unchecked:
+            continue
+        if (
+            p.level == "cell"
+            and p.table == "responses"
+            and missing.get("responses") in (p.needs_columns)
+        ):
             continue
         if (p.needs_questions and "questions" in unusable) or (
             p.needs_units and "units" in unusable
@@ -665,7 +701,13 @@ def plant_bad_year(draw: st.DrawFn, case: Case) -> list[Planted]:
     case.key_rows.add(index)
     return [
         case.set_cell(
-            "responses", index, "year", value, "bad_year", needs_units=value == unknown_year
+            "responses",
+            index,
+            "year",
+            value,
+            "bad_year",
+            needs_units=value == unknown_year,
+            needs_columns=frozenset({"year"}),
         )
     ]
 
@@ -682,7 +724,17 @@ def plant_unknown_unit(draw: st.DrawFn, case: Case) -> list[Planted]:
     candidates = [c for c in [*other_years, "Okänd enhet", "X9"] if c not in same_year]
     value = draw(PADDING) + draw(st.sampled_from(candidates))
     case.key_rows.add(index)
-    return [case.set_cell("responses", index, "unit_id", value, "unknown_unit", needs_units=True)]
+    return [
+        case.set_cell(
+            "responses",
+            index,
+            "unit_id",
+            value,
+            "unknown_unit",
+            needs_units=True,
+            needs_columns=frozenset({"year", "unit_id"}),
+        )
+    ]
 
 
 def plant_duplicate_id(draw: st.DrawFn, case: Case) -> list[Planted]:
@@ -705,11 +757,9 @@ def plant_duplicate_id(draw: st.DrawFn, case: Case) -> list[Planted]:
         (sheet.filename, sheet.row(first), column),
         (sheet.filename, sheet.row(second), column),
     )
-    return [
-        Planted(
-            "duplicate_id", "responses", "cell", where, (sheet.get(first, "respondent_id"), value)
-        )
-    ]
+    values = (sheet.get(first, "respondent_id"), value)
+    needs = frozenset({"year", "respondent_id"})
+    return [Planted("duplicate_id", "responses", "cell", where, values, needs_columns=needs)]
 
 
 def plant_truncated_row(draw: st.DrawFn, case: Case) -> list[Planted]:
@@ -736,11 +786,23 @@ def plant_truncated_row(draw: st.DrawFn, case: Case) -> list[Planted]:
     planted = []
     for key in sorted(lost):
         where = ((sheet.filename, sheet.row(index), sheet.shown(key)),)
-        planted.append(Planted("truncated_row", "responses", "cell", where, ("",)))
+        needs = frozenset({key})
+        planted.append(
+            Planted("truncated_row", "responses", "cell", where, ("",), needs_columns=needs)
+        )
     if "year" not in lost:
         where = ((sheet.filename, sheet.row(index), sheet.shown("unit_id")),)
+        needs = frozenset({"year", "unit_id"})
         planted.append(
-            Planted("truncated_row", "responses", "cell", where, ("",), needs_units=True)
+            Planted(
+                "truncated_row",
+                "responses",
+                "cell",
+                where,
+                ("",),
+                needs_units=True,
+                needs_columns=needs,
+            )
         )
     return planted
 

@@ -182,13 +182,53 @@ def test_bad_input_fails_listing_problems_and_keeps_published(repo: Path, tmp_pa
     assert (repo / "reports/2023/figures.csv").read_bytes() == published
 
 
-def test_other_input_dir_reruns_only_what_depends_on_it(repo: Path, tmp_path: Path) -> None:
+def test_other_input_in_quarantine_reruns_only_what_depends_on_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Another input.dir (with one bad row, quarantined): everything after ingest
+    re-runs, the synthetic data is not regenerated, the bad row is set aside and
+    counted, and the published figures are those of the new input.
+
+    Last in this module: it leaves the repo pointed at the other input.
+    """
     other = tmp_path / "other"
     shutil.copytree(repo / "data/synthetic", other)
-    _set_params(repo, input__dir=str(other))
-    try:
-        status = _run(["dvc", "status"], repo).stdout
-        assert "ingest" in status
-        assert "synthesize" not in status
-    finally:
-        _set_params(repo, input__dir="data/synthetic")
+    lines = (other / "responses.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    year_at = header.index("year")
+    bad_at = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[year_at] == "2023")
+    bad = lines[bad_at].split(",")
+    question = next(c for c in header if c.startswith("q"))
+    bad[header.index(question)] = "7"  # off the 1..5 scale
+    lines[bad_at] = ",".join(bad)
+    (other / "responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    _set_params(repo, input__dir=str(other), input__on_invalid="quarantine")
+    status = _run(["dvc", "status"], repo).stdout
+    assert "ingest" in status and "synthesize" not in status
+    result = _run(["dvc", "repro"], repo)
+    ran = {line.split("'")[1] for line in result.stdout.splitlines() if "Running stage" in line}
+    assert ran == {"ingest", "indexes@2023", "drivers@2023", "render@2023"}
+
+    rejects = pd.read_csv(repo / "data/interim/rejects.csv", dtype=str, keep_default_na=False)
+    assert rejects[["row", "column", "value"]].values.tolist() == [[str(bad_at + 1), question, "7"]]
+    summary = yaml.safe_load((repo / "data/interim/ingest_summary.json").read_text())
+    table = summary["tables"]["responses"]
+    assert (table["rows_in"], table["rows_used"], table["rows_rejected"]) == (
+        len(lines) - 1,
+        len(lines) - 2,
+        1,
+    )
+
+    answered_2023 = sum(1 for line in lines[1:] if line.split(",")[year_at] == "2023")
+    figures = pd.read_csv(repo / "reports/2023/figures.csv", dtype={"unit_id": str})
+    units = pd.read_csv(other / "units.csv", dtype=str, keep_default_na=False)
+    root = units[(units["year"] == "2023") & (units["parent_id"] == "")]["unit_id"].item()
+    rate = figures[
+        (figures["year"] == 2023)
+        & (figures["unit_id"] == root)
+        & (figures["measure"] == "response_rate")
+    ].iloc[0]
+    assert rate["n"] == answered_2023 - 1
+    page = (repo / "reports/2023/index.html").read_text(encoding="utf-8")
+    assert "karantänläge: 1 rad underkändes" in page

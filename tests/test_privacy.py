@@ -630,15 +630,13 @@ def test_leader_whose_group_differs_from_a_unit_by_fewer_than_five():
     )
     figures = safely_published(data)
     # U (15) = m1 (12, U's own) + c (3): U - m1 = c. m1 is the published
-    # part: hidden. m2 = c (3) under k. U stays; for q2, which the leader
-    # reports do not carry, only the tree counts: U = c + own 12, hidden
-    # together 15 >= 5.
-    for measure in ("q:q1", "leadership"):
+    # part: hidden. m2 = c (3) under k. U stays. Leader rows carry every
+    # measure, so q2 and the areas follow the same equations as q1.
+    for measure in ("q:q1", "leadership", "q:q2", "area:Ledarskap", "area:Lön"):
         assert shown(figures, "U", "all", measure)
         assert not shown(figures, "manager:m1", "all", measure)
         assert not shown(figures, "manager:m2", "all", measure)
         assert not shown(figures, "c", "all", measure)
-    assert shown(figures, "U", "all", "q:q2")
 
 
 def test_manager_of_two_units():
@@ -660,16 +658,14 @@ def test_manager_of_two_units():
     # so the other unit there, a, is hidden (not the leader's report).
     # tree: R (17) = a + b + own 6: hidden together 17: safe.
     # m0 = R's own 6: R - m0 = m1 (published anyway).
-    assert shown(figures, "manager:m1", "all", "q:q1")
-    assert row(figures, "manager:m1", "all", "q:q1")["n"] == 11
-    assert shown(figures, "manager:m0", "all", "q:q1")
-    assert shown(figures, "R", "all", "q:q1")
-    assert not shown(figures, "a", "all", "q:q1") and not shown(figures, "b", "all", "q:q1")
-    # q2 is not in the leader reports: R - a - own(6) = b (3) is hidden by
-    # its 6 fellow... no: R = a + b + own, b (3) and own (6) hidden together
-    # rest on 9 >= 5, so a stays shown for q2.
-    assert shown(figures, "a", "all", "q:q2")
-    assert not shown(figures, "b", "all", "q:q2")
+    # Leader rows carry every measure, so q2 (not a leadership question)
+    # follows the same equations as q1.
+    for measure in ("q:q1", "q:q2"):
+        assert shown(figures, "manager:m1", "all", measure)
+        assert row(figures, "manager:m1", "all", measure)["n"] == 11
+        assert shown(figures, "manager:m0", "all", measure)
+        assert shown(figures, "R", "all", measure)
+        assert not shown(figures, "a", "all", measure) and not shown(figures, "b", "all", measure)
 
 
 def test_unit_minus_the_leaders_inside_it():

@@ -392,9 +392,11 @@ def test_omrade_report_has_its_own_schools_only(rendered_year):  # noqa: F811
 def test_school_report_borrows_importances_and_says_so(rendered_year):  # noqa: F811
     soup = _soup(rendered_year, "enhet/A.html")
     text = soup.get_text(" ")
-    assert "Alfaskolan har för få svar för en egen drivkraftsanalys" in text
-    assert "analysen för Område Norr" in text
-    assert "Analysen bygger på 58 svarande" in text
+    assert "För Alfaskolan görs ingen egen drivkraftsanalys: för få svarande" in text
+    assert "kommer därför från analysen för Område Norr" in text
+    # the lender's respondents, named as the lender's (never as Alfaskolan's own)
+    assert "Analysen för Område Norr bygger på 58 svarande" in text
+    assert "Analysen bygger på" not in text
     headings = [h.get_text() for h in soup.find_all("h2")]
     assert not any(h.startswith("Toppresultat") or h.startswith("AMI under") for h in headings)
     # the Chef group has fewer than five answers at Alfaskolan
@@ -419,6 +421,20 @@ def test_too_small_unit_shows_no_number(rendered_year):  # noqa: F811
 def test_leader_reports(rendered_year):  # noqa: F811
     soup = _soup(rendered_year, "ledare/M1.html")
     assert soup.find("h1").get_text() == "Medarbetarenkät 2023 – Chef M1"
+    assert [h.get_text() for h in soup.find_all("h2")] == [
+        "Svarsfrekvens",
+        "Aktivt Medskapande Index (AMI)",
+        "Ledarskapsindex",
+        "Prioriteringsmatris",
+    ]
+    # M1's staff are Alfaskolan's (AMI 90.2 -> 90, 88.9 -> 89 in 2022): their AMI rows
+    assert _table_after(soup, "Aktivt Medskapande Index (AMI)")[1] == ["AMI totalt", "90", "+1"]
+    assert [img["alt"] for img in soup("img")] == [
+        "Svarsfrekvens per år",  # 2022 and 2023 (the comparison year's leader rows)
+        "AMI totalt och delindex",
+        "Prioriteringsmatris",
+    ]
+    assert "Analysen för Område Norr bygger på 58 svarande" in soup.get_text(" ")
     assert "Chefens enheter: Alfaskolan." in soup.get_text()
     assert _table_after(soup, "Ledarskapsindex")[1] == ["Ledarskapsindex", "81", "+1"]
     questions = soup.find("h2", string="Ledarskapsindex").find_all_next("table")[1]
@@ -502,11 +518,17 @@ def test_a_threshold_changed_since_the_figures_is_refused(tmp_path):
         render.collect_provenance(data, stale)
 
 
-def test_a_missing_drivers_record_is_named(tmp_path):
+def test_a_drivers_record_without_params_is_named(tmp_path):
+    """drivers.json from before the stage recorded its params: rerun it, never guess."""
     processed = rf.write_fixture(tmp_path / "2023")
-    (processed / "drivers_meta.json").unlink()
+    notes = json.loads((processed / "drivers.json").read_text(encoding="utf-8"))
+    del notes["params"]
+    (processed / "drivers.json").write_text(json.dumps(notes), encoding="utf-8")
     data = load_processed_year(processed)
-    with pytest.raises(render.RenderError, match=r"drivers_meta\.json: missing; the drivers stage"):
+    with pytest.raises(
+        render.RenderError,
+        match=r"drivers\.json: records no params section\(s\) \['survey', 'drivers'\]; rerun",
+    ):
         render.collect_provenance(data, rf.fixture_params())
 
 
@@ -583,10 +605,10 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
-    assert drivers[0][-1] == "importance_from"
+    assert drivers[0][-2:] == ("importance_from", "basis")
     assert len(drivers) - 1 == len(rf.drivers_table())
     borrowed = [r for r in drivers if r[1] == "A"]
-    assert {r[-1] for r in borrowed} == {"N"}
+    assert {r[-2] for r in borrowed} == {"N"} and {r[-1] for r in borrowed} == {"borrowed"}
 
 
 def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:

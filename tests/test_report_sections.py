@@ -32,7 +32,7 @@ def _variant(data, *, units=None, questions=None, figures=None) -> rd.ProcessedY
         data.units if units is None else units,
         data.questions if questions is None else questions,
         data.drivers,
-        data.drivers_meta,
+        data.driver_notes,
     )
 
 

@@ -3,6 +3,9 @@
 The report notebooks may only call the package's report functions, and those
 read only the suppressed tables in data/processed/<year>/. These checks fail
 as soon as a notebook or the report layer reaches for respondent data.
+Analysts' notebooks (``render.ANALYST_NOTEBOOKS``, e.g. the driver-method
+comparison) may read data/interim; they are never rendered into a report,
+and every notebook must be listed as one kind or the other.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from analysis import render
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Report notebooks (rendered into reports) are told apart from analysts'
+# notebooks (which may read data/interim) by render.py's explicit lists.
+REPORT_NOTEBOOKS = [ROOT / "notebooks" / name for name in render.REPORT_NOTEBOOKS]
 REPORT_MODULES = (
     "report_data.py",
     "report_sections.py",
@@ -58,7 +66,22 @@ def _called_names(tree: ast.AST) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_either_a_report_or_an_analyst_notebook() -> None:
+    """A new notebook must be classified before it can be committed."""
+    names = [p.name for p in NOTEBOOKS]
+    assert set(render.REPORT_NOTEBOOKS).isdisjoint(render.ANALYST_NOTEBOOKS)
+    assert sorted(names) == sorted([*render.REPORT_NOTEBOOKS, *render.ANALYST_NOTEBOOKS])
+
+
+def test_analyst_notebooks_are_never_rendered() -> None:
+    planned = {render.UNIT_NOTEBOOK, render.LEADER_NOTEBOOK}
+    assert planned == set(render.REPORT_NOTEBOOKS)
+    source = (ROOT / "src" / "analysis" / "render.py").read_text(encoding="utf-8")
+    for name in render.ANALYST_NOTEBOOKS:
+        assert source.count(name) == 1, f"render.py uses {name} beyond listing it"
+
+
+@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
 def test_report_notebooks_import_only_the_report_layer(path: Path) -> None:
     tree = ast.parse(_notebook_code(path))
     imported = {m for m in _imported_modules(tree) if m.startswith("analysis.")}
@@ -95,6 +118,7 @@ def test_report_loader_reads_only_the_processed_tables() -> None:
         "units.parquet",
         "questions.parquet",
         "drivers.parquet",
+        "drivers.json",
         "meta.json",
     }
     assert read <= allowed, read

@@ -344,6 +344,43 @@ def test_ami_and_dimensions_land_on_the_seed(survey: Survey) -> None:
     assert before["AMI"] == pytest.approx(80, abs=1)
 
 
+def test_the_pipeline_publishes_the_seed_report_s_figures(default_dir: Path) -> None:
+    """The published (rounded) förvaltning figures are the seed's: through ingest and indexes.
+
+    Seed 000, "AMI-INDEX": Totalt 79 (−1), Motivation 80 (−1), Ledarskap 80 (0),
+    Styrning 78 (0); svarsfrekvens 87 %.
+    """
+    from analysis.indexes import compute_figures
+    from analysis.ingest import read_input
+    from analysis.params import Params
+    from analysis.rounding import round_half_up
+
+    data = read_input(default_dir, Params()).data
+    figures = compute_figures(data, Params(), 2023)
+    root = data.units_in(2023).query("parent_id == ''")["unit_id"].item()
+    rows = figures[(figures["unit_id"] == root) & (figures["group"] == "all")]
+    rows = rows.set_index("measure")
+    shown = {m: round_half_up(rows.at[m, "value"]) for m in rows.index}
+    change = {
+        m: shown[m] - round_half_up(rows.at[m, "value_prev"])
+        for m in rows.index
+        if pd.notna(rows.at[m, "value_prev"])
+    }
+    assert [shown[m] for m in ("AMI", "AMI.Motivation", "AMI.Ledarskap", "AMI.Styrning")] == [
+        79,
+        80,
+        80,
+        78,
+    ]
+    assert [change[m] for m in ("AMI", "AMI.Motivation", "AMI.Ledarskap", "AMI.Styrning")] == [
+        -1,
+        -1,
+        0,
+        0,
+    ]
+    assert shown["response_rate"] == 87
+
+
 def test_looking_forward_to_work_drops_two_points(survey: Survey) -> None:
     (qid,) = survey.questions.loc[
         survey.questions["text"] == "Jag ser fram emot att gå till arbetet", "question_id"

@@ -24,7 +24,9 @@ earlier years):
 
 In ``drivers.csv``: scores against the recomputed question indexes, weights,
 importances and ``n_used`` against an independent implementation of
-Johnson's relative weights, quadrants against the priority-matrix rule, and
+Johnson's relative weights, quadrants against the priority-matrix rule,
+``basis`` against whose analysis a unit shows, a unit without rows only where
+all its scores are shown and an analysis is possible at all, and
 the bootstrap intervals with the package's own seeded bootstrap (the one
 piece that is not re-implemented: a bootstrap can only be reproduced by the
 same random draws).
@@ -228,8 +230,8 @@ def recompute_figures(data: SurveyData, params: Params, year: int) -> pd.DataFra
 
     Columns ``year, unit_id, group, measure, n, value, in_figures``:
     ``in_figures`` marks the rows figures.csv must carry. The others are there
-    for the checks - groups of respondents with an unknown label (``gender=``)
-    and leaders' figures other than the leadership ones.
+    for the checks - groups of respondents with an unknown label (``gender=``).
+    Leaders' rows carry every measure, at group ``all`` only.
     """
     responses = data.responses_in(year)
     asked = data.asked_in(year)
@@ -328,8 +330,7 @@ def _leader_figures(
     )
     table.columns = ["measure", "unit_id", "n", "value"]
     table["group"] = ALL
-    leadership = {question_measure(q) for q in composites.get(LEADERSHIP, [])} | {LEADERSHIP}
-    table["in_figures"] = table["measure"].isin(leadership)
+    table["in_figures"] = True  # every measure, group "all" only
 
     responding = pd.Series(keys).value_counts().reindex(ids, fill_value=0).to_numpy()
     invited = dict.fromkeys(ids, 0)
@@ -393,14 +394,18 @@ class DriverSampleOfYear:
 
 
 def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOfYear:
-    """Outcome: mean valid Motivation answer rescaled 0-100; drivers: every other asked question."""
+    """Outcome: mean valid Motivation answer rescaled 0-100; drivers: every other asked question.
+
+    A driver question without a single valid answer that year is left out.
+    """
     asked = data.asked_in(year)
     motivation = set(
         data.questions.loc[data.questions["ami_dimension"] == "Motivation", "question_id"]
     )
-    drivers = [q for q in asked if q not in motivation]
-    outcome_ids = [q for q in asked if q in motivation]
     responses = data.responses_in(year)
+    # a question asked but never validly answered (all don't-know) is no driver
+    drivers = [q for q in asked if q not in motivation and responses[q].notna().any()]
+    outcome_ids = [q for q in asked if q in motivation]
     span = params.survey.scale_max - params.survey.scale_min
     if outcome_ids:
         outcome = (responses[outcome_ids].mean(axis=1) - params.survey.scale_min) / span * 100
@@ -432,8 +437,8 @@ def bootstrap_intervals(
         return None
     settings = params.drivers
     clusters = sample.unit_ids[members] if settings.resample == "units" else None
-    if clusters is not None and len(np.unique(clusters)) < 2:
-        clusters = None
+    if clusters is not None and len(np.unique(clusters)) < settings.resample_min_units:
+        clusters = None  # too few units: the pipeline resamples respondents (docs/parameters.md)
     shares, _ = bootstrap_importance(
         sample.outcome[members],
         sample.drivers[members],
@@ -496,6 +501,25 @@ class Recomputation:
         else:
             inside = [target in org.chains.get(u, ()) for u in sample.unit_ids]
         return np.flatnonzero(np.array(inside, dtype=bool))
+
+    def analysable(self, year: int, target: str) -> bool:
+        """Whether relative weights are defined for the target's complete respondents.
+
+        Not when there is no outcome or no driver, when there are no more
+        respondents than drivers + 1, or when a column is constant, drivers
+        are exactly collinear or nothing is explained (the weights are NaN).
+        """
+        sample = self._sample(year)
+        members = self.members(year, target)
+        p = len(sample.question_ids)
+        if p == 0 or len(members) <= p + 1:
+            return False
+        weights = self.drivers_analysis(year, target).weights
+        if not np.isfinite(weights).all() or weights.sum() <= 1e-12:
+            return False
+        rxx = np.corrcoef(sample.drivers[members], rowvar=False).reshape(p, p)
+        spectrum = np.linalg.eigvalsh(rxx)
+        return bool(spectrum[0] > 1e-10 * spectrum[-1])
 
     def drivers_analysis(self, year: int, target: str) -> DriverRecomputation:
         key = (year, target)
@@ -912,8 +936,15 @@ def audit_drivers(
         _audit_driver_unit(unit, [(i, records[i]) for i in positions], known_units, context)
 
     if figure_shown is not None:
+        root = next(u for u, chain in org.chains.items() if len(chain) == 1)
         for unit in sorted(known_units - set(by_unit)):
-            if all(figure_shown.get((unit, question_measure(q)), False) for q in context.drivers):
+            # rows are due where a score is shown for every driver, and the unit or the
+            # förvaltning (everyone's last lender) can be analysed at all
+            can = context.drivers and any(recomputation.analysable(year, u) for u in (unit, root))
+            shown_all = all(
+                figure_shown.get((unit, question_measure(q)), False) for q in context.drivers
+            )
+            if can and shown_all:
                 context.add(
                     None,
                     unit,
@@ -983,7 +1014,16 @@ def _audit_driver_unit(
             )
     if len(sources) != 1 or not sources <= allowed:
         return
-    analysis = c.recomputation.drivers_analysis(c.year, sources.pop())
+    source = sources.pop()
+    analysis = c.recomputation.drivers_analysis(c.year, source)
+    min_n = c.recomputation.params.drivers.min_n
+    if source != unit:
+        basis = "borrowed"
+    else:
+        basis = "own" if analysis.n_used >= min_n else "own_below_min_n"
+    for i, r in kept:
+        if r["basis"] != basis:
+            c.add(i, unit, r["question_id"], "basis", r["basis"], basis)
     position = {q: j for j, q in enumerate(analysis.question_ids)}
     for i, r in kept:
         _check_driver_row(i, unit, r, analysis, position[r["question_id"]], c)

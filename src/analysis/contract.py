@@ -21,7 +21,9 @@ FIGURES_CSV_COLUMNS: list[str] = ["year", "unit_id", "group", "measure", "n", "v
 FIGURES_TABLE_COLUMNS: list[str] = [*FIGURES_CSV_COLUMNS, "value_prev"]
 
 #: reports/<year>/drivers.csv: contract §5, then where the importances came from
-#: (the unit itself, or the ancestor a small unit borrows from).
+#: (the unit itself, or the ancestor a small unit borrows from) and on what
+#: basis (``own``, ``own_below_min_n`` for a förvaltning too small to borrow,
+#: ``borrowed``).
 DRIVERS_CSV_COLUMNS: list[str] = [
     "year",
     "unit_id",
@@ -34,6 +36,15 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "quadrant",
     "n_used",
     "importance_from",
+    "basis",
+]
+#: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
+#: (a code and a sentence) and what its bootstrap resampled.
+DRIVERS_TABLE_COLUMNS: list[str] = [
+    *DRIVERS_CSV_COLUMNS,
+    "borrow_code",
+    "borrow_reason",
+    "resampled",
 ]
 
 #: measures whose earlier years a year's figures.csv carries (the reports'
@@ -48,15 +59,13 @@ HISTORY_MEASURES: tuple[str, ...] = (
 #: params.yaml sections behind each stage's outputs, recorded beside them so a
 #: report's footer shows the parameters that produced its numbers rather than
 #: params.yaml as it is at render time: ``indexes`` is what meta.json records
-#: (the sections ingest and indexes declare in dvc.yaml), ``drivers`` is
-#: drivers_meta.json (the drivers stage's), ``render`` the render stage's own.
+#: (the sections ingest and indexes declare in dvc.yaml), ``drivers`` what
+#: drivers.json records under ``params``, ``render`` the render stage's own.
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "indexes": ("input", "survey", "privacy"),
     "drivers": ("survey", "drivers"),
     "render": ("report", "levels", "targets", "privacy"),
 }
-#: the drivers stage's record of its params, beside drivers.parquet
-DRIVERS_META = "drivers_meta.json"
 
 
 def params_record(params: Any, stage: str) -> dict[str, Any]:

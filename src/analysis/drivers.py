@@ -9,31 +9,48 @@ indexes as scores, and the priority-matrix quadrant of each question.
 A unit with fewer than ``drivers.min_n`` listwise-complete respondents, or
 whose data cannot be analysed (see ``DriverAnalysisError``), takes the
 importances of its nearest ancestor that has its own analysis, with its own
-scores; ``importance_from`` names that ancestor (and ``borrow_reason`` says
-why), so the table and the report can say so. The förvaltning always analyses
-itself; if even it cannot, the stage stops with the reason.
+scores; ``importance_from`` names that ancestor, ``basis`` says ``borrowed``
+(and ``borrow_code``/``borrow_reason`` in drivers.parquet say why), so the
+table and the report can say so. A manager borrows from the lowest common
+ancestor of the units they manage, or its ancestors.
+
+Degenerate input never stops the pipeline and never publishes a NaN or a
+silently wrong importance: a driver question with no valid answer at all is
+left out (and noted); when the förvaltning itself cannot be analysed (no
+Motivation questions, too few complete respondents, degenerate answers) it has
+no rows, and neither has any unit that would borrow from it. Every such
+decision is recorded in :class:`DriverResults` ``notes`` (written beside
+drivers.parquet as drivers.json) and in ``warnings`` (the stage prints them).
+A förvaltning below ``drivers.min_n`` cannot borrow: it is analysed and marked
+``basis = own_below_min_n``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.atomic import write_text_atomic
 from analysis.catalogue import motivation_questions, question_measure
-from analysis.contract import DRIVERS_CSV_COLUMNS, MANAGER_PREFIX, params_record
+from analysis.contract import (
+    DRIVERS_CSV_COLUMNS,
+    DRIVERS_TABLE_COLUMNS,
+    MANAGER_PREFIX,
+    params_record,
+)
 from analysis.dataset import SurveyData
 from analysis.params import DriverParams, Params
 from analysis.priority import quadrant_labels
 from analysis.relweights import (
     COLLINEARITY_TOL,
+    TOO_FEW,
     ZERO_R2_TOL,
     DriverAnalysisError,
     johnson_weights,
@@ -45,6 +62,8 @@ __all__ = [
     "CSV_COLUMNS",
     "TABLE_COLUMNS",
     "DriverAnalysisError",
+    "DriverQuestions",
+    "DriverResults",
     "DriverSample",
     "Target",
     "UnitAnalysis",
@@ -54,26 +73,64 @@ __all__ = [
     "analysis_targets",
     "bootstrap_importance",
     "build_driver_sample",
+    "driver_questions",
+    "driver_results",
     "driver_table",
     "drivers_csv_text",
     "motivation_score",
     "published_scores",
+    "resampling_clusters",
     "write_drivers_csv",
-    "write_drivers_meta",
 ]
 
 log = logging.getLogger(__name__)
 
 CSV_COLUMNS = DRIVERS_CSV_COLUMNS
-#: the full table (data/processed/<year>/drivers.parquet).
-TABLE_COLUMNS = [*CSV_COLUMNS, "borrow_reason"]
+#: the full table (data/processed/<year>/drivers.parquet): drivers.csv's
+#: columns, then why a unit borrowed (a code and a sentence) and what the
+#: bootstrap resampled for its intervals (``respondents`` or ``units``).
+TABLE_COLUMNS = DRIVERS_TABLE_COLUMNS
 #: more unusable bootstrap resamples than this share and the unit is not analysed.
 MAX_DEGENERATE_SHARE = 0.05
 #: bootstrap resamples per batch are capped so that one batch's weights stay ~32 MB.
 BATCH_CELLS = 4_000_000
+#: how many questions a warning names when too few respondents answered all.
+MAX_SUSPECTS = 5
+
+# ``basis`` of a unit's rows
+OWN = "own"
+OWN_BELOW_MIN_N = "own_below_min_n"
+BORROWED = "borrowed"
+
+# Why there is no analysis (``DriverAnalysisError.code``, ``borrow_code``), beside
+# the sample-level codes of analysis.relweights (too_few, no_variance, collinear,
+# constant_outcome, nothing_explained).
+NO_QUESTIONS = "no_questions"
+NO_MOTIVATION = "no_motivation"
+NO_DRIVERS = "no_drivers"
+NO_OUTCOME = "no_outcome"
+SMALL = "small"
+UNSTABLE = "unstable"
+#: why a target has no rows (drivers.json ``without_rows``)
+SUPPRESSED_SCORES = "suppressed_scores"
+NO_ANALYSIS = "no_analysis"
 
 
 # ------------------------------------------------------------------ the sample
+
+
+@dataclass(frozen=True)
+class DriverQuestions:
+    """The outcome's and the drivers' question ids of one year (catalogue order).
+
+    ``excluded``: asked that year (a non-empty column) but without a single
+    valid answer - everyone said don't-know - so they are left out of the
+    drivers instead of leaving no complete respondent at all.
+    """
+
+    motivation: tuple[str, ...]
+    drivers: tuple[str, ...]
+    excluded: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -82,7 +139,9 @@ class DriverSample:
 
     ``outcome`` is the Motivation score 0-100; ``drivers`` the raw answers
     (rescaling is linear, so correlations do not change) in ``question_ids``
-    order; ``unit_ids`` the unit each respondent belongs to.
+    order; ``unit_ids`` the unit each respondent belongs to. ``missing``
+    counts, per driver, the respondents with a Motivation score but no valid
+    answer to it (what listwise deletion loses to each question).
     """
 
     year: int
@@ -93,10 +152,18 @@ class DriverSample:
     respondent_ids: np.ndarray
     unit_ids: np.ndarray
     n_respondents: int
+    n_with_outcome: int = 0
+    missing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    excluded: tuple[str, ...] = ()
 
     @property
     def n_complete(self) -> int:
         return len(self.outcome)
+
+    def most_missing(self, k: int = MAX_SUSPECTS) -> list[tuple[str, int]]:
+        """The ``k`` drivers most often unanswered by respondents with an outcome (id, count)."""
+        order = np.argsort(-self.missing, kind="stable")[:k]
+        return [(self.question_ids[i], int(self.missing[i])) for i in order if self.missing[i] > 0]
 
 
 def motivation_score(
@@ -107,28 +174,62 @@ def motivation_score(
     return (mean - scale_min) / (scale_max - scale_min) * 100
 
 
+def driver_questions(data: SurveyData, year: int) -> DriverQuestions:
+    """Outcome and driver questions of ``year``; drivers without any valid answer set aside."""
+    asked = data.asked_in(year)
+    motivation = set(motivation_questions(data.questions))
+    candidates = [q for q in asked if q not in motivation]
+    responses = data.responses_in(year)
+    answered = responses[candidates].notna().any(axis=0) if candidates else pd.Series(dtype=bool)
+    return DriverQuestions(
+        motivation=tuple(q for q in asked if q in motivation),
+        drivers=tuple(q for q in candidates if answered[q]),
+        excluded=tuple(q for q in candidates if not answered[q]),
+    )
+
+
 def build_driver_sample(data: SurveyData, params: Params, year: int) -> DriverSample:
-    """Outcome and drivers of ``year``; the complete (listwise) respondents only."""
+    """Outcome and drivers of ``year``; the complete (listwise) respondents only.
+
+    Raises ``DriverAnalysisError`` (with a year-level ``code``) when the year
+    has no outcome or no drivers at all.
+    """
     asked = data.asked_in(year)
     if not asked:
-        raise DriverAnalysisError(f"year {year}: no questions were asked (or no such year)")
-    motivation = [q for q in motivation_questions(data.questions) if q in set(asked)]
+        raise DriverAnalysisError(
+            f"year {year}: no questions were asked (or no such year)", NO_QUESTIONS
+        )
+    questions = driver_questions(data, year)
+    motivation, drivers = list(questions.motivation), list(questions.drivers)
     if not motivation:
         raise DriverAnalysisError(
             f"year {year}: no Motivation questions were asked (questions with ami_dimension = "
-            "'Motivation'), so there is no outcome for the driver analysis"
+            f"'Motivation'; {len(asked)} questions asked), so there is no outcome for the "
+            "driver analysis",
+            NO_MOTIVATION,
         )
-    drivers = [q for q in asked if q not in set(motivation)]
     if not drivers:
         raise DriverAnalysisError(
-            f"year {year}: only Motivation questions were asked; there are no drivers to analyse"
+            f"year {year}: no question besides the Motivation questions has a valid answer; "
+            "there are no drivers to analyse",
+            NO_DRIVERS,
+            questions.excluded,
         )
     responses = data.responses_in(year)
     outcome = motivation_score(
         responses, motivation, params.survey.scale_min, params.survey.scale_max
     )
+    has_outcome = outcome.notna().to_numpy()
+    if not has_outcome.any():
+        raise DriverAnalysisError(
+            f"year {year}: nobody gave a valid answer to the Motivation questions {motivation} "
+            "(only don't-know or empty), so there is no outcome for the driver analysis",
+            NO_OUTCOME,
+            tuple(motivation),
+        )
     answers = responses[drivers].to_numpy(dtype=float)
-    complete = outcome.notna().to_numpy() & np.isfinite(answers).all(axis=1)
+    valid = np.isfinite(answers)
+    complete = has_outcome & valid.all(axis=1)
     return DriverSample(
         year=year,
         question_ids=tuple(drivers),
@@ -138,6 +239,9 @@ def build_driver_sample(data: SurveyData, params: Params, year: int) -> DriverSa
         respondent_ids=responses["respondent_id"].astype(str).to_numpy()[complete],
         unit_ids=responses["unit_id"].astype(str).to_numpy()[complete],
         n_respondents=len(responses),
+        n_with_outcome=int(has_outcome.sum()),
+        missing=(~valid[has_outcome]).sum(axis=0).astype(np.int64),
+        excluded=questions.excluded,
     )
 
 
@@ -356,15 +460,16 @@ def analyse_sample(
         rxx, rxy = sample_correlations(outcome, drivers, names)
         point = relative_weights_from_corr(rxx, rxy, names)
     except DriverAnalysisError as error:
-        raise DriverAnalysisError(f"{label}: {error}") from error
+        raise DriverAnalysisError(f"{label}: {error}", error.code, error.questions) from error
     if clusters is not None and len(np.unique(clusters)) < 2:
-        clusters = None  # one cluster cannot show between-unit variation
+        raise ValueError(f"{label}: resampling units needs at least two units")
     resampled = "respondents" if clusters is None else "units"
     shares, degenerate = bootstrap_importance(outcome, drivers, n_resamples, seed, clusters)
     if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
         raise DriverAnalysisError(
             f"{label}: {degenerate} of {n_resamples} bootstrap resamples had a constant or "
-            "unexplained outcome; the intervals would be unreliable"
+            "unexplained outcome; the intervals would be unreliable",
+            UNSTABLE,
         )
     tail = (1 - ci_level) / 2
     low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
@@ -388,55 +493,115 @@ def analyse_sample(
 
 @dataclass
 class YearDrivers:
-    """All analyses of one year: each target's own analysis or the unit it borrowed from."""
+    """All analyses of one year: each target's own, the one it borrowed, or why it has none.
 
-    sample: DriverSample
+    ``source`` maps a target to the target whose analysis it shows (itself
+    or a lender); a target missing from ``source`` has no analysis at all.
+    ``problems`` says why a target has no analysis of its own;
+    ``year_problem`` why nothing at all could be analysed (no sample).
+    """
+
+    year: int
+    sample: DriverSample | None
     targets: list[Target]
+    min_n: int
     analyses: dict[str, UnitAnalysis] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, DriverAnalysisError] = field(default_factory=dict)
+    year_problem: DriverAnalysisError | None = None
+    excluded: tuple[str, ...] = ()
 
     def analysis_for(self, target_id: str) -> UnitAnalysis:
         return self.analyses[self.source[target_id]]
+
+    def basis(self, target_id: str) -> str:
+        """``own``, ``own_below_min_n`` (a förvaltning too small to borrow) or ``borrowed``."""
+        if self.source[target_id] != target_id:
+            return BORROWED
+        return OWN if self.analyses[target_id].n_used >= self.min_n else OWN_BELOW_MIN_N
+
+
+def resampling_clusters(unit_ids: np.ndarray, settings: DriverParams) -> np.ndarray | None:
+    """The clusters the bootstrap resamples for one target; None = resample respondents.
+
+    With ``drivers.resample: units`` the respondents' own units are resampled
+    whole - but only when they sit in at least ``drivers.resample_min_units``
+    units: a school with one or two work groups has no between-unit
+    variation to speak of, so its intervals come from resampling respondents
+    (and the table's ``resampled`` column says so).
+    """
+    if settings.resample != "units":
+        return None
+    if len(np.unique(unit_ids)) < settings.resample_min_units:
+        return None
+    return unit_ids
 
 
 def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
     """Analyse every unit and manager of ``year`` that is large enough; others borrow.
 
-    Targets with exactly the same respondents share one analysis (computed
-    once; the seed depends on the respondents, so the numbers are the same
-    either way).
+    Never raises for what the answers are like: a problem is recorded (for the
+    year, or per target) and the target borrows or goes without. Targets with
+    exactly the same respondents share one analysis (computed once; the seed
+    depends on the respondents, so the numbers are the same either way).
     """
     settings = params.drivers
-    sample = build_driver_sample(data, params, year)
-    result = YearDrivers(sample, analysis_targets(data, sample))
+    try:
+        sample = build_driver_sample(data, params, year)
+    except DriverAnalysisError as error:
+        excluded = () if error.code == NO_QUESTIONS else driver_questions(data, year).excluded
+        return YearDrivers(year, None, [], settings.min_n, year_problem=error, excluded=excluded)
+    result = YearDrivers(
+        year, sample, analysis_targets(data, sample), settings.min_n, excluded=sample.excluded
+    )
     outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
     for target in sorted(result.targets, key=lambda t: t.analysis_order):
+        tid = target.target_id
         n_used = len(target.positions)
-        label = f"year {year}, unit {target.target_id}"
+        label = f"year {year}, unit {tid}"
         if n_used < settings.min_n and not target.is_root:
-            reason = f"{n_used} complete respondents, fewer than drivers.min_n = {settings.min_n}"
+            problem = DriverAnalysisError(
+                f"{n_used} complete respondents, fewer than drivers.min_n = {settings.min_n}",
+                SMALL,
+            )
         else:
-            if n_used < settings.min_n:
-                log.warning("%s: only %d complete respondents (< drivers.min_n)", label, n_used)
             key = target.positions.tobytes()
             if key not in outcomes:
                 outcomes[key] = (label, _analyse_target(sample, target, settings, label))
             first_label, outcome = outcomes[key]
             if isinstance(outcome, UnitAnalysis):
-                result.analyses[target.target_id] = outcome
-                result.source[target.target_id] = target.target_id
+                result.analyses[tid] = outcome
+                result.source[tid] = tid
                 continue
-            if target.is_root:
-                raise outcome
-            reason = str(outcome).removeprefix(f"{first_label}: ")
+            problem = DriverAnalysisError(
+                str(outcome).removeprefix(f"{first_label}: "), outcome.code, outcome.questions
+            )
+            if target.is_root and problem.code == TOO_FEW:
+                problem = _blame_missing(problem, sample)
+        result.problems[tid] = problem
         lender = next((u for u in target.lenders if u in result.analyses), None)
-        if lender is None:  # pragma: no cover - the root is analysed first or has raised
-            raise DriverAnalysisError(f"{label}: no ancestor with its own analysis")
-        log.info("%s borrows importances from %s: %s", label, lender, reason)
-        result.source[target.target_id] = lender
-        result.reasons[target.target_id] = reason
+        if lender is not None:
+            log.info("%s borrows importances from %s: %s", label, lender, problem)
+            result.source[tid] = lender
     return result
+
+
+def _blame_missing(problem: DriverAnalysisError, sample: DriverSample) -> DriverAnalysisError:
+    """Name the drivers that listwise deletion lost the most respondents to."""
+    suspects = sample.most_missing()
+    if not suspects:
+        return DriverAnalysisError(
+            f"{problem}; all {sample.n_with_outcome} respondents with a Motivation score "
+            "answered every driver: there are simply too few respondents",
+            problem.code,
+        )
+    named = ", ".join(f"{q} ({n} missing)" for q, n in suspects)
+    return DriverAnalysisError(
+        f"{problem}; of the {sample.n_with_outcome} respondents with a Motivation score, "
+        f"these drivers have the most missing answers: {named}",
+        problem.code,
+        tuple(q for q, _ in suspects),
+    )
 
 
 def _analyse_target(
@@ -453,7 +618,7 @@ def _analyse_target(
             n_resamples=settings.bootstrap,
             ci_level=settings.ci_level,
             seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
-            clusters=sample.unit_ids[rows] if settings.resample == "units" else None,
+            clusters=resampling_clusters(sample.unit_ids[rows], settings),
         )
     except DriverAnalysisError as error:
         return error
@@ -487,33 +652,84 @@ def published_scores(figures: pd.DataFrame, year: int) -> pd.DataFrame:
     )
 
 
-def driver_table(
+@dataclass(frozen=True)
+class DriverResults:
+    """The driver table of a year, what was decided on the way, and what to warn about.
+
+    ``notes`` is JSON-ready (drivers.json beside drivers.parquet): the
+    outcome and driver questions, the questions left out, whether and how the
+    förvaltning was analysed, whom each borrowing unit borrowed from and why
+    (with the questions to blame), why each unit or manager without rows
+    has none, and the params sections the stage declares (``params``, shown in
+    the reports' footer). ``warnings`` are one line each, naming year, unit
+    and questions.
+    """
+
+    table: pd.DataFrame
+    notes: dict[str, Any]
+    warnings: list[str]
+
+
+def driver_results(
     data: SurveyData, params: Params, year: int, figures: pd.DataFrame
-) -> pd.DataFrame:
-    """The driver table of ``year`` (``TABLE_COLUMNS``), one row per unit × driver.
+) -> DriverResults:
+    """The driver table of ``year`` with its notes and warnings.
 
     ``score`` is the unit's published question index from ``figures``, so the
     drivers never publish a score the figures suppressed: a unit (or manager)
-    with any driver's score missing or suppressed has no rows at all.
+    with any driver's score missing or suppressed has no rows at all (the
+    notes name the questions).
     """
     year_drivers = analyse_year(data, params, year)
-    return table_from_analyses(year_drivers, published_scores(figures, year))
+    table, without_rows = table_from_analyses(year_drivers, published_scores(figures, year))
+    root = _root_id(data, year)
+    notes = _notes(year_drivers, root, without_rows)
+    # the params sections this stage declares, as it ran: the reports' footer shows them
+    notes["params"] = params_record(params, "drivers")
+    return DriverResults(table, notes, _warnings(year_drivers, root))
 
 
-def table_from_analyses(year_drivers: YearDrivers, scores: pd.DataFrame) -> pd.DataFrame:
-    """Assemble the table from the analyses and the published scores (priority quadrants added)."""
+def driver_table(
+    data: SurveyData, params: Params, year: int, figures: pd.DataFrame
+) -> pd.DataFrame:
+    """The driver table of ``year`` (``TABLE_COLUMNS``), one row per unit × driver."""
+    return driver_results(data, params, year, figures).table
+
+
+def _root_id(data: SurveyData, year: int) -> str:
+    units = data.units_in(year)
+    roots = units.loc[units["parent_id"].astype(str) == "", "unit_id"].astype(str)
+    return roots.iloc[0] if len(roots) == 1 else ""
+
+
+def table_from_analyses(
+    year_drivers: YearDrivers, scores: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """The table (priority quadrants added), and why each target without rows has none."""
     sample = year_drivers.sample
-    questions = list(sample.question_ids)
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in TABLE_COLUMNS if c != "year"}
+    without: dict[str, dict[str, Any]] = {}
+    questions = list(sample.question_ids) if sample is not None else []
     p = len(questions)
     matrix = scores.reindex(columns=questions).to_numpy(dtype=float)
     row_of = {unit: i for i, unit in enumerate(scores.index)}
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in TABLE_COLUMNS if c != "year"}
     for target in year_drivers.targets:
         tid = target.target_id
-        if tid not in row_of or not np.isfinite(matrix[row_of[tid]]).all():
-            continue  # a score is missing or suppressed: the unit gets no rows
-        unit_scores = matrix[row_of[tid]]
+        if tid not in year_drivers.source:
+            problem = year_drivers.problems[tid]
+            without[tid] = {
+                "code": NO_ANALYSIS,
+                "reason_code": problem.code,
+                "reason": str(problem),
+            }
+            continue
+        unit_scores = matrix[row_of[tid]] if tid in row_of else np.full(p, np.nan)
+        hidden = [q for q, v in zip(questions, unit_scores, strict=True) if not np.isfinite(v)]
+        if hidden:  # a score is missing or suppressed: the unit gets no rows
+            without[tid] = {"code": SUPPRESSED_SCORES, "questions": hidden}
+            continue
         analysis = year_drivers.analysis_for(tid)
+        problem = year_drivers.problems.get(tid) if year_drivers.source[tid] != tid else None
         columns = {
             "unit_id": np.full(p, tid, dtype=object),
             "question_id": np.array(questions, dtype=object),
@@ -525,17 +741,23 @@ def table_from_analyses(year_drivers: YearDrivers, scores: pd.DataFrame) -> pd.D
             "quadrant": quadrant_labels(questions, analysis.importance, unit_scores),
             "n_used": np.full(p, analysis.n_used, dtype=np.int64),
             "importance_from": np.full(p, year_drivers.source[tid], dtype=object),
-            "borrow_reason": np.full(p, year_drivers.reasons.get(tid, ""), dtype=object),
+            "basis": np.full(p, year_drivers.basis(tid), dtype=object),
+            "borrow_code": np.full(p, problem.code if problem else "", dtype=object),
+            "borrow_reason": np.full(p, str(problem) if problem else "", dtype=object),
+            "resampled": np.full(p, analysis.resampled, dtype=object),
         }
         for name, values in columns.items():
             parts[name].append(values)
     if not parts["unit_id"]:
-        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in TABLE_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in TABLE_COLUMNS})
+        return empty, without
     joined = {name: np.concatenate(values) for name, values in parts.items()}
-    table = pd.DataFrame({"year": np.full(len(joined["unit_id"]), sample.year, dtype=np.int64)})
+    table = pd.DataFrame(
+        {"year": np.full(len(joined["unit_id"]), year_drivers.year, dtype=np.int64)}
+    )
     for name in TABLE_COLUMNS[1:]:
         table[name] = joined[name]
-    return table
+    return table, without
 
 
 def _dtype(column: str) -> str:
@@ -546,11 +768,73 @@ def _dtype(column: str) -> str:
     return "object"
 
 
+def _notes(
+    year_drivers: YearDrivers, root: str, without_rows: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """What drivers.json records: the questions, the förvaltning's analysis, units without rows."""
+    sample = year_drivers.sample
+    problem = year_drivers.year_problem or year_drivers.problems.get(root)
+    if problem is not None and root not in year_drivers.analyses:
+        analysis: dict[str, Any] = {
+            "status": "not_analysed",
+            "code": problem.code,
+            "message": str(problem),
+            "questions": list(problem.questions),
+        }
+    else:
+        own = year_drivers.analyses[root]
+        analysis = {"status": year_drivers.basis(root), "n_used": own.n_used, "r2": own.r2}
+    return {
+        "year": year_drivers.year,
+        "root": root,
+        "min_n": year_drivers.min_n,
+        "motivation": list(sample.motivation_ids) if sample else [],
+        "drivers": list(sample.question_ids) if sample else [],
+        "excluded": list(year_drivers.excluded),
+        "n_respondents": sample.n_respondents if sample else None,
+        "n_with_outcome": sample.n_with_outcome if sample else None,
+        "n_complete": sample.n_complete if sample else None,
+        "root_analysis": analysis,
+        "borrowed": {
+            target: {
+                "from": lender,
+                "code": year_drivers.problems[target].code,
+                "questions": list(year_drivers.problems[target].questions),
+            }
+            for target, lender in year_drivers.source.items()
+            if lender != target
+        },
+        "without_rows": without_rows,
+    }
+
+
+def _warnings(year_drivers: YearDrivers, root: str) -> list[str]:
+    """One line per thing an analyst must know: left-out questions, no or weak root analysis."""
+    year = year_drivers.year
+    out = []
+    if year_drivers.excluded:
+        out.append(
+            f"drivers, year {year}: question(s) {list(year_drivers.excluded)} were asked but "
+            "have no valid answer (only don't-know or empty); left out of the drivers"
+        )
+    problem = year_drivers.year_problem or year_drivers.problems.get(root)
+    if problem is not None and root not in year_drivers.analyses:
+        out.append(f"drivers, year {year}, unit {root}: no driver analysis: {problem}")
+    elif root in year_drivers.analyses and year_drivers.basis(root) == OWN_BELOW_MIN_N:
+        n_used = year_drivers.analyses[root].n_used
+        out.append(
+            f"drivers, year {year}, unit {root}: only {n_used} complete respondents "
+            f"(fewer than drivers.min_n = {year_drivers.min_n}); the förvaltning cannot "
+            f"borrow, so it is analysed anyway and marked basis = {OWN_BELOW_MIN_N}"
+        )
+    return out
+
+
 # ---------------------------------------------------------------- drivers.csv
 
 
 def drivers_csv_text(table: pd.DataFrame) -> str:
-    """The exact text of drivers.csv: contract columns plus ``importance_from``, full precision."""
+    """The exact text of drivers.csv: contract columns, ``importance_from``, ``basis``."""
     from analysis.figures_io import format_number
 
     missing = [c for c in CSV_COLUMNS if c not in table.columns]
@@ -565,14 +849,3 @@ def drivers_csv_text(table: pd.DataFrame) -> str:
 def write_drivers_csv(table: pd.DataFrame, path: str | Path) -> None:
     """Write drivers.csv atomically, so a failed run never leaves half a file."""
     write_text_atomic(drivers_csv_text(table), path)
-
-
-def write_drivers_meta(params: Params, path: str | Path) -> None:
-    """Record the params sections this stage read (``drivers_meta.json`` beside drivers.parquet).
-
-    The report footer shows them: the parameters that produced the driver
-    analysis, not params.yaml as it happens to be when the reports render.
-    """
-    record = {"params": params_record(params, "drivers")}
-    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    write_text_atomic(text, path)

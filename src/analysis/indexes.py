@@ -17,6 +17,7 @@ taken between the *published* tables of two years.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,6 @@ import scipy.sparse as sp
 
 from analysis import privacy
 from analysis.catalogue import (
-    LEADERSHIP,
     RESPONSE_RATE,
     composites_for_year,
     question_measure,
@@ -455,7 +455,7 @@ def compute_unsuppressed(
     )
 
     manager_rows, manager_units = _leader_rows(
-        tree, all_own[:, 0, :], year, asked, composites, composite_columns, measure_names, survey
+        tree, all_own[:, 0, :], year, asked, composite_columns, measure_names, survey
     )
     table = pd.concat([unit_rows, manager_rows], ignore_index=True)
     unknown = (
@@ -481,12 +481,15 @@ def _leader_rows(
     all_own: np.ndarray,
     year: int,
     asked: list[str],
-    composites: dict[str, list[str]],
     composite_columns: list[list[int]],
     measure_names: np.ndarray,
     survey: SurveyParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leader-report rows: respondents whose nearest responsible manager is the manager."""
+    """Leader-report rows: respondents whose nearest responsible manager is the manager.
+
+    Group ``all`` only (no background breakdowns), but every measure a unit
+    has: questions, composites and the response rate.
+    """
     has = tree.nearest_manager >= 0
     membership = sp.csr_matrix(
         (np.ones(has.sum()), (tree.nearest_manager[has], np.flatnonzero(has))),
@@ -499,27 +502,17 @@ def _leader_rows(
     n = np.concatenate([n, rr_n[:, None]], axis=-1)
     value = np.concatenate([value, rr_value[:, None]], axis=-1)
 
-    leader_measures = {
-        LEADERSHIP,
-        RESPONSE_RATE,
-        *(question_measure(q) for q in composites.get(LEADERSHIP, [])),
-    }
-    wanted = np.array(
-        [pos for pos, name in enumerate(measure_names) if name in leader_measures], dtype=np.int64
-    )
-    n_mgr = len(tree.managers)
-    mgr_pos = np.repeat(np.arange(n_mgr), len(wanted))
-    meas_pos = np.tile(wanted, n_mgr)
+    n_mgr, n_meas = n.shape
     rows = _frame(
         year,
         np.array([manager_unit_id(m) for m in tree.managers], dtype=object),
-        mgr_pos,
+        np.repeat(np.arange(n_mgr), n_meas),
         np.array([ALL], dtype=object),
-        np.zeros(len(mgr_pos), np.int64),
+        np.zeros(n_mgr * n_meas, np.int64),
         measure_names,
-        meas_pos,
-        n[:, wanted].reshape(-1),
-        value[:, wanted].reshape(-1),
+        np.tile(np.arange(n_meas), n_mgr),
+        n.reshape(-1),
+        value.reshape(-1),
     )
     manager_ids = np.array(tree.managers, dtype=object)[tree.nearest_manager[has]]
     manager_units = pd.DataFrame(
@@ -586,10 +579,27 @@ def compute_figures(
     threshold rule alone (for comparisons and tests).
     """
 
-    def published(y: int) -> pd.DataFrame:
-        figures = compute_unsuppressed(data, params, y)
-        return privacy.suppress(figures, params.privacy, complementary=complementary)
+    return figures_with_changes(
+        data, year, lambda y: published_figures(data, params, y, complementary=complementary)
+    )
 
+
+def published_figures(
+    data: SurveyData, params: Params, year: int, *, complementary: bool = True
+) -> pd.DataFrame:
+    """One year's figures after suppression, without changes (``year .. value``)."""
+    figures = compute_unsuppressed(data, params, year)
+    return privacy.suppress(figures, params.privacy, complementary=complementary)
+
+
+def figures_with_changes(
+    data: SurveyData, year: int, published: Callable[[int], pd.DataFrame]
+) -> pd.DataFrame:
+    """``published(year)`` with changes against ``published(previous survey year)``.
+
+    ``published`` is a parameter so that a caller reporting several years
+    (``analysis.stages.history_figures``) suppresses each year only once.
+    """
     current = published(year)
     previous_year = data.previous_year(year)
     if previous_year is None:

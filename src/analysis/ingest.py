@@ -18,12 +18,15 @@ stops the run, because such a table cannot be partly right.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from analysis.dataset import BACKGROUND, RESPONSE_KEYS, SurveyData
+from analysis.errors import UserError
 from analysis.params import Params
 from analysis.schemas import (
     DIMENSION_BY_FOLDED,
@@ -82,7 +86,7 @@ class Problem:
         return f"{where}: value '{self.value}' — expected {self.expected}"
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """The input does not follow the contract; ``problems`` lists every reason."""
 
     def __init__(self, problems: Iterable[Problem], note: str = "") -> None:
@@ -308,7 +312,7 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
     try:
-        values, title = _first_sheet_values(content)
+        values, title, part = _first_sheet_values(content)
     except Exception as error:
         # openpyxl parses the user's bytes lazily (read-only mode streams the sheet),
         # so a damaged workbook fails at load *or* while its rows are read, with
@@ -324,19 +328,58 @@ def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]
         )
         expected = f"an Excel workbook (.xlsx) that opens ({name}: {error})"
         raise _Unreadable([Problem(file, None, None, None, expected)]) from error
+    uncalculated = _uncalculated_formulas(file, content, part, values)
+    if uncalculated:
+        raise _Unreadable(uncalculated)
     rows = [[_cell_text(v) for v in row] for row in values]
     width = max((len(row) for row in rows), default=0)
     padded = [row + [""] * (width - len(row)) for row in rows]
     return pd.DataFrame(padded, columns=range(width), dtype=str), {"sheet": title}
 
 
-def _first_sheet_values(content: bytes) -> tuple[list[tuple[object, ...]], str]:
-    """Every row of the workbook's first sheet as openpyxl gives it, and its title."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+def _uncalculated_formulas(
+    file: str, content: bytes, part: str, values: list[tuple[object, ...]]
+) -> list[Problem]:
+    """Formula cells without a stored result, each as a problem.
+
+    Excel stores a formula's last result beside it, and that is what is read.
+    A workbook written by a program that does not calculate (a script, some
+    exports) stores none, and the cell would silently read as empty - an
+    answer lost. ``part`` is the sheet's file in the workbook (already read
+    once); only a sheet with formulas at all is read a second time.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if not re.search(rb"<(?:\w+:)?f[ >/]", archive.read(part)):
+            return []
+    formulas, _, _ = _first_sheet_values(content, data_only=False)
+    header = [_cell_text(v).strip() for v in (values[0] if values else ())]
+    problems = []
+    for number, (row, written) in enumerate(zip(values, formulas, strict=False), start=1):
+        for position, (value, formula) in enumerate(zip(row, written, strict=False)):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                name = header[position] if position < len(header) and header[position] else None
+                column = name or get_column_letter(position + 1)
+                expected = (
+                    "a value, but the cell holds a formula whose result was never calculated "
+                    "(open the file in Excel and save it, or paste the values)"
+                )
+                problems.append(Problem(file, number, column, formula, expected))
+    return problems
+
+
+def _first_sheet_values(
+    content: bytes, data_only: bool = True
+) -> tuple[list[tuple[object, ...]], str, str]:
+    """Every row of the workbook's first sheet as openpyxl gives it, its title and its part.
+
+    ``data_only``: a formula cell's stored result (True) or the formula (False).
+    """
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
-        return list(sheet.iter_rows(values_only=True)), sheet.title
+        part = sheet._worksheet_path  # the sheet's XML in the zip (no public accessor)
+        return list(sheet.iter_rows(values_only=True)), sheet.title, part
     finally:
         workbook.close()
 
@@ -416,7 +459,7 @@ def _check_questions(table: _Table) -> _Catalogue:
     if structural:
         return _Catalogue(None, {}, structural)
     frame = table.frame
-    failures = collect_failures(questions_schema(frame, table.file), frame)
+    failures = collect_failures(questions_schema(frame), frame)
     problems = table.sort(table.problems_from(failures))
     canonical: dict[str, str] = {}
     for question_id in frame["question_id"]:
@@ -432,7 +475,8 @@ def _check_questions(table: _Table) -> _Catalogue:
             "area": frame["area"],
             "ami_dimension": frame["ami_dimension"].str.casefold().map(DIMENSION_BY_FOLDED),
             "leadership": frame["leadership"].str.casefold().isin(LEADERSHIP_TRUE),
-            "replaces": replaces.str.casefold().map(canonical),
+            # the catalogue's spelling of a listed old wording; as written otherwise
+            "replaces": replaces.str.casefold().map(canonical).fillna(replaces),
         }
     )
     questions = questions.fillna({"ami_dimension": "", "replaces": ""})
@@ -504,8 +548,7 @@ def _check_responses(
                 )
                 structural.append(Problem(table.file, 1, written, written, expected))
     table.rename(rename)
-    if any(p.row is None for p in structural) or table.no_rows("response row"):
-        # required columns are missing: the rows cannot be checked
+    if table.no_rows("response row"):
         return table.sort(structural + table.no_rows("response row")), []
     survey = params.survey
     schema = responses_schema(
@@ -520,6 +563,48 @@ def _check_responses(
     )
     failures = collect_failures(schema, table.frame)
     return table.sort(structural), table.sort(table.problems_from(failures))
+
+
+def _invited_problems(units: _Table, responses: pd.DataFrame, responses_file: str) -> list[Problem]:
+    """Units whose ``invited`` cannot be the denominator of their respondents.
+
+    Contract §2: ``invited`` sits on every unit that respondents belong to.
+    An empty one would let its respondents inflate every response rate above
+    it, and fewer invited than respondents would publish a rate over 100 %.
+    A year where no unit has ``invited`` at all is allowed: it simply has no
+    response rates. ``responses`` holds the rows that will be used.
+    """
+    frame = units.frame
+    years = integer_values(frame["year"])
+    invited = integer_values(frame["invited"])
+    counts = (
+        pd.DataFrame({"year": integer_values(responses["year"]), "unit_id": responses["unit_id"]})
+        .value_counts()
+        .to_dict()
+    )
+    years_with_invited = set(years[invited.notna()])
+    problems = []
+    for row, year, unit_id, value in zip(
+        frame.index, years, frame["unit_id"], invited, strict=True
+    ):
+        answered = counts.get((year, unit_id), 0)
+        if not answered or year not in years_with_invited:
+            continue
+        if pd.isna(value):
+            expected = (
+                f"the number of employees invited: {answered} respondent(s) of {int(year)} in "
+                f"{responses_file} belong to this unit, and response rates need it"
+            )
+        elif value < answered:
+            expected = (
+                f"at least {answered}: that many respondents of {int(year)} in "
+                f"{responses_file} belong to this unit (a response rate over 100 %)"
+            )
+        else:
+            continue
+        written = units.raw.at[row, "invited"]
+        problems.append(Problem(units.file, int(row), units.display["invited"], written, expected))
+    return problems
 
 
 # --------------------------------------------------------------------------- coding
@@ -628,6 +713,13 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
         per_table["responses"], row_problems = _check_responses(
             tables["responses"], catalogue, organisation, params, files
         )
+    if organisation is not None and organisation.units is not None and "responses" in tables:
+        responding = tables["responses"]
+        if not per_table["responses"] and set(RESPONSE_KEYS) <= set(responding.frame.columns):
+            rejected = {p.row for p in row_problems}
+            per_table["units"] = _invited_problems(
+                tables["units"], responding.frame.drop(index=sorted(rejected)), files["responses"]
+            )
     fatal = problems + [p for name in TABLES for p in per_table[name]]
     quarantine = params.input.on_invalid == "quarantine"
     if fatal:
@@ -690,6 +782,7 @@ def _summary(
     return {
         "input_sha256": _input_hash(tables),
         "on_invalid": params.input.on_invalid,
+        "params": {"input": dataclasses.asdict(params.input)},
         "survey": {
             "scale_min": params.survey.scale_min,
             "scale_max": params.survey.scale_max,
@@ -697,6 +790,10 @@ def _summary(
         },
         "tables": per_table,
         "years": data.years,
+        # old wordings named in `replaces` that the catalogue does not list
+        "replaced_not_listed": sorted(
+            set(data.questions["replaces"]) - set(data.questions["question_id"]) - {""}
+        ),
     }
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from analysis.errors import UserError
 
-class ParamsError(ValueError):
+
+class ParamsError(UserError, ValueError):
     """params.yaml has an unknown key or a value of the wrong kind."""
 
 
@@ -62,6 +64,7 @@ class DriverParams:
     bootstrap: int = 1000
     seed: int = 20230301
     resample: str = "respondents"
+    resample_min_units: int = 10
     ci_level: float = 0.95
 
 
@@ -100,6 +103,8 @@ class Params:
             raise ParamsError("privacy.min_group_size must be at least 1")
         if self.drivers.resample not in ("respondents", "units"):
             raise ParamsError("drivers.resample must be 'respondents' or 'units'")
+        if self.drivers.resample_min_units < 2:
+            raise ParamsError("drivers.resample_min_units must be at least 2")
         if not self.report.years:
             raise ParamsError("report.years must name at least one year")
         return self

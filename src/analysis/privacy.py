@@ -450,21 +450,31 @@ def leader_unit_relations(figures: UnsuppressedFigures, c: _Codes) -> _Family:
     return _family(blocks, LEADER_UNIT_ORDER * _DEPTH_SLOTS)
 
 
-def build_relations(
-    figures: UnsuppressedFigures, extra: _Family | None = None, codes: _Codes | None = None
-) -> Relations:
-    """Every equation between one year's figures: groups, composites, tree, leaders.
-
-    ``extra`` adds explicit equations (deeper tree subtractions found on the way).
-    """
-    codes = codes if codes is not None else _Codes(figures.table)
-    families = [
+def base_families(figures: UnsuppressedFigures, codes: _Codes) -> list[_Family]:
+    """The equations that follow from the table's structure: groups, composites, tree, leaders."""
+    return [
         group_relations(figures, codes),
         composite_relations(figures, codes),
         tree_relations(figures, codes),
         leader_area_relations(figures, codes),
         leader_unit_relations(figures, codes),
     ]
+
+
+def build_relations(
+    figures: UnsuppressedFigures,
+    extra: _Family | None = None,
+    codes: _Codes | None = None,
+    families: list[_Family] | None = None,
+) -> Relations:
+    """Every equation between one year's figures: groups, composites, tree, leaders.
+
+    ``extra`` adds explicit equations (deeper tree subtractions found on the
+    way); ``families``, when given, are :func:`base_families` computed before
+    (they do not change while suppression proceeds, so they are built once).
+    """
+    codes = codes if codes is not None else _Codes(figures.table)
+    families = list(families) if families is not None else base_families(figures, codes)
     if extra is not None:
         families.append(extra)
     equation, overlapping, order = [], [], []
@@ -833,7 +843,8 @@ def complementary_suppression(
     codes = _Codes(figures.table)
     size = np.append(codes.group_size(), 0)
     tree = _tree_columns(figures, codes)
-    r = build_relations(figures, codes=codes)
+    families = base_families(figures, codes)
+    r = build_relations(figures, codes=codes, families=families)
     status = np.append(np.asarray(published, dtype=bool), False)
     secondary = np.zeros(len(status), dtype=bool)
     dirty = np.arange(r.count)
@@ -845,7 +856,7 @@ def complementary_suppression(
             return status[:-1]
         extra = found if extra is None else _concat(extra, found)
         before = r.count
-        r = build_relations(figures, extra, codes)
+        r = build_relations(figures, extra, codes, families)
         dirty = np.arange(before, r.count)
 
 

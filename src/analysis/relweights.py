@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import UserError
+
 #: exact LMG evaluates R² on all 2^p subsets; above this it is refused.
 MAX_LMG_DRIVERS = 15
 #: an eigenvalue of the driver correlation matrix below this (relative to the
@@ -34,8 +36,28 @@ ZERO_VARIANCE_TOL = 1e-12
 ZERO_R2_TOL = 1e-12
 
 
-class DriverAnalysisError(ValueError):
-    """The drivers cannot be analysed as asked; the message names what and why."""
+#: why an analysis was refused (``DriverAnalysisError.code``): the report
+#: explains each in Swedish, the driver table records it.
+TOO_FEW = "too_few"
+NO_VARIANCE = "no_variance"
+COLLINEAR = "collinear"
+CONSTANT_OUTCOME = "constant_outcome"
+NOTHING_EXPLAINED = "nothing_explained"
+INVALID = "invalid"
+
+
+class DriverAnalysisError(UserError, ValueError):
+    """The drivers cannot be analysed as asked; the message names what and why.
+
+    ``code`` says which kind of problem (one of the constants above, or a
+    year-level one of :mod:`analysis.drivers`), ``questions`` the question
+    ids to blame, so that a report can explain it without parsing the text.
+    """
+
+    def __init__(self, message: str, code: str = INVALID, questions: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.code = code
+        self.questions = tuple(questions)
 
 
 @dataclass(frozen=True)
@@ -141,7 +163,9 @@ def check_correlations(rxx: np.ndarray, rxy: np.ndarray, names: list[str]) -> No
         involved = np.flatnonzero(np.abs(eigvec[:, dependent]).max(axis=1) > 0.05)
         raise DriverAnalysisError(
             "drivers are perfectly collinear (one is a linear combination of the others), "
-            f"so their separate importances are undefined: {[names[i] for i in involved]}"
+            f"so their separate importances are undefined: {[names[i] for i in involved]}",
+            COLLINEAR,
+            tuple(names[i] for i in involved),
         )
     full = np.block([[np.ones((1, 1)), rxy[None, :]], [rxy[:, None], rxx]])
     if np.linalg.eigvalsh(full)[0] < -1e-9:
@@ -156,7 +180,8 @@ def sample_correlations(
     if n <= p + 1:
         raise DriverAnalysisError(
             f"only {n} complete respondents for {p} drivers; relative weights need more "
-            f"respondents than drivers + 1 (at least {p + 2})"
+            f"respondents than drivers + 1 (at least {p + 2})",
+            TOO_FEW,
         )
     values = np.column_stack([outcome, drivers])
     centred = values - values.mean(axis=0)
@@ -165,12 +190,15 @@ def sample_correlations(
     constant = spread <= ZERO_VARIANCE_TOL * scale
     if constant[0]:
         raise DriverAnalysisError(
-            f"the outcome has the same value for all {n} complete respondents; nothing to explain"
+            f"the outcome has the same value for all {n} complete respondents; nothing to explain",
+            CONSTANT_OUTCOME,
         )
     if constant[1:].any():
+        flat = [names[i] for i in np.flatnonzero(constant[1:])]
         raise DriverAnalysisError(
-            "drivers without variance (every complete respondent gave the same answer): "
-            f"{[names[i] for i in np.flatnonzero(constant[1:])]}"
+            f"drivers without variance (every complete respondent gave the same answer): {flat}",
+            NO_VARIANCE,
+            tuple(flat),
         )
     corr = (centred.T @ centred) / np.outer(spread, spread) / (n - 1)
     corr = (corr + corr.T) / 2
@@ -210,7 +238,9 @@ def relative_weights_from_corr(
     weights = johnson_weights(matrix, vector)
     r2 = float(weights.sum())
     if r2 <= ZERO_R2_TOL:
-        raise DriverAnalysisError("the drivers explain none of the outcome (R² = 0)")
+        raise DriverAnalysisError(
+            "the drivers explain none of the outcome (R² = 0)", NOTHING_EXPLAINED
+        )
     return RelativeWeights(pd.Series(weights, index=names, name="weight"), r2)
 
 
@@ -240,7 +270,9 @@ def lmg(X: pd.DataFrame | np.ndarray, y: pd.Series | np.ndarray) -> RelativeWeig
     shares = shapley_from_subsets(subset_r2(rxx, rxy), len(names))
     r2 = float(shares.sum())
     if r2 <= ZERO_R2_TOL:
-        raise DriverAnalysisError("the drivers explain none of the outcome (R² = 0)")
+        raise DriverAnalysisError(
+            "the drivers explain none of the outcome (R² = 0)", NOTHING_EXPLAINED
+        )
     return RelativeWeights(pd.Series(shares, index=names, name="weight"), r2, n_used=len(target))
 
 

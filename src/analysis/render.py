@@ -47,7 +47,6 @@ from papermill.engines import NBClientEngine, papermill_engines
 from analysis.atomic import write_bytes_atomic
 from analysis.contract import (
     DRIVERS_CSV_COLUMNS,
-    DRIVERS_META,
     FIGURES_CSV_COLUMNS,
     MANAGER_PREFIX,
     STAGE_PARAMS,
@@ -72,6 +71,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 UNIT_NOTEBOOK = "unit_report.ipynb"
 LEADER_NOTEBOOK = "leader_report.ipynb"
+#: the notebooks rendered into reports: they read only data/processed/<year>/
+#: (tests/test_structural_privacy.py holds them to that)
+REPORT_NOTEBOOKS = (UNIT_NOTEBOOK, LEADER_NOTEBOOK)
+#: analysts' notebooks: they may read respondent-level data/interim and are
+#: never rendered into a report; every notebook is in exactly one of the lists
+ANALYST_NOTEBOOKS = ("explore_drivers.ipynb",)
 REMOVE_TAG = "remove-cell"
 #: fixed document and zip-entry time of the workbook, so its bytes repeat
 WORKBOOK_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -118,25 +123,25 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> Path:
 # ---------------------------------------------------------------------------
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, cwd: Path = PROJECT_ROOT) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     except OSError:
         return None
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def git_state() -> dict[str, Any]:
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The commit of the code that renders, and whether the working tree differs from it.
 
     ``commit`` is None outside a git checkout or before the first commit;
     ``dirty`` counts tracked changes and untracked files that git does not
-    ignore (pipeline outputs are ignored, so rendering never dirties the tree).
+    ignore. Pipeline outputs are ignored, and DVC's own ``dvc.lock`` (which
+    every run rewrites, see .gitignore) is left out, so a clean clone's
+    ``make report`` says "no uncommitted changes".
     """
-    commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain")
+    commit = _git("rev-parse", "HEAD", cwd=root)
+    status = _git("status", "--porcelain", "--", ".", ":(exclude)dvc.lock", cwd=root)
     return {"commit": commit, "dirty": None if status is None else bool(status)}
 
 
@@ -169,14 +174,14 @@ def _recorded_params(record: dict[str, Any] | None, stage: str, path: Path) -> d
 def stage_params(data: ProcessedYear, params: Params) -> dict[str, dict[str, Any]]:
     """Per stage, the params sections it declares, as the stage recorded them.
 
-    indexes: meta.json; drivers: drivers_meta.json; render: ``params`` (this
+    indexes: meta.json; drivers: drivers.json; render: ``params`` (this
     run). A section that two stages read must be the same in both, else the
     outputs come from different parameter sets and the reports would
     contradict their own tables.
     """
     by_stage = {
         "indexes": _recorded_params(data.meta, "indexes", data.directory / "meta.json"),
-        "drivers": _recorded_params(data.drivers_meta, "drivers", data.directory / DRIVERS_META),
+        "drivers": _recorded_params(data.driver_notes, "drivers", data.directory / "drivers.json"),
         "render": params_record(params, "render"),
     }
     stages = list(by_stage)
@@ -282,6 +287,9 @@ def plan_reports(
                 f"Ledarrapport {year} – chef {manager_id}",
             )
         )
+    stray = sorted({j.notebook.name for j in jobs} - set(REPORT_NOTEBOOKS))
+    if stray:  # pragma: no cover - a programming error: only report notebooks render
+        raise RenderError(f"not report notebooks: {stray}")
     outputs = [j.output for j in jobs]
     if len(set(outputs)) != len(outputs):
         dupes = sorted({str(p) for p in outputs if outputs.count(p) > 1})
@@ -583,6 +591,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         [
             "importance_from",
             "enheten vars analys gav vikterna (en överordnad enhet för små enheter)",
+        ],
+        [
+            "basis",
+            "own = egen analys, borrowed = lånade vikter, own_below_min_n = förvaltningens "
+            "egen analys på färre svarande än drivers.min_n (tolka försiktigt)",
         ],
         [],
         [

@@ -42,8 +42,7 @@ from analysis.catalogue import (
     question_measure,
 )
 from analysis.contract import (
-    DRIVERS_CSV_COLUMNS,
-    DRIVERS_META,
+    DRIVERS_TABLE_COLUMNS,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
@@ -77,7 +76,16 @@ QUESTION_COLUMNS = (
     "asked",
     "asked_prev",
 )
-DRIVER_COLUMNS = tuple(DRIVERS_CSV_COLUMNS)
+DRIVER_COLUMNS = tuple(DRIVERS_TABLE_COLUMNS)
+#: keys of data/processed/<year>/drivers.json (written by the drivers stage)
+DRIVER_NOTE_KEYS = (
+    "drivers",
+    "excluded",
+    "min_n",
+    "n_complete",
+    "root_analysis",
+    "without_rows",
+)
 META_KEYS = ("year", "previous_year", "years", "input_sha256", "rows_rejected", "params")
 
 # Report kinds and where each is written under reports/<Y>/.
@@ -135,12 +143,11 @@ class ProcessedYear:
         units: pd.DataFrame,
         questions: pd.DataFrame,
         drivers: pd.DataFrame,
-        drivers_meta: dict[str, Any] | None = None,
+        driver_notes: dict[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.meta = meta
-        #: the drivers stage's record of its params (None: not written, an old run)
-        self.drivers_meta = drivers_meta
+        self.driver_notes = driver_notes or {}
         self.units = units.reset_index(drop=True)
         self.questions = questions.reset_index(drop=True)
         self.drivers = drivers.reset_index(drop=True)
@@ -161,6 +168,11 @@ class ProcessedYear:
     def previous_year(self) -> int | None:
         prev = self.meta.get("previous_year")
         return None if prev is None else int(prev)
+
+    @property
+    def driver_min_n(self) -> int:
+        """``drivers.min_n`` as the drivers stage used it (drivers.json), for the reports' notes."""
+        return int(self.driver_notes["min_n"])
 
     @property
     def rows_rejected(self) -> int:
@@ -311,7 +323,7 @@ def question_status(replaces: str, asked_prev: bool, previous_year: int | None) 
 def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
     names = ("figures.parquet", "units.parquet", "questions.parquet", "drivers.parquet")
     out = []
-    for name in (*names, "meta.json", DRIVERS_META):
+    for name in (*names, "meta.json", "drivers.json"):
         path = directory / name
         stat = path.stat() if path.exists() else None
         out.append((name, stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1))
@@ -360,15 +372,18 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
         questions[column] = questions[column].astype(bool)
 
     drivers = _read_parquet(directory / "drivers.parquet", DRIVER_COLUMNS)
-    for column in ("unit_id", "question_id", "quadrant", "importance_from"):
+    for column in ("unit_id", "question_id", "quadrant", "importance_from", "basis"):
         drivers[column] = _text(drivers[column])
-    drivers_meta_path = directory / DRIVERS_META
-    drivers_meta = (
-        json.loads(drivers_meta_path.read_text(encoding="utf-8"))
-        if drivers_meta_path.is_file()
-        else None
-    )
-    return ProcessedYear(directory, meta, figures, units, questions, drivers, drivers_meta)
+    for column in ("borrow_code", "borrow_reason", "resampled"):
+        drivers[column] = _text(drivers[column])
+    notes_path = directory / "drivers.json"
+    if not notes_path.is_file():
+        raise ReportDataError(f"{notes_path}: missing; the drivers stage writes it")
+    notes = json.loads(notes_path.read_text(encoding="utf-8"))
+    missing = [k for k in DRIVER_NOTE_KEYS if k not in notes]
+    if missing:
+        raise ReportDataError(f"{notes_path}: missing key(s) {missing}")
+    return ProcessedYear(directory, meta, figures, units, questions, drivers, notes)
 
 
 # ---------------------------------------------------------------------------
@@ -938,6 +953,74 @@ def priority_tables(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
     drivers = data.drivers
     rows = drivers[(drivers["unit_id"] == unit_id) & (drivers["year"] == data.year)]
     return rows.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PriorityStatus:
+    """What one report's priority matrix rests on, or why it has none.
+
+    ``table``: the unit's driver rows (empty when none). With rows: ``source``
+    (whose importances), ``basis`` (``own``, ``borrowed``, ``own_below_min_n``),
+    ``borrow_code`` (why it borrowed; ``questions``: the ones to blame) and
+    ``n_used``. Without: ``why_none`` - ``suppressed_scores`` (``questions``:
+    the drivers whose score is not shown), ``not_analysed`` (the förvaltning could not be analysed:
+    ``root_code``, ``questions`` to blame, ``n_complete``) or ``unknown``.
+    ``excluded``: questions left out of the year's drivers (never validly answered).
+    """
+
+    table: pd.DataFrame
+    source: str = ""
+    basis: str = ""
+    borrow_code: str = ""
+    n_used: int | None = None
+    why_none: str = ""
+    questions: tuple[str, ...] = ()
+    root_code: str = ""
+    n_complete: int | None = None
+    n_drivers: int = 0
+    excluded: tuple[str, ...] = ()
+
+
+def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
+    """The unit's priority-matrix rows with where they come from, or why there are none."""
+    table = priority_tables(data, unit_id)
+    notes = data.driver_notes
+    excluded = tuple(notes.get("excluded", []))
+    n_drivers = len(notes.get("drivers", []))
+    if not table.empty:
+        first = table.iloc[0]
+        borrowed = (notes.get("borrowed", {}) or {}).get(unit_id, {})
+        return PriorityStatus(
+            table=table,
+            source=str(first["importance_from"]),
+            basis=str(first["basis"]),
+            borrow_code=str(first["borrow_code"]),
+            n_used=int(first["n_used"]),
+            questions=tuple(borrowed.get("questions", [])),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    root = notes.get("root_analysis", {}) or {}
+    without = (notes.get("without_rows", {}) or {}).get(unit_id, {})
+    if root.get("status") == "not_analysed":
+        return PriorityStatus(
+            table=table,
+            why_none="not_analysed",
+            questions=tuple(root.get("questions", [])),
+            root_code=str(root.get("code", "")),
+            n_complete=notes.get("n_complete"),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    if without.get("code") == "suppressed_scores":
+        return PriorityStatus(
+            table=table,
+            why_none="suppressed_scores",
+            questions=tuple(without.get("questions", [])),
+            n_drivers=n_drivers,
+            excluded=excluded,
+        )
+    return PriorityStatus(table=table, why_none="unknown", n_drivers=n_drivers, excluded=excluded)
 
 
 def target_table(shown: Shown, targets: dict[str, float]) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from analysis.report_data import (
     OMRADE,
     REWORDED,
     SUPPRESSED,
+    PriorityStatus,
     Report,
     Shown,
     ami_measures,
@@ -46,7 +47,7 @@ from analysis.report_data import (
     manager_invited,
     manager_units,
     no_previous_text,
-    priority_tables,
+    priority_status,
     question_results,
     relative_href,
     report_path,
@@ -324,7 +325,8 @@ def header_section(report: Report) -> Any:
     if data.quarantine_mode or data.rows_rejected:
         parts.append(
             '<p class="varning">'
-            f"Indata lästes i karantänläge: {data.rows_rejected} rader underkändes och ingår "
+            f"Indata lästes i karantänläge: {data.rows_rejected} "
+            f"{'rad' if data.rows_rejected == 1 else 'rader'} underkändes och ingår "
             "inte i resultaten (se rejects-filen).</p>"
         )
     if report.too_small and no_own_staff:
@@ -799,32 +801,23 @@ def areas_section(report: Report) -> Any:
 
 
 def priority_section(report: Report) -> Any:
-    """The priority matrix with its five styrkor and five fokusområden."""
+    """The priority matrix with its five styrkor and five fokusområden, or why there is none."""
     if report.too_small:
         return None
     from analysis.plot_priority import priority_matrix_figure
 
-    table = priority_tables(report.data, report.unit_id)
+    status = priority_status(report.data, report.unit_id)
+    table = status.table
     parts = [_h2("Prioriteringsmatris")]
     if table.empty:
-        parts.append(
-            _p(f"Prioriteringsmatris saknas: {SUPPRESSED} för en drivkraftsanalys.", "ffs")
-        )
+        parts.append(_no_priority_matrix(report, status))
+        parts.extend(_excluded_questions_note(report, status))
         return _wrap(*parts)
-    source = str(table["importance_from"].iloc[0])
     texts = report.data.question_texts
     figure = priority_matrix_figure(table, texts, f"Prioriteringsmatris – {report.name}")
     parts.append(plots.figure_html(figure, "Prioriteringsmatris"))
-    if source and source != report.unit_id:
-        parts.append(
-            '<p class="not">'
-            f"{_e(report.name)} har för få svar för en egen drivkraftsanalys. Frågornas "
-            "betydelse (x-axeln) kommer därför från analysen för "
-            f"{_e(report.data.unit_name(source))}; "
-            "resultaten (y-axeln) är enhetens egna.</p>"
-        )
-    n_used = int(table["n_used"].iloc[0])
-    parts.append(_p(f"Analysen bygger på {n_used} svarande med svar på alla frågor.", "not"))
+    parts.extend(_priority_basis_notes(report, status))
+    parts.extend(_excluded_questions_note(report, status))
     for title, intro, rows in (
         (
             "Styrkor",
@@ -855,6 +848,127 @@ def priority_section(report: Report) -> Any:
             )
         )
     return _wrap(*parts)
+
+
+# ---------------------------------------------------------------------------
+# Priority matrix: where the importances come from, or why there are none
+# ---------------------------------------------------------------------------
+
+#: why a unit has no driver analysis of its own (``borrow_code``), completing
+#: "För <enhet> görs ingen egen drivkraftsanalys: ..."; {questions} = quoted texts.
+OWN_ANALYSIS_MISSING = {
+    "small": "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
+    "too_few": "för få svarande har svarat på alla frågor",
+    "no_variance": (
+        "alla som svarat på alla frågor gav samma svar på {questions}, så frågans "
+        "betydelse går inte att skatta"
+    ),
+    "collinear": (
+        "svaren på {questions} följer varandra helt, så frågornas betydelse går inte att skilja åt"
+    ),
+    "constant_outcome": "alla som svarat på alla frågor har samma motivationsvärde",
+    "nothing_explained": "frågorna förklarar ingenting av skillnaderna i motivation",
+    "unstable": "resultatet blir för osäkert (för många slumpade omdragningar saknar variation)",
+}
+#: why the förvaltning - and so nobody - has a driver analysis this year (``root_code``)
+NO_ANALYSIS_AT_ALL = {
+    "no_questions": "inga frågor ställdes",
+    "no_motivation": (
+        "inga frågor om motivation (AMI-delindex Motivation) ställdes i år, så det finns "
+        "inget motivationsvärde att förklara"
+    ),
+    "no_outcome": "ingen gav ett giltigt svar på motivationsfrågorna (bara ”vet ej” eller tomt)",
+    "no_drivers": "inga andra frågor än motivationsfrågorna fick giltiga svar",
+    "too_few": (
+        "bara {n_complete} svarande har svarat på alla {n_drivers} frågor, och analysen "
+        "behöver fler svarande än frågor"
+    ),
+    **{k: v for k, v in OWN_ANALYSIS_MISSING.items() if k not in ("small", "too_few")},
+}
+
+
+def _quoted(report: Report, question_ids: Sequence[str]) -> str:
+    texts = report.data.question_texts
+    return ", ".join(f"”{texts.get(q, q)}”" for q in question_ids)
+
+
+def _reason_text(
+    template: str, report: Report, status: PriorityStatus, questions: Sequence[str]
+) -> str:
+    return template.format(
+        min_n=report.data.driver_min_n,
+        questions=_quoted(report, questions) or "en fråga",
+        n_complete=status.n_complete if status.n_complete is not None else 0,
+        n_drivers=status.n_drivers,
+    )
+
+
+def _priority_basis_notes(report: Report, status: PriorityStatus) -> list[str]:
+    """Whose analysis the matrix shows, on how many respondents, and how to read it."""
+    name, data = report.name, report.data
+    n_used = status.n_used
+    if status.basis == "borrowed" or (status.source and status.source != report.unit_id):
+        lender = data.unit_name(status.source)
+        template = OWN_ANALYSIS_MISSING.get(status.borrow_code, "underlaget räcker inte")
+        why = _reason_text(template, report, status, status.questions)
+        return [
+            '<p class="not">'
+            f"För {_e(name)} görs ingen egen drivkraftsanalys: {_e(why)}. Frågornas betydelse "
+            f"(x-axeln) kommer därför från analysen för {_e(lender)}; resultaten (y-axeln) är "
+            f"{'gruppens' if report.kind == LEDARE else 'enhetens'} egna. Analysen för "
+            f"{_e(lender)} bygger på {n_used} svarande med svar på alla frågor.</p>"
+        ]
+    if status.basis == "own_below_min_n":
+        return [
+            '<p class="varning">'
+            f"Tolka försiktigt: analysen bygger på bara {n_used} svarande med svar på alla "
+            f"frågor (riktvärdet för en egen analys är minst {report.data.driver_min_n}).</p>"
+        ]
+    return [_p(f"Analysen bygger på {n_used} svarande med svar på alla frågor.", "not")]
+
+
+def _no_priority_matrix(report: Report, status: PriorityStatus) -> str:
+    """One clear sentence (and the questions) on why this report has no priority matrix."""
+    year, name = report.data.year, report.name
+    if status.why_none == "not_analysed":
+        template = NO_ANALYSIS_AT_ALL.get(status.root_code, "underlaget räcker inte")
+        why = _reason_text(template, report, status, status.questions)
+        text = f"Ingen drivkraftsanalys för {year}: {why}."
+        if status.root_code == "too_few" and status.questions:
+            text += f" Flest saknade svar har frågorna {_quoted(report, status.questions)}."
+        if report.kind != FORVALTNING:
+            text += " Det gäller hela förvaltningen, så ingen rapport har någon matris i år."
+        return _p(f"Prioriteringsmatris saknas. {text}", "ffs")
+    if status.why_none == "suppressed_scores":
+        count = len(status.questions)
+        total = status.n_drivers or count
+        who = "chefens grupp" if report.kind == LEDARE else _e(name)
+        texts = report.data.question_texts
+        items = "".join(f"<li>{_e(texts.get(q, q))}</li>" for q in status.questions)
+        return (
+            '<p class="ffs">'
+            f"Prioriteringsmatris saknas: {count} av {total} frågor har för få svar i {who} "
+            "för att resultatet ska kunna visas, och matrisen visas bara när alla frågors "
+            "resultat kan visas.</p>"
+            f'<details class="not"><summary>Frågor med för få svar</summary><ul>{items}</ul>'
+            "</details>"
+        )
+    return _p(
+        f"Prioriteringsmatris saknas: underlaget räcker inte för en drivkraftsanalys för {name}.",
+        "ffs",
+    )
+
+
+def _excluded_questions_note(report: Report, status: PriorityStatus) -> list[str]:
+    if not status.excluded:
+        return []
+    return [
+        _p(
+            f"Ingår inte i analysen: {_quoted(report, status.excluded)} – frågan ställdes men "
+            "fick bara ”vet ej”-svar eller inga svar alls.",
+            "not",
+        )
+    ]
 
 
 def extremes_section(report: Report) -> Any:
@@ -1202,7 +1316,7 @@ def provenance_section(report: Report) -> Any:
         _p(
             "Per steg de avsnitt i params.yaml som steget läser, som de var när steget "
             "kördes: indexes (index och sekretess, meta.json), drivers (drivkraftsanalysen, "
-            "drivers_meta.json) och render (rapporterna)."
+            "drivers.json) och render (rapporterna)."
         ),
         f"<pre>{_e(params_text)}</pre></details>",
         "</footer>",

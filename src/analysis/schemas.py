@@ -90,10 +90,9 @@ def _folded_in(allowed: Iterable[str], expected: str) -> pa.Check:
     return _check(lambda s: s.str.casefold().isin(allowed), expected)
 
 
-def questions_schema(frame: pd.DataFrame, file: str) -> pa.DataFrameSchema:
+def questions_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     """Rules for the question catalogue (columns already normalised)."""
     folded_ids = frame["question_id"].str.casefold()
-    known_ids = frozenset(folded_ids[folded_ids != ""])
     reserved = ", ".join(RESPONSE_KEYS)
     columns = {
         "question_id": _column(
@@ -122,11 +121,9 @@ def questions_schema(frame: pd.DataFrame, file: str) -> pa.DataFrameSchema:
         ),
     }
     if "replaces" in frame.columns:
+        # The old wording need not be in the catalogue (contract §2: "the id of
+        # an earlier question"): a reworded question is never compared anyway.
         columns["replaces"] = _column(
-            _check(
-                lambda s: (s == "") | s.str.casefold().isin(known_ids),
-                f"empty or the question_id of another question in {file}",
-            ),
             _check(
                 lambda s: (s == "") | (s.str.casefold() != folded_ids),
                 "the id of an earlier question, not the question's own id",
@@ -233,35 +230,43 @@ def responses_schema(
     unit_years: frozenset[int] | None,
     units_file: str,
 ) -> pa.DataFrameSchema:
-    """Rules for the answers; ``unit_keys``/``unit_years`` None = units unreadable."""
-    years = integer_values(frame["year"])
-    respondent_ids = frame["respondent_id"]
-    duplicated = (
-        year_unit_keys(years, respondent_ids).duplicated(keep=False)
-        & years.notna()
-        & (respondent_ids != "")
-    )
-    year_checks = [_check(lambda s: years.notna(), "a whole number (the survey year)")]
-    unit_checks: list[pa.Check] = []
-    if unit_years is not None and unit_keys is not None:
-        known_year = years.isin(unit_years)
-        year_checks.append(
-            _check(lambda s: years.isna() | known_year, f"a year that appears in {units_file}")
-        )
-        unit_checks.append(
+    """Rules for the answers; ``unit_keys``/``unit_years`` None = units unreadable.
+
+    A missing fixed column is reported elsewhere; the rules that do not need
+    it still run, so one round lists every problem.
+    """
+    has = set(frame.columns)
+    columns: dict[str, pa.Column] = {}
+    years = integer_values(frame["year"]) if "year" in has else None
+    if years is not None:
+        year_checks = [_check(lambda s: years.notna(), "a whole number (the survey year)")]
+        if unit_years is not None:
+            known_year = years.isin(unit_years)
+            year_checks.append(
+                _check(lambda s: years.isna() | known_year, f"a year that appears in {units_file}")
+            )
+        columns["year"] = _column(*year_checks)
+    if "respondent_id" in has:
+        respondent_checks = [_non_empty("respondent id")]
+        if years is not None:
+            respondent_ids = frame["respondent_id"]
+            duplicated = (
+                year_unit_keys(years, respondent_ids).duplicated(keep=False)
+                & years.notna()
+                & (respondent_ids != "")
+            )
+            respondent_checks.append(
+                _check(lambda s: ~duplicated, "a respondent id used only once within its year")
+            )
+        columns["respondent_id"] = _column(*respondent_checks)
+    if "unit_id" in has and years is not None and unit_years is not None and unit_keys is not None:
+        known = years.isin(unit_years)
+        columns["unit_id"] = _column(
             _check(
-                lambda s: ~known_year | year_unit_keys(years, s).isin(unit_keys),
+                lambda s: ~known | year_unit_keys(years, s).isin(unit_keys),
                 f"the unit_id of a unit in {units_file} for the same year",
             )
         )
-    columns = {
-        "year": _column(*year_checks),
-        "respondent_id": _column(
-            _non_empty("respondent id"),
-            _check(lambda s: ~duplicated, "a respondent id used only once within its year"),
-        ),
-        "unit_id": _column(*unit_checks),
-    }
     expected = answer_expectation(scale_min, scale_max, dont_know)
 
     def valid_answer(s: pd.Series) -> pd.Series:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.atomic import write_parquet_atomic, write_text_atomic
-from analysis.contract import DRIVERS_META, HISTORY_MEASURES, is_manager_unit
+from analysis.contract import HISTORY_MEASURES, is_manager_unit
 from analysis.dataset import SurveyData
 from analysis.params import Params
 
@@ -62,7 +63,7 @@ def run_ingest_stage(params: Params, out_dir: Path) -> None:
 
 
 def _check_year(data: SurveyData, year: int) -> None:
-    from analysis.cli import StageError
+    from analysis.errors import StageError
 
     if year not in data.years:
         raise StageError(
@@ -72,13 +73,23 @@ def _check_year(data: SurveyData, year: int) -> None:
 
 
 def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
-    """Figures of ``year``, all of the comparison year's, and the trend rows before it."""
-    from analysis.indexes import compute_figures
+    """Figures of ``year``, all of the comparison year's, and the trend rows before it.
+
+    Each year is suppressed once (the costly step) and reused for its own
+    rows and as the comparison of the year after it.
+    """
+    from functools import cache
+
+    from analysis.indexes import figures_with_changes, published_figures
+
+    @cache
+    def published(y: int) -> pd.DataFrame:
+        return published_figures(data, params, y)
 
     previous = data.previous_year(year)
-    tables = [compute_figures(data, params, year)]
+    tables = [figures_with_changes(data, year, published)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
-        table = compute_figures(data, params, earlier)
+        table = figures_with_changes(data, earlier, published)
         if earlier != previous:
             is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
@@ -109,7 +120,12 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
         "years": data.years,
         "input_sha256": summary["input_sha256"],
         "rows_rejected": sum(t["rows_rejected"] for t in summary["tables"].values()),
-        "params": dataclasses.asdict(params),
+        # the sections this stage reads (dvc.yaml), as ingest and this stage used them
+        "params": {
+            "input": summary["params"]["input"],
+            "survey": dataclasses.asdict(params.survey),
+            "privacy": dataclasses.asdict(params.privacy),
+        },
     }
     out = paths.processed_year(year)
     write_parquet_atomic(figures, out / "figures.parquet")
@@ -120,15 +136,23 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
 
 
 def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
-    from analysis.drivers import driver_table, write_drivers_csv, write_drivers_meta
+    """The driver analysis of ``year``: drivers.parquet, drivers.json and drivers.csv.
+
+    Degenerate answers never stop the stage: what could not be analysed is
+    recorded in drivers.json (the reports explain it) and printed on stderr.
+    """
+    from analysis.drivers import driver_results, write_drivers_csv
 
     data = SurveyData.load(paths.interim)
     _check_year(data, year)
     figures = pd.read_parquet(paths.processed_year(year) / "figures.parquet")
-    table = driver_table(data, params, year, figures[figures["year"] == year])
-    write_parquet_atomic(table, paths.processed_year(year) / "drivers.parquet")
-    write_drivers_meta(params, paths.processed_year(year) / DRIVERS_META)
-    write_drivers_csv(table, paths.reports_year(year) / "drivers.csv")
+    results = driver_results(data, params, year, figures[figures["year"] == year])
+    for warning in results.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    out = paths.processed_year(year)
+    write_parquet_atomic(results.table, out / "drivers.parquet")
+    write_json_atomic(results.notes, out / "drivers.json")
+    write_drivers_csv(results.table, paths.reports_year(year) / "drivers.csv")
 
 
 def run_render(params: Params, year: int, paths: StagePaths, jobs: int = 2) -> None:

@@ -1,0 +1,198 @@
+"""The priority section says where a matrix's importances come from, or why there is none.
+
+Worked on the hand-made processed year of ``tests/report_fixture.py`` (and
+copies of it with drivers.parquet/drivers.json changed as the drivers stage
+writes them in each situation); the expected Swedish sentences are stated in
+full, so a reader sees exactly what a unit head reads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import report_fixture as rf
+from bs4 import BeautifulSoup
+
+from analysis import report_data as rd
+from analysis import report_sections as rs
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Path:
+    return rf.write_fixture(tmp_path_factory.mktemp("processed") / "2023")
+
+
+def _provenance(processed: Path) -> str:
+    from analysis.render import collect_provenance
+
+    data = rd.load_processed_year(processed)
+    return json.dumps(collect_provenance(data, rf.fixture_params()))
+
+
+def section_text(processed: Path, unit_id: str) -> str:
+    report = rd.open_report(processed, unit_id, _provenance(processed))
+    shown = rs.priority_section(report)
+    assert shown is not None
+    return " ".join(BeautifulSoup(shown.data, "html.parser").get_text(" ").split())
+
+
+def _copy(processed: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "2023"
+    shutil.copytree(processed, target)
+    return target
+
+
+def _rewrite_notes(directory: Path, **changes) -> None:
+    notes = json.loads((directory / "drivers.json").read_text("utf-8")) | changes
+    (directory / "drivers.json").write_text(json.dumps(notes, ensure_ascii=False), "utf-8")
+
+
+# --------------------------------------------------------------- data layer
+
+
+def test_priority_status_of_own_borrowed_and_missing_matrices(processed: Path) -> None:
+    data = rd.load_processed_year(processed)
+    own = rd.priority_status(data, "F")
+    assert (own.source, own.basis, own.n_used, own.why_none) == ("F", "own", 110, "")
+    borrowed = rd.priority_status(data, "manager:M1")
+    assert (borrowed.source, borrowed.basis, borrowed.borrow_code) == ("N", "borrowed", "small")
+    assert borrowed.n_used == 58 and len(borrowed.table) == 9
+    missing = rd.priority_status(data, "manager:M3")
+    assert missing.table.empty
+    assert (missing.why_none, missing.questions) == ("suppressed_scores", ("q7",))
+
+
+# --------------------------------------------------------------- the section
+
+
+def test_own_analysis_states_its_respondents(processed: Path) -> None:
+    text = section_text(processed, "F")
+    assert "Analysen bygger på 110 svarande med svar på alla frågor." in text
+    assert "Tolka försiktigt" not in text and "görs ingen egen" not in text
+
+
+def test_a_borrowing_unit_names_the_lender_and_the_lender_s_respondents(
+    processed: Path,
+) -> None:
+    text = section_text(processed, "A")
+    assert (
+        "För Alfaskolan görs ingen egen drivkraftsanalys: för få svarande har svarat på alla "
+        "frågor (minst 100 behövs). Frågornas betydelse (x-axeln) kommer därför från analysen "
+        "för Område Norr; resultaten (y-axeln) är enhetens egna. Analysen för Område Norr "
+        "bygger på 58 svarande med svar på alla frågor."
+    ) in text
+    assert "Analysen bygger på" not in text  # never the lender's n as the unit's own
+
+
+def test_a_leader_report_shows_the_borrowed_matrix_of_their_group(processed: Path) -> None:
+    text = section_text(processed, "manager:M1")
+    assert "För Chef M1 görs ingen egen drivkraftsanalys" in text
+    assert "resultaten (y-axeln) är gruppens egna" in text
+    assert "Styrkor" in text and "Fokusområden" in text
+
+
+def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
+    processed: Path, tmp_path: Path
+) -> None:
+    directory = _copy(processed, tmp_path)
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    drivers.loc[drivers["unit_id"] == "A", "borrow_code"] = "no_variance"
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _rewrite_notes(
+        directory, borrowed={"A": {"from": "N", "code": "no_variance", "questions": ["q8"]}}
+    )
+    text = section_text(directory, "A")
+    assert (
+        "För Alfaskolan görs ingen egen drivkraftsanalys: alla som svarat på alla frågor gav "
+        "samma svar på ”Jag har de digitala verktyg jag behöver”, så frågans betydelse går "
+        "inte att skatta."
+    ) in text
+    assert "för få svar" not in text
+
+
+def test_a_leader_with_a_suppressed_score_is_told_which_question(processed: Path) -> None:
+    report = rd.open_report(processed, "manager:M3", _provenance(processed))
+    soup = BeautifulSoup(rs.priority_section(report).data, "html.parser")
+    text = " ".join(soup.get_text(" ").split())
+    assert (
+        "Prioriteringsmatris saknas: 1 av 9 frågor har för få svar i chefens grupp för att "
+        "resultatet ska kunna visas, och matrisen visas bara när alla frågors resultat kan "
+        "visas."
+    ) in text
+    assert [li.get_text() for li in soup("li")] == [
+        "Jag känner till vilka lönekriterierna är på min arbetsplats"
+    ]
+    assert soup.find("img") is None
+
+
+def test_a_forvaltning_below_min_n_is_marked_interpret_with_care(
+    processed: Path, tmp_path: Path
+) -> None:
+    directory = _copy(processed, tmp_path)
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    drivers.loc[drivers["unit_id"] == "F", "basis"] = "own_below_min_n"
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    text = section_text(directory, "F")
+    assert (
+        "Tolka försiktigt: analysen bygger på bara 110 svarande med svar på alla frågor "
+        "(riktvärdet för en egen analys är minst 100)."
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("code", "questions", "n_complete", "expected"),
+    [
+        pytest.param(
+            "no_motivation", [], 0,
+            "Prioriteringsmatris saknas. Ingen drivkraftsanalys för 2023: inga frågor om "
+            "motivation (AMI-delindex Motivation) ställdes i år, så det finns inget "
+            "motivationsvärde att förklara.",
+            id="no motivation questions",
+        ),
+        pytest.param(
+            "too_few", ["q7", "q8"], 0,
+            "Prioriteringsmatris saknas. Ingen drivkraftsanalys för 2023: bara 0 svarande har "
+            "svarat på alla 9 frågor, och analysen behöver fler svarande än frågor. Flest "
+            "saknade svar har frågorna ”Jag känner till vilka lönekriterierna är på min "
+            "arbetsplats”, ”Jag har de digitala verktyg jag behöver”.",
+            id="disjoint questions",
+        ),
+        pytest.param(
+            "collinear", ["q3", "q4"], 110,
+            "Prioriteringsmatris saknas. Ingen drivkraftsanalys för 2023: svaren på ”Min chef "
+            "visar mig uppskattning för mina arbetsinsatser”, ”Min chef visar förtroende för "
+            "mig som medarbetare” följer varandra helt, så frågornas betydelse går inte att "
+            "skilja åt.",
+            id="collinear",
+        ),
+    ],
+)  # fmt: skip
+def test_a_year_without_any_analysis_says_why_in_swedish(
+    processed: Path, tmp_path: Path, code: str, questions: list, n_complete: int, expected: str
+) -> None:
+    directory = _copy(processed, tmp_path)
+    pd.read_parquet(directory / "drivers.parquet").iloc[:0].to_parquet(
+        directory / "drivers.parquet", index=False
+    )
+    root = {"status": "not_analysed", "code": code, "message": "...", "questions": questions}
+    _rewrite_notes(directory, root_analysis=root, n_complete=n_complete, without_rows={})
+    forvaltning = section_text(directory, "F")
+    assert expected in forvaltning
+    assert "Det gäller hela förvaltningen" not in forvaltning
+    omrade = section_text(directory, "N")
+    assert expected in omrade
+    assert "Det gäller hela förvaltningen, så ingen rapport har någon matris i år." in omrade
+
+
+def test_questions_left_out_are_named(processed: Path, tmp_path: Path) -> None:
+    directory = _copy(processed, tmp_path)
+    _rewrite_notes(directory, excluded=["q9"])
+    text = section_text(directory, "F")
+    assert (
+        "Ingår inte i analysen: ”Jag vet vart jag ska vända mig om jag utsätts för kränkande "
+        "särbehandling” – frågan ställdes men fick bara ”vet ej”-svar eller inga svar alls."
+    ) in text
