@@ -21,11 +21,19 @@ rewords ``q10old``, so neither has a change. Every other unit's question
 results are the förvaltning's shifted by (unit AMI − 79.4), and every
 composite is the mean of its questions, except AMI itself which is set to
 the literal above so the displayed value is exact.
+
+Like the indexes stage, the table carries the comparison year 2022 whole
+(every unit, group and measure asked then, suppressed rows included) and, for
+2021, the response rate and AMI of group ``all``. The age groups exercise
+every way a comparison can be missing: ``-29`` is suppressed in 2023 but
+published in 2022, ``60-`` the other way round, and Hagaskolan (new in 2023)
+has no 2022 rows at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -33,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.contract import DRIVERS_TABLE_COLUMNS
+from analysis.contract import DRIVERS_TABLE_COLUMNS, params_record
 from analysis.params import Params, params_from_dict
 from analysis.priority import assign_quadrants
 
@@ -149,7 +157,6 @@ QUESTIONS = [
     ),
 ]
 ASKED = [q[0] for q in QUESTIONS if q[6]]
-NOT_COMPARABLE = {"q9", "q10"}  # new and reworded
 
 ROOT_Q = {
     "q1": 83.0,
@@ -174,6 +181,7 @@ ROOT_Q_PREV = {
     "q7": 56.0,
     "q8": 63.8,
     "q11": 78.1,
+    "q10old": 69.0,  # asked in 2022 only
 }
 ROOT_AMI, ROOT_AMI_PREV = 79.4, 80.3  # = the means of q1..q6 above
 
@@ -203,19 +211,22 @@ RESPONSE = {
     "D": (90.9, 20),
     "E": (80.8, 21),
 }
-RESPONSE_HISTORY = {2021: {"F": (83.4, 120)}, 2022: {"F": (85.0, 125)}}
+RESPONSE_HISTORY = {2021: {"F": (83.4, 120)}, PREV: {"F": (85.0, 125)}}
 
-# group label -> offset added to the unit's value; None = suppressed in every unit
+# group label -> offset added to the unit's value (both years)
 GROUPS = {
     "gender=Kvinna": 0.7,
     "gender=Man": -1.6,
     "role=Chef": 4.8,
     "role=Medarbetare": -0.4,
-    "age_group=-29": None,
+    "age_group=-29": -3.0,
     "age_group=30-49": -1.2,
-    "age_group=50-": 1.2,
+    "age_group=50-59": 1.2,
+    "age_group=60-": 2.0,
 }
-# (unit, group) pairs suppressed in addition (small groups)
+# groups suppressed in every unit, per year
+SUPPRESSED_GROUPS = {YEAR: {"age_group=-29"}, PREV: {"age_group=60-"}}
+# (unit, group) pairs suppressed in addition in both years (small groups)
 SMALL_GROUPS = {("E", "gender=Man"), *((u, "role=Chef") for u in "ABHGDE")}
 
 # leader rows: manager -> (leadership, leadership prev, q3, q4, q11, response rate, n)
@@ -254,50 +265,51 @@ def fixture_params() -> Params:
     return params_from_dict({"input": {"on_invalid": "quarantine"}, "report": {"top_units": 2}})
 
 
-def _composites() -> dict[str, list[str]]:
-    table = pd.DataFrame(
-        QUESTIONS,
-        columns=[
-            "question_id",
-            "text",
-            "area",
-            "ami_dimension",
-            "leadership",
-            "replaces",
-            "asked",
-            "asked_prev",
-        ],
-    )
-    asked = table[table["asked"]]
-    out = {"AMI": [q for q in ASKED if q in {"q1", "q2", "q3", "q4", "q5", "q6"}]}
+@functools.cache
+def _composites(asked_column: str = "asked") -> dict[str, list[str]]:
+    """Composite -> its question ids asked in 2023 (``asked``) or 2022 (``asked_prev``)."""
+    table = questions_table()
+    asked = table[table[asked_column]]
+    ids = list(asked["question_id"])
+    out = {"AMI": list(asked.loc[asked["ami_dimension"] != "", "question_id"])}
     for dim in ("Motivation", "Ledarskap", "Styrning"):
         out[f"AMI.{dim}"] = list(asked.loc[asked["ami_dimension"] == dim, "question_id"])
     for area in dict.fromkeys(asked["area"]):
         out[f"area:{area}"] = list(asked.loc[asked["area"] == area, "question_id"])
     out["leadership"] = list(asked.loc[asked["leadership"], "question_id"])
+    out.update({f"q:{q}": [q] for q in ids})
     return out
 
 
-def _comparable(measure: str, ids: list[str]) -> bool:
-    return not (set(ids) & NOT_COMPARABLE)
+def _comparable(name: str) -> bool:
+    """Same question ids in both years (contract §3)."""
+    return _composites("asked_prev").get(name) == _composites().get(name)
 
 
 def unit_measures(ami: float, ami_prev: float | None) -> dict[str, tuple[float, float | None]]:
     """measure -> (value, previous value where comparable) for group ``all`` of one unit."""
     shift = ami - ROOT_AMI
-    shift_prev = None if ami_prev is None else ami_prev - ROOT_AMI_PREV
-    q_now = {q: ROOT_Q[q] + shift for q in ASKED}
-    q_prev = {} if shift_prev is None else {q: v + shift_prev for q, v in ROOT_Q_PREV.items()}
-    out: dict[str, tuple[float, float | None]] = {}
-    for name, ids in _composites().items():
-        value = float(np.mean([q_now[q] for q in ids]))
-        prev = None
-        if q_prev and _comparable(name, ids):
-            prev = float(np.mean([q_prev[q] for q in ids]))
-        out[name] = (value, prev)
-    out["AMI"] = (ami, ami_prev)
-    for q in ASKED:
-        out[f"q:{q}"] = (q_now[q], q_prev.get(q) if q not in NOT_COMPARABLE else None)
+    now = _year_measures(ROOT_Q, shift, ami)
+    before = {} if ami_prev is None else previous_measures(ami_prev)
+    return {
+        name: (value, before.get(name) if _comparable(name) else None)
+        for name, value in now.items()
+    }
+
+
+def previous_measures(ami_prev: float) -> dict[str, float]:
+    """measure -> value of 2022 (every measure asked then) for group ``all`` of one unit."""
+    return _year_measures(ROOT_Q_PREV, ami_prev - ROOT_AMI_PREV, ami_prev, "asked_prev")
+
+
+def _year_measures(
+    root_q: dict[str, float], shift: float, ami: float, asked_column: str = "asked"
+) -> dict[str, float]:
+    q = {qid: value + shift for qid, value in root_q.items()}
+    out = {
+        name: float(np.mean([q[i] for i in ids])) for name, ids in _composites(asked_column).items()
+    }
+    out["AMI"] = ami
     return out
 
 
@@ -316,24 +328,34 @@ def _row(year, unit_id, group, measure, n, value, prev) -> dict:
     }
 
 
+def _hidden(unit_id: str, group: str, year: int) -> bool:
+    return group in SUPPRESSED_GROUPS[year] or (unit_id, group) in SMALL_GROUPS
+
+
+def response_prev(unit_id: str) -> tuple[float, int] | None:
+    """Response rate (%) and respondents in 2022, for units that existed then."""
+    if _ami_prev(unit_id) is None or unit_id not in RESPONSE:
+        return None
+    if unit_id in RESPONSE_HISTORY[PREV]:
+        return RESPONSE_HISTORY[PREV][unit_id]
+    return RESPONSE[unit_id][0] - 1.5, RESPONSE[unit_id][1] - 2
+
+
 def figure_rows() -> list[dict]:
     rows = []
-    names = [*_composites(), *(f"q:{q}" for q in ASKED)]
     for unit_id, _name, _p, _t, _m, _inv, ami, ami_prev in UNITS:
         measures = unit_measures(ami, ami_prev) if ami is not None else {}
-        rate = RESPONSE.get(unit_id)
+        names = list(_composites())
         for group, offset in {"all": 0.0, **GROUPS}.items():
-            hidden = ami is None or offset is None or (unit_id, group) in SMALL_GROUPS
+            hidden = ami is None or _hidden(unit_id, group, YEAR)
+            prev_hidden = ami_prev is None or _hidden(unit_id, group, PREV)
             for name in names:
                 value, prev = measures.get(name, (None, None))
-                if hidden:
-                    value = prev = None
-                else:
-                    value = value + offset
-                    prev = None if prev is None else prev + offset
+                value = None if hidden else value + offset
+                prev = None if prev is None or prev_hidden else prev + offset
                 rows.append(_row(YEAR, unit_id, group, name, 12, value, prev))
             if group == "all":
-                rr_prev = None if ami_prev is None or rate is None else rate[0] - 1.5
+                rate, before = RESPONSE.get(unit_id), response_prev(unit_id)
                 rows.append(
                     _row(
                         YEAR,
@@ -342,26 +364,40 @@ def figure_rows() -> list[dict]:
                         "response_rate",
                         rate[1] if rate else None,
                         rate[0] if rate else None,
-                        rr_prev,
+                        before[0] if before else None,
                     )
                 )
-    # earlier years: response rate and AMI of group "all", own year in `year`
+    # the comparison year, whole: every unit that existed, every group and measure
     for unit_id, _name, _p, _t, _m, _inv, _ami_now, ami_prev in UNITS:
         if ami_prev is None:
             continue
-        for year in (2021, 2022):
-            rate = RESPONSE_HISTORY.get(year, {}).get(unit_id)
-            if rate is None and unit_id in RESPONSE:
-                rate = (RESPONSE[unit_id][0] - 1.5 * (2023 - year), RESPONSE[unit_id][1] - 2)
-            if rate is not None:
-                rows.append(_row(year, unit_id, "all", "response_rate", rate[1], rate[0], None))
-            value = ami_prev if year == 2022 else ami_prev - 0.5
-            rows.append(_row(year, unit_id, "all", "AMI", 100, value, None))
+        for group, offset in {"all": 0.0, **GROUPS}.items():
+            hidden = _hidden(unit_id, group, PREV)
+            for name, value in previous_measures(ami_prev).items():
+                rows.append(
+                    _row(PREV, unit_id, group, name, 11, None if hidden else value + offset, None)
+                )
+        before = response_prev(unit_id)
+        if before is not None:
+            rows.append(_row(PREV, unit_id, "all", "response_rate", before[1], before[0], None))
+    # the trend year before it: response rate and AMI of group "all"
+    for unit_id, _name, _p, _t, _m, _inv, _ami_now, ami_prev in UNITS:
+        if ami_prev is None:
+            continue
+        rate = RESPONSE_HISTORY[2021].get(unit_id)
+        if rate is None and unit_id in RESPONSE:
+            rate = (RESPONSE[unit_id][0] - 3.0, RESPONSE[unit_id][1] - 2)
+        if rate is not None:
+            rows.append(_row(2021, unit_id, "all", "response_rate", rate[1], rate[0], None))
+        rows.append(_row(2021, unit_id, "all", "AMI", 100, ami_prev - 0.5, None))
     for manager, values in LEADERS.items():
         uid = f"manager:{manager}"
+        n = None if values is None else values[-1]
         for name, (value, prev) in leader_measures(manager).items():
-            n = None if values is None else values[-1]
             rows.append(_row(YEAR, uid, "all", name, n, value, prev))
+        # the comparison year, whole, like a unit's
+        for name, value in previous_leader_measures(manager).items():
+            rows.append(_row(PREV, uid, "all", name, None if n is None else n - 1, value, None))
     return rows
 
 
@@ -372,7 +408,7 @@ def leader_measures(manager: str) -> dict[str, tuple[float | None, float | None]
     the other measures are those of the unit the leader's staff sit in
     (``LEADER_UNIT``). ``LEADER_SUPPRESSED`` figures are empty.
     """
-    names = [*_composites(), *(f"q:{q}" for q in ASKED), "response_rate"]
+    names = [*_composites(), "response_rate"]  # composites, then every question asked
     values = LEADERS[manager]
     if values is None:
         return dict.fromkeys(names, (None, None))
@@ -389,6 +425,27 @@ def leader_measures(manager: str) -> dict[str, tuple[float | None, float | None]
     return {
         name: (None, None) if (manager, name) in LEADER_SUPPRESSED else measures[name]
         for name in names
+    }
+
+
+def previous_leader_measures(manager: str) -> dict[str, float | None]:
+    """A leader's group-``all`` figures of 2022 (None: suppressed), as ``leader_measures``."""
+    values = LEADERS[manager]
+    if values is None:
+        names = [*_composites("asked_prev"), "response_rate"]
+        return dict.fromkeys(names, None)
+    _lead, lead_prev, q3, q4, q11, rate, _n = values
+    measures: dict[str, float | None] = dict(previous_measures(_ami_prev(LEADER_UNIT[manager])))
+    measures |= {
+        "leadership": lead_prev,
+        "q:q3": q3 - 1.0,
+        "q:q4": q4 - 1.0,
+        "q:q11": q11 - 1.0,
+        "response_rate": rate - 2.0,
+    }
+    return {
+        name: None if (manager, name) in LEADER_SUPPRESSED else value
+        for name, value in measures.items()
     }
 
 
@@ -498,8 +555,10 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
     units_table().to_parquet(directory / "units.parquet", index=False)
     questions_table().to_parquet(directory / "questions.parquet", index=False)
     drivers_table().to_parquet(directory / "drivers.parquet", index=False)
+    # drivers.json records the params sections the drivers stage declares, as it ran
+    notes = {**driver_notes(), "params": params_record(params, "drivers")}
     (directory / "drivers.json").write_text(
-        json.dumps(driver_notes(), ensure_ascii=False, indent=2), encoding="utf-8"
+        json.dumps(notes, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     meta = {
         "year": YEAR,
@@ -507,7 +566,8 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
         "years": YEARS,
         "input_sha256": INPUT_SHA,
         "rows_rejected": ROWS_REJECTED,
-        "params": dataclasses.asdict(params),
+        # what the indexes stage records: the sections ingest and indexes read
+        "params": params_record(params, "indexes"),
     }
     (directory / "meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -524,6 +584,7 @@ RENDERED = [
     "index.html",
     "omrade/S.html",
     "enhet/A.html",
+    "enhet/H.html",
     "enhet/L.html",
     "ledare/M1.html",
     "ledare/M2.html",
@@ -540,11 +601,16 @@ class RenderedYear:
 @pytest.fixture(scope="session")
 def rendered_year(tmp_path_factory) -> RenderedYear:
     """The fixture organisation rendered once per test session (real notebooks, 2 workers)."""
+    from analysis.drivers import write_drivers_csv
+    from analysis.figures_io import write_figures_csv
     from analysis.render import render_year
 
     root = tmp_path_factory.mktemp("rendered")
     processed = write_fixture(root / "processed" / str(YEAR))
     out_dir = root / "reports" / str(YEAR)
+    # what the indexes and drivers stages publish beside the reports
+    write_figures_csv(figures_table(), out_dir / "figures.csv")
+    write_drivers_csv(drivers_table(), out_dir / "drivers.csv")
     written = render_year(
         YEAR, processed, out_dir, fixture_params(), jobs=2, only=RENDERED, progress=False
     )

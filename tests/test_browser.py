@@ -1,8 +1,13 @@
 """A rendered report opened in headless Chromium: every figure shows, nothing goes online.
 
-Uses Debian's /usr/bin/chromium through Playwright. A missing browser is a
-failure, not a skip: the contract promises reports that open offline in a
-browser, and this is the test that checks it.
+Uses Debian's /usr/bin/chromium through Playwright (``executable_path``;
+``make test`` installs it). A missing browser is a failure, not a skip: the
+contract promises reports that open offline in a browser, and this is the
+test that checks it.
+
+Each page's full-page screenshot is kept for a person to look at, in
+``.artifacts/browser/`` at the repository root (git-ignored; replaced on
+every run), e.g. ``.artifacts/browser/index.html.png``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from report_fixture import rendered_year  # noqa: F401  (session fixture)
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / ".artifacts" / "browser"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -42,7 +48,7 @@ def browser():
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tmp_path):  # noqa: F811
+def test_report_opens_offline_with_every_figure(browser, rendered_year, name):  # noqa: F811
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     errors: list[str] = []
     requests: list[str] = []
@@ -55,7 +61,8 @@ def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tm
     images = page.eval_on_selector_all(
         "img", "imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])"
     )
-    shot = tmp_path / (name.replace("/", "_") + ".png")
+    shot = SCREENSHOTS / (name.replace("/", "_") + ".png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     height = page.evaluate("document.body.scrollHeight")
     page.close()
@@ -65,8 +72,13 @@ def test_report_opens_offline_with_every_figure(browser, rendered_year, name, tm
     assert leaving == [], f"requests that leave the file system: {leaving}"
     assert requests[0] == url
     if name == "ledare/M1.html":
-        # the leadership bars are table cells; AMI and the priority matrix are images
-        assert [alt for alt, *_ in images] == ["AMI totalt och delindex", "Prioriteringsmatris"]
+        # the response rate of 2022 and 2023, AMI and the priority matrix are images;
+        # the leadership bars are table cells
+        assert [alt for alt, *_ in images] == [
+            "Svarsfrekvens per år",
+            "AMI totalt och delindex",
+            "Prioriteringsmatris",
+        ]
     else:
         assert len(images) >= 8
     broken = [alt for alt, complete, width, h in images if not (complete and width > 0 and h > 0)]

@@ -527,19 +527,51 @@ def test_suppressed_numbers_read_too_few_answers(mixed: Run) -> None:
 
 
 def test_group_table_matches_the_published_figures(run: Run) -> None:
-    """Kulturskolan's AMI by gender: each cell is the published value shown, or 'för få svar'."""
+    """Kulturskolan's AMI by gender against the previous survey (2021), cell by cell.
+
+    Each value is the published figure shown, or "för få svar" where its row
+    is suppressed - in either year; the change is the difference of the two
+    shown values, or says why there is none. Every AMI question was asked in
+    both years, so every index is comparable.
+    """
     rows = table_after(run.reports / "omrade/KSK.html", "AMI per kön")
-    assert rows[0] == ["Grupp", "AMI totalt", "Motivation", "Ledarskap", "Styrning"]
+    assert rows[0] == ["Grupp", "Index", str(YEAR), str(PREV), "Förändring"]
     table = figures(run)
-    measures = ["AMI", "AMI.Motivation", "AMI.Ledarskap", "AMI.Styrning"]
-    assert rows[1:], "no gender rows"
-    suppressed_cells = 0
-    for label, *cells in rows[1:]:
-        for measure, cell in zip(measures, cells, strict=True):
-            row = figure(table, YEAR, "KSK", measure, f"gender={label}")
-            expected = SUPPRESSED if row["value"] == "" else shown(row["value"])
-            suppressed_cells += row["value"] == ""
-            assert cell == expected, (label, measure)
+    measures = {
+        "AMI totalt": "AMI",
+        "Motivation": "AMI.Motivation",
+        "Ledarskap": "AMI.Ledarskap",
+        "Styrning": "AMI.Styrning",
+    }
+    assert len(rows) > 1, "no gender rows"
+    suppressed_cells, label = 0, ""
+    for group_cell, index, now_cell, prev_cell, change_cell in rows[1:]:
+        label = group_cell or label
+        group = f"gender={label}"
+        now = figure(table, YEAR, "KSK", measures[index], group)
+        before = table[
+            (table["year"] == PREV)
+            & (table["unit_id"] == "KSK")
+            & (table["group"] == group)
+            & (table["measure"] == measures[index])
+        ]
+        expected_now = SUPPRESSED if now["value"] == "" else shown(now["value"])
+        if before.empty:
+            expected_prev, expected_change = "", f"inget värde {PREV}"
+        else:
+            prev_value = before.iloc[0]["value"]
+            expected_prev = SUPPRESSED if prev_value == "" else shown(prev_value)
+            if SUPPRESSED in (expected_now, expected_prev):
+                expected_change = SUPPRESSED
+            else:
+                diff = int(expected_now) - int(expected_prev)
+                expected_change = f"+{diff}" if diff > 0 else f"\u2212{-diff}" if diff else "0"
+        suppressed_cells += (expected_now == SUPPRESSED) + (expected_prev == SUPPRESSED)
+        assert [now_cell, prev_cell, change_cell] == [
+            expected_now,
+            expected_prev,
+            expected_change,
+        ], (label, index)
     assert suppressed_cells > 0, "the fixture should hide at least one gender cell here"
 
 

@@ -9,6 +9,7 @@ matplotlib.use("Agg")  # tests only: no display; the module itself never switche
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
 from analysis.plot_priority import X_LABEL, Y_LABEL, priority_matrix_figure
@@ -157,3 +158,30 @@ def test_figure_marks_quadrants_in_swedish() -> None:
     # The side list ranks styrkor as the contract does (c before a) and lists every text.
     assert side_text.index("3. Fråga C") < side_text.index("1. Fråga A")
     assert all(texts[q] in side_text for q in texts)
+
+
+def test_numbers_legend_and_quadrant_names_do_not_overlap() -> None:
+    """A crowded matrix: points close together, one in each corner, the legend below."""
+    rows = [("a", 0.10, 71.0), ("b", 0.105, 70.9), ("c", 0.098, 71.1), ("d", 0.30, 90.0)]
+    rows += [("e", 0.01, 50.0), ("f", 0.29, 50.5), ("g", 0.011, 89.5), ("h", 0.2, 70.0)]
+    table = frame(rows)
+    table = table.assign(quadrant=assign_quadrants(table))
+    fig = priority_matrix_figure(table, {q: f"Fråga {q}" for q, *_ in rows}, "Trångt")
+    fig.draw_without_rendering()  # every text at its final place
+    chart = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in chart.texts}
+    numbers = [str(n) for n in range(1, len(rows) + 1)]
+    named = [*numbers, "Styrkor", "Fokusområden", "Bibehåll", "Lägre prioritet"]
+    assert set(named) <= set(boxes)
+    for i, first in enumerate(named):
+        for second in named[i + 1 :]:
+            assert not boxes[first].overlaps(boxes[second]), (first, second)
+    legend = chart.get_legend().get_window_extent(renderer)
+    frame_box = chart.get_window_extent(renderer)
+    assert legend.y1 <= frame_box.y0  # below the axes, clear of every corner
+    assert [t.get_text() for t in chart.get_legend().get_texts()] == [
+        "Styrka",
+        "Fokusområde",
+        "Övrig fråga",
+    ]

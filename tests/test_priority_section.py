@@ -26,14 +26,15 @@ def processed(tmp_path_factory) -> Path:
     return rf.write_fixture(tmp_path_factory.mktemp("processed") / "2023")
 
 
-def _provenance() -> str:
-    import dataclasses
+def _provenance(processed: Path) -> str:
+    from analysis.render import collect_provenance
 
-    return json.dumps({"params": dataclasses.asdict(rf.fixture_params())})
+    data = rd.load_processed_year(processed)
+    return json.dumps(collect_provenance(data, rf.fixture_params()))
 
 
 def section_text(processed: Path, unit_id: str) -> str:
-    report = rd.open_report(processed, unit_id, _provenance())
+    report = rd.open_report(processed, unit_id, _provenance(processed))
     shown = rs.priority_section(report)
     assert shown is not None
     return " ".join(BeautifulSoup(shown.data, "html.parser").get_text(" ").split())
@@ -114,7 +115,7 @@ def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
 
 
 def test_a_leader_with_a_suppressed_score_is_told_which_question(processed: Path) -> None:
-    report = rd.open_report(processed, "manager:M3", _provenance())
+    report = rd.open_report(processed, "manager:M3", _provenance(processed))
     soup = BeautifulSoup(rs.priority_section(report).data, "html.parser")
     text = " ".join(soup.get_text(" ").split())
     assert (

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 import report_fixture as rf
 from bs4 import BeautifulSoup
@@ -89,6 +90,23 @@ def test_committed_notebooks_have_no_outputs_and_literal_parameters():
         assert {"year", "processed_dir", "provenance_json"} <= names
 
 
+def test_notebooks_render_and_makefile_name_the_same_project_kernel():
+    makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^KERNEL := (\S+)$", makefile, re.M).group(1) == render.KERNEL_NAME
+    assert render.KERNEL_NAME == "medarbetarenkat"
+    for name in ("unit_report.ipynb", "leader_report.ipynb"):
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == render.KERNEL_NAME, name
+    # the tests run in the .venv where `make setup` installed it (--sys-prefix)
+    spec = render.check_kernel()
+    assert spec.name == render.KERNEL_NAME and (spec / "kernel.json").is_file()
+
+
+def test_a_missing_kernel_says_to_run_make_setup():
+    with pytest.raises(render.RenderError, match=r"'no-such-kernel' is not installed.*make setup"):
+        render.check_kernel("no-such-kernel")
+
+
 # ------------------------------------------------------------------ the förvaltning report
 
 
@@ -96,6 +114,7 @@ def test_forvaltning_sections_in_order(rendered_year):  # noqa: F811
     soup = _soup(rendered_year, "index.html")
     assert soup.find("h1").get_text() == "Medarbetarenkät 2023 – Testförvaltningen"
     assert [h.get_text() for h in soup.find_all("h2")] == [
+        "Om enkäten",
         "Svarsfrekvens",
         "Aktivt Medskapande Index (AMI)",
         "AMI – kön och chef/medarbetare",
@@ -133,14 +152,149 @@ def test_response_rate_over_the_years(rendered_year):  # noqa: F811
     ]
 
 
-def test_suppressed_age_group_says_too_few_answers(rendered_year):  # noqa: F811
-    rows = _table_after(_soup(rendered_year, "index.html"), "AMI – ålder")
+def _section(soup: BeautifulSoup, heading: str) -> BeautifulSoup:
+    """The notebook cell (one section) that holds the h2 with this text."""
+    return soup.find("h2", string=heading).parent
+
+
+def _summary(soup: BeautifulSoup, heading: str) -> list[str]:
+    """The summary bullets right under a section's heading."""
+    box = _section(soup, heading).find("ul", class_="sammanfattning")
+    return [li.get_text() for li in box("li")] if box else []
+
+
+def test_about_the_survey_is_counted_from_the_tables(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    items = [li.get_text() for li in _section(soup, "Om enkäten").find("ul")("li")]
+    assert items == [
+        # q1..q11 asked (q10old no longer); q9 is new, q10 rewords q10old
+        "11 frågor i enkäten 2023, varav 1 ny och 1 omformulerad sedan 2022.",
+        "6 frågor utgör AMI.",  # q1..q6
+        "3 frågor utgör ledarskapsindexet.",  # q3, q4, q11
+        "Minst 5 svarande för att få gruppresultat; färre visas som ”för få svar”.",
+        "Antal svarande i Testförvaltningen: 130.",  # n of the response-rate row
+    ]
+    hrefs = [a["href"] for a in _section(soup, "Om enkäten")("a")]
+    assert hrefs == ["figures.csv", "drivers.csv", "medarbetarenkat_2023.xlsx"]
+    omrade = _section(_soup(rendered_year, "omrade/S.html"), "Om enkäten")
+    assert [a["href"] for a in omrade("a")] == [
+        "../figures.csv",
+        "../drivers.csv",
+        "../medarbetarenkat_2023.xlsx",
+    ]
+
+
+def test_response_rate_per_unit_over_the_years(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    # 87.2 against 85.0; Norr 88.0 against 86.5 (shows 87), Syd & Väst 86.4 against 84.9
+    assert _summary(soup, "Svarsfrekvens") == [
+        "Svarsfrekvensen har gått upp 2 procentenheter sedan 2022 och ligger i år på 87 % "
+        "(2022: 85 %).",
+        "Svarsfrekvensen har ökat i båda underliggande enheter med jämförbara värden sedan 2022.",
+    ]
+    rows = _table_after(soup, "Svarsfrekvens per enhet under Testförvaltningen")
+    assert rows == [
+        ["Enhet", "2021 (%)", "2022 (%)", "2023 (%)"],
+        ["Område Norr", "85", "87", "88"],  # 85.0, 86.5, 88.0
+        ["Område Syd & Väst", "83", "85", "86"],  # 83.4, 84.9, 86.4
+    ]
+    south = _soup(rendered_year, "omrade/S.html")
+    rows = _table_after(south, "Svarsfrekvens per enhet under Område Syd & Väst")
+    assert rows[1:] == [  # highest this year first; each unit 3.0 and 1.5 lower before
+        ["Deltaskolan", "88", "89", "91"],  # 87.9, 89.4, 90.9
+        ["Gammagymnasiet", "83", "84", "86"],  # 82.7, 84.2, 85.7
+        ["Epsilongymnasiet", "78", "79", "81"],  # 77.8, 79.3, 80.8
+        ["Lillskolan", "ingen uppgift", "ingen uppgift", "för få svar"],  # no rows before 2023
+    ]
+    assert "”ingen uppgift”: enheten fanns inte med det året." in south.get_text()
+    assert _summary(south, "Svarsfrekvens")[1] == (
+        "Svarsfrekvensen har ökat i alla 3 underliggande enheter med jämförbara värden sedan 2022."
+    )
+
+
+def test_ami_summary_and_questions_by_dimension(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    assert _summary(soup, "Aktivt Medskapande Index (AMI)") == [
+        "AMI totalt har gått ner en punkt sedan 2022 och ligger i år på 79.",
+        "Nedgången har skett inom Motivation, Ledarskap och Styrning.",
+        # q4 79.0 vs 82.4 and q5 80.2 vs 83.1 both show −3; q4's exact change is larger
+        "”Min chef visar förtroende för mig som medarbetare” har minskat med 3 punkter.",
+    ]
+    rows = _table_after(soup, "AMI-frågorna per delindex")
+    assert [[r[0], r[2], r[3]] for r in rows] == [
+        ["Delindex", "Index", "Förändring"],
+        ["Motivation", "83", "+1"],  # q1 83.0 vs 82.2
+        ["", "75", f"{MINUS}2"],  # q2 75.1 vs 77.4
+        ["Ledarskap", "83", "+1"],  # q3 82.5 vs 82.0: 83 − 82
+        ["", "79", f"{MINUS}3"],  # q4
+        ["Styrning", "80", f"{MINUS}3"],  # q5
+        ["", "77", "+2"],  # q6 76.6 vs 74.7: 77 − 75
+    ]
+
+
+def test_group_age_area_and_target_summaries(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    groups = _section(soup, "AMI – kön och chef/medarbetare")
+    bullets = [li.get_text() for li in groups("li")]
+    # Kvinna 80.1 vs Man 77.8; dimensions 80/77, 81/79, 79/77. Chef 84.2 vs Medarbetare 79.0
+    assert bullets == [
+        "Kvinna ligger högre än Man på AMI totalt (80 mot 78), och på alla 3 delindex.",
+        "Chef ligger högre än Medarbetare på AMI totalt (84 mot 79), och på alla 3 delindex.",
+    ]
+    # 50-59 80.6 and 60- 81.4 both show 81; 30-49 78.2; -29 is suppressed
+    assert _summary(soup, "AMI – ålder") == [
+        "Högst AMI har åldersgrupperna 50-59 och 60- (81) och lägst 30-49 (78)."
+    ]
+    # areas: 83, 75, 80 (79.73), 78, 58, 66, 88, 71: six at 70 or above
+    assert _summary(soup, "Översikt frågeområden") == [
+        "Högst index har Lika rättigheter och möjligheter (88) och lägst Lön (58).",
+        "6 av 8 frågeområden ligger på nivån förvalta och förädla (70–100).",
+    ]
+    assert _summary(soup, "AMI mot målen") == [
+        "AMI 79 ligger en punkt under nämndens mål (80) och 4 punkter under stadens mål (83)."
+    ]
+
+
+def test_area_overview_carries_the_policy_texts(rendered_year):  # noqa: F811
+    rows = _table_after(_soup(rendered_year, "index.html"), "Översikt frågeområden")
+    by_area = {r[0].split(" ", 1)[0]: r for r in rows[1:]}
+    assert rows[1][0].startswith("Vårt gemensamma uppdrag Som medarbetare i Stockholms stad")
+    assert "individuell och differentierad lönesättning" in by_area["Lön"][0]
+    assert by_area["Digitalisering"][0] == "Digitalisering"  # not a policy area: no text
+    assert by_area["Lön"][1:] == ["58", "+2"]  # 58.3 vs 56.0
+    assert by_area["Utvecklas"][1:] == ["71", "ingen jämförelse"]  # q10 replaces q10old
+
+
+def test_suppressed_age_group_says_too_few_answers_in_either_year(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "index.html")
+    rows = _table_after(soup, "AMI – ålder")
     assert rows == [
         ["Åldersgrupp", "AMI 2023", "AMI 2022", "Förändring"],
-        ["-29", "för få svar", "", ""],
+        ["-29", "för få svar", "77", "för få svar"],  # 2022: 80.3 − 3.0 = 77.3
         ["30-49", "78", "79", f"{MINUS}1"],  # 78.2 vs 79.1
-        ["50-", "81", "82", f"{MINUS}1"],  # 80.6 vs 81.5
+        ["50-59", "81", "82", f"{MINUS}1"],  # 80.6 vs 81.5
+        ["60-", "81", "för få svar", "för få svar"],  # 81.4; the 2022 row is suppressed
     ]
+    table = soup.find("h2", string="AMI – ålder").find_next("table")
+    assert len(table.select("td.ffs")) == 4  # marked as suppressed, not as numbers
+    section = soup.find("h2", string="AMI – ålder").parent.get_text(" ")
+    assert "”för få svar”: ett av åren har för få svarande" in section
+
+
+def test_a_new_unit_says_why_it_has_no_change(rendered_year):  # noqa: F811
+    soup = _soup(rendered_year, "enhet/H.html")
+    rows = _table_after(soup, "Aktivt Medskapande Index (AMI)")
+    # Hagaskolan is new in 2023: AMI 60.2; Motivation 79.05 − 19.2; Ledarskap 80.75 − 19.2;
+    # Styrning 78.4 − 19.2 (every question is the förvaltning's shifted by 60.2 − 79.4)
+    assert rows == [
+        ["Index", "Värde", "Förändring"],
+        ["AMI totalt", "60", "inget värde 2022"],
+        ["Motivation", "60", "inget värde 2022"],
+        ["Ledarskap", "62", "inget värde 2022"],
+        ["Styrning", "59", "inget värde 2022"],
+    ]
+    assert "”inget värde 2022”: enheten eller gruppen fanns inte med 2022." in soup.get_text()
+    assert "AMI är under 70: enhetschef/rektor upprättar en handlingsplan" in soup.get_text()
 
 
 def test_highest_and_lowest(rendered_year):  # noqa: F811
@@ -247,7 +401,12 @@ def test_school_report_borrows_importances_and_says_so(rendered_year):  # noqa: 
     assert not any(h.startswith("Toppresultat") or h.startswith("AMI under") for h in headings)
     # the Chef group has fewer than five answers at Alfaskolan
     role = _table_after(soup, "AMI per chef/medarbetare")
-    assert role[1] == ["Chef", "för få svar", "för få svar", "för få svar", "för få svar"]
+    assert role[0] == ["Grupp", "Index", "2023", "2022", "Förändring"]
+    assert role[1] == ["Chef", "AMI totalt", "för få svar", "för få svar", "för få svar"]
+    too_few = ["för få svar"] * 3
+    assert [r[1:] for r in role[2:4]] == [["Motivation", *too_few], ["Ledarskap", *too_few]]
+    # Medarbetare: 90.2 − 0.4 = 89.8 against 88.9 − 0.4 = 88.5 (shows 89)
+    assert role[5] == ["Medarbetare", "AMI totalt", "90", "89", "+1"]
 
 
 def test_too_small_unit_shows_no_number(rendered_year):  # noqa: F811
@@ -270,7 +429,11 @@ def test_leader_reports(rendered_year):  # noqa: F811
     ]
     # M1's staff are Alfaskolan's (AMI 90.2 -> 90, 88.9 -> 89 in 2022): their AMI rows
     assert _table_after(soup, "Aktivt Medskapande Index (AMI)")[1] == ["AMI totalt", "90", "+1"]
-    assert [img["alt"] for img in soup("img")] == ["AMI totalt och delindex", "Prioriteringsmatris"]
+    assert [img["alt"] for img in soup("img")] == [
+        "Svarsfrekvens per år",  # 2022 and 2023 (the comparison year's leader rows)
+        "AMI totalt och delindex",
+        "Prioriteringsmatris",
+    ]
     assert "Analysen för Område Norr bygger på 58 svarande" in soup.get_text(" ")
     assert "Chefens enheter: Alfaskolan." in soup.get_text()
     assert _table_after(soup, "Ledarskapsindex")[1] == ["Ledarskapsindex", "81", "+1"]
@@ -314,8 +477,76 @@ def test_provenance_footer(rendered_year, name):  # noqa: F811
     import pandas
 
     assert f"pandas {pandas.__version__}" in text
+    # per stage, the sections it declares, as recorded beside its outputs
     params = json.loads(footer.find("pre").get_text())
-    assert params == json.loads(json.dumps(dataclasses.asdict(rf.fixture_params())))
+    fixture = json.loads(json.dumps(dataclasses.asdict(rf.fixture_params())))
+    assert params == {
+        "indexes": {s: fixture[s] for s in ("input", "survey", "privacy")},
+        "drivers": {s: fixture[s] for s in ("survey", "drivers")},
+        "render": {s: fixture[s] for s in ("report", "levels", "targets", "privacy")},
+    }
+    assert params["render"]["report"]["top_units"] == 2  # the fixture's, not the default 5
+    assert params["indexes"]["input"]["on_invalid"] == "quarantine"
+
+
+def test_footer_params_are_the_ones_each_stage_ran_with(tmp_path):
+    """Not params.yaml at render time: a drivers setting changed since is not shown."""
+    produced = rf.fixture_params()
+    processed = rf.write_fixture(tmp_path / "2023", produced)
+    data = load_processed_year(processed)
+    later = dataclasses.replace(
+        produced, drivers=dataclasses.replace(produced.drivers, bootstrap=7, seed=1)
+    )
+    provenance = render.collect_provenance(data, later)
+    recorded = provenance["params"]["drivers"]["drivers"]  # the drivers stage's section
+    assert recorded["bootstrap"] == produced.drivers.bootstrap == 1000
+    assert recorded["seed"] == produced.drivers.seed
+    assert render.effective_params(provenance).drivers.bootstrap == 1000
+    assert set(provenance["params"]) == {"indexes", "drivers", "render"}
+    # the synthesis section is read by no stage behind a report
+    assert all("synth" not in sections for sections in provenance["params"].values())
+    assert render.effective_params(provenance).report.top_units == 2
+
+
+def test_a_threshold_changed_since_the_figures_is_refused(tmp_path):
+    produced = rf.fixture_params()
+    data = load_processed_year(rf.write_fixture(tmp_path / "2023", produced))
+    stale = dataclasses.replace(
+        produced, privacy=dataclasses.replace(produced.privacy, min_group_size=8)
+    )
+    with pytest.raises(render.RenderError, match=r"'privacy' differs .* run `dvc repro`"):
+        render.collect_provenance(data, stale)
+
+
+def test_a_drivers_record_without_params_is_named(tmp_path):
+    """drivers.json from before the stage recorded its params: rerun it, never guess."""
+    processed = rf.write_fixture(tmp_path / "2023")
+    notes = json.loads((processed / "drivers.json").read_text(encoding="utf-8"))
+    del notes["params"]
+    (processed / "drivers.json").write_text(json.dumps(notes), encoding="utf-8")
+    data = load_processed_year(processed)
+    with pytest.raises(
+        render.RenderError,
+        match=r"drivers\.json: records no params section\(s\) \['survey', 'drivers'\]; rerun",
+    ):
+        render.collect_provenance(data, rf.fixture_params())
+
+
+def test_stage_params_are_the_sections_dvc_yaml_declares():
+    import yaml
+
+    from analysis.contract import STAGE_PARAMS
+
+    stages = yaml.safe_load((NOTEBOOKS.parent / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+    def declared(name: str) -> set[str]:
+        stage = stages[name].get("do", stages[name])
+        return set(stage["params"])
+
+    assert set(STAGE_PARAMS["drivers"]) == declared("drivers")
+    assert set(STAGE_PARAMS["render"]) == declared("render")
+    # meta.json records what its inputs were produced with: ingest's and indexes' sections
+    assert set(STAGE_PARAMS["indexes"]) == declared("ingest") | declared("indexes")
 
 
 def test_images_are_figures(rendered_year):  # noqa: F811
@@ -323,7 +554,7 @@ def test_images_are_figures(rendered_year):  # noqa: F811
     alts = [img["alt"] for img in soup("img")]
     assert alts == [
         "Svarsfrekvens per år",
-        "Svarsfrekvens per enhet",
+        "Svarsfrekvens per enhet och år",
         "AMI totalt och delindex",
         "AMI per kön",
         "AMI per chef/medarbetare",
@@ -361,13 +592,14 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
         "change",
         "unit_name",
     )
-    current = [r for r in rf.figure_rows() if r["year"] == 2023]
-    assert len(figures) - 1 == len(current)
-    ami = [r for r in figures if r[1:4] == ("F", "all", "AMI")]
+    assert len(figures) - 1 == len(rf.figure_rows())  # every year's rows, not only 2023's
+    ami = [r for r in figures if r[:4] == (2023, "F", "all", "AMI")]
     assert len(ami) == 1
     assert ami[0][4] == 12 and ami[0][5] == pytest.approx(79.4)
     assert ami[0][6] == pytest.approx(79.4 - 80.3)
     assert ami[0][7] == "Testförvaltningen"
+    earlier = [r[0] for r in figures if r[1:4] == ("F", "all", "AMI")]
+    assert sorted(earlier) == [2021, 2022, 2023]
     tiny = next(r for r in figures if r[1] == "L" and r[3] == "AMI" and r[2] == "all")
     assert tiny[4:7] == (None, None, None)  # suppressed: empty, never 0
 
@@ -379,10 +611,56 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
     assert {r[-2] for r in borrowed} == {"N"} and {r[-1] for r in borrowed} == {"borrowed"}
 
 
+def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
+    rows = list(book[name].iter_rows(values_only=True))
+    assert list(rows[0][: len(columns)]) == columns
+    return [row[: len(columns)] for row in rows[1:]]
+
+
+def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  # noqa: F811
+    """Row by row, value by value: the analysts' workbook is figures.csv and drivers.csv."""
+    from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
+    from analysis.figures_io import read_figures_csv
+
+    book = openpyxl.load_workbook(rendered_year.out_dir / "medarbetarenkat_2023.xlsx")
+    published = read_figures_csv(rendered_year.out_dir / "figures.csv")
+    expected = [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in published.itertuples(index=False, name=None)
+    ]
+    assert _sheet_rows(book, "figurer", FIGURES_CSV_COLUMNS) == expected  # exact floats
+    assert {r[0] for r in expected} == {2021, 2022, 2023}
+    assert any(r[5] is None for r in expected)  # suppressed rows stay empty, never 0
+
+    drivers = pd.read_csv(rendered_year.out_dir / "drivers.csv", dtype=str, keep_default_na=False)
+    numbers = {"weight", "importance", "ci_low", "ci_high", "score"}
+    counts = {"year", "n_used"}
+
+    def cell(column: str, text: str):
+        if text == "":
+            return None
+        return float(text) if column in numbers else int(text) if column in counts else text
+
+    expected = [
+        tuple(cell(c, t) for c, t in zip(DRIVERS_CSV_COLUMNS, row, strict=True))
+        for row in drivers[DRIVERS_CSV_COLUMNS].itertuples(index=False, name=None)
+    ]
+    assert _sheet_rows(book, "drivkrafter", DRIVERS_CSV_COLUMNS) == expected
+
+
+def test_a_table_too_long_for_a_worksheet_is_refused(tmp_path, monkeypatch):
+    processed = rf.write_fixture(tmp_path / "2023")
+    data = load_processed_year(processed)
+    provenance = render.collect_provenance(data, rf.fixture_params())
+    monkeypatch.setattr(render, "EXCEL_MAX_ROWS", len(data.figures))  # one row short
+    with pytest.raises(render.RenderError, match=r"'figurer' would need .* figures\.csv"):
+        render.workbook_bytes(data, provenance)
+
+
 def test_workbook_bytes_repeat(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
-    provenance = {"params": dataclasses.asdict(rf.fixture_params()), "input_sha256": "x"}
+    provenance = render.collect_provenance(data, rf.fixture_params())
     assert render.workbook_bytes(data, provenance) == render.workbook_bytes(data, provenance)
 
 

@@ -149,6 +149,8 @@ def test_question_status():
     assert rd.question_status("", False, 2022) == rd.NEW
     assert rd.question_status("", True, 2022) == ""
     assert rd.question_status("", False, None) == ""  # first year: nothing is new
+    # a rewording introduced earlier and asked last year too is compared with itself
+    assert rd.question_status("q10old", True, 2022) == ""
 
 
 # --------------------------------------------------------------- one figure
@@ -180,16 +182,59 @@ def test_index_table_of_the_forvaltning(data):
     assert list(table["change_text"]) == [f"{MINUS}1"] * 4
 
 
-def test_group_breakdown_keeps_suppressed_groups_as_words(data):
+def test_group_breakdown_keeps_suppressed_groups_as_words_in_either_year(data):
     table = rd.group_breakdown(rd.UnitFigures(data, "F"), "age_group", ["AMI"])
-    assert list(table["label"]) == ["-29", "30-49", "50-"]
-    assert list(table["text"]) == ["för få svar", "78", "81"]  # 79.4 − 1.2, 79.4 + 1.2
-    assert np.isnan(table["value"].iloc[0])
+    assert list(table["label"]) == ["-29", "30-49", "50-59", "60-"]
+    # 2023: −29 suppressed; 79.4 − 1.2 = 78.2; 79.4 + 1.2 = 80.6; 79.4 + 2.0 = 81.4
+    assert list(table["text"]) == ["för få svar", "78", "81", "81"]
+    # 2022: 80.3 − 3.0 = 77.3; 80.3 − 1.2 = 79.1; 80.3 + 1.2 = 81.5 (shows 82); 60- suppressed
+    assert list(table["prev_text"]) == ["77", "79", "82", "för få svar"]
+    assert list(table["change_text"]) == ["för få svar", f"{MINUS}1", f"{MINUS}1", "för få svar"]
+    assert np.isnan(table["value"].iloc[0]) and table["value_prev"].iloc[0] == pytest.approx(77.3)
+    assert table["value_prev"].iloc[3] is None or np.isnan(table["value_prev"].iloc[3])
+
+
+def test_comparable_measures_rest_on_the_same_questions(data):
+    comparable = data.comparable_measures
+    # q9 is new, q10 rewords q10old: neither, nor their areas, is comparable
+    assert {"q:q9", "q:q10", "area:Utvecklas och lära nytt"} & comparable == set()
+    assert "area:Lika rättigheter och möjligheter" not in comparable
+    assert {"AMI", "AMI.Motivation", "leadership", "q:q11", "response_rate"} <= comparable
+    assert {"area:Lön", "area:Delaktighet och inflytande"} <= comparable
+
+
+def test_a_missing_change_always_says_why(data):
+    root, new_unit = rd.UnitFigures(data, "F"), rd.UnitFigures(data, "H")
+    # comparable, both years published: the difference of the displayed values (79 − 80)
+    ami = root.compare("AMI")
+    assert (ami.now.text, ami.prev_text, ami.change, ami.change_text) == (
+        "79",
+        "80",
+        -1,
+        f"{MINUS}1",
+    )
+    # the area now holds q10 instead of q10old: not comparable, no previous value shown
+    area = root.compare("area:Utvecklas och lära nytt")
+    assert (area.prev, area.change_text) == (None, "ingen jämförelse")
+    # a question passes its own status
+    new = root.compare("q:q9", not_comparable="ny")
+    assert (new.prev_text, new.change_text) == ("", "ny")
+    # Hagaskolan is new in 2023: comparable measure, but no row for 2022
+    fresh = new_unit.compare("AMI")
+    assert (fresh.now.text, fresh.prev_text, fresh.change_text) == ("60", "", "inget värde 2022")
+    # suppressed now, published last year (and the other way round): "för få svar"
+    young, old = root.compare("AMI", "age_group=-29"), root.compare("AMI", "age_group=60-")
+    assert (young.now.text, young.prev_text, young.change_text) == (
+        "för få svar",
+        "77",
+        "för få svar",
+    )
+    assert (old.now.text, old.prev_text, old.change_text) == ("81", "för få svar", "för få svar")
 
 
 def test_age_labels_sort_by_their_first_number():
-    labels = ["50-", "okänd", "-29", "30-49", "60-"]
-    assert sorted(labels, key=rd.age_sort_key) == ["-29", "30-49", "50-", "60-", "okänd"]
+    labels = ["50-59", "okänd", "-29", "30-49", "60-"]
+    assert sorted(labels, key=rd.age_sort_key) == ["-29", "30-49", "50-59", "60-", "okänd"]
 
 
 def test_response_rate_history(data):
@@ -197,12 +242,19 @@ def test_response_rate_history(data):
     assert list(history["year"]) == [2021, 2022, 2023]
     assert list(history["text"]) == ["83", "85", "87"]
     assert list(history["n"]) == [120, 125, 130]
+    assert list(history["n_text"]) == ["120", "125", "130"]
+    # Lillskolan: every year suppressed, the count too
+    assert rd.response_rate_history(data, "L")["n_text"].tolist() == ["för få svar"]
 
 
-def test_child_table_reads_this_year(data):
-    table = rd.child_table(data, "S", "response_rate")
-    assert list(table["unit_id"]) == ["G", "D", "E", "L"]
-    assert list(table["text"]) == ["86", "91", "81", "för få svar"]
+def test_child_history_reads_every_year_and_says_why_a_value_is_missing(data):
+    table = rd.child_history(data, "S", "response_rate")
+    assert list(dict.fromkeys(table["unit_id"])) == ["G", "D", "E", "L"]
+    now = table[table["year"] == 2023]
+    assert list(now["text"]) == ["86", "91", "81", "för få svar"]  # 85.7, 90.9, 80.8
+    lillskolan = table[table["unit_id"] == "L"]
+    assert list(lillskolan["text"]) == ["ingen uppgift", "ingen uppgift", "för få svar"]
+    assert list(table[table["unit_id"] == "G"]["value"]) == pytest.approx([82.7, 84.2, 85.7])
 
 
 # --------------------------------------------------------------- the tree
@@ -264,20 +316,16 @@ def test_missing_column_is_named(tmp_path):
         rd.load_processed_year(directory)
 
 
-def test_open_report_checks_year_and_unit(processed):
-    provenance = json.dumps({"params": json.loads(json.dumps(_params_dict()))})
+def test_open_report_checks_year_and_unit(processed, data):
+    from analysis.render import collect_provenance
+
+    provenance = json.dumps(collect_provenance(data, rf.fixture_params()))
     with pytest.raises(rd.ReportDataError, match="holds year 2023, the report asked for 2022"):
         rd.open_report(processed, "F", provenance, year=2022)
     with pytest.raises(rd.ReportDataError, match="no unit 'X' in 2023"):
         rd.open_report(processed, "X", provenance)
     report = rd.open_report(processed, "", provenance, year=2023)
     assert report.unit_id == "F" and report.params.report.top_units == 2
-
-
-def _params_dict():
-    import dataclasses
-
-    return dataclasses.asdict(rf.fixture_params())
 
 
 def test_manager_invited_follows_the_nearest_manager_rule(data):

@@ -6,6 +6,9 @@ the report loader, the Excel workbook and the audit cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_measure
 
 #: leader-report rows: unit_id = manager:<manager_id>
@@ -51,6 +54,24 @@ HISTORY_MEASURES: tuple[str, ...] = (
     AMI,
     *(dimension_measure(d) for d in AMI_DIMENSIONS),
 )
+
+
+#: params.yaml sections behind each stage's outputs, recorded beside them so a
+#: report's footer shows the parameters that produced its numbers rather than
+#: params.yaml as it is at render time: ``indexes`` is what meta.json records
+#: (the sections ingest and indexes declare in dvc.yaml), ``drivers`` what
+#: drivers.json records under ``params``, ``render`` the render stage's own.
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "indexes": ("input", "survey", "privacy"),
+    "drivers": ("survey", "drivers"),
+    "render": ("report", "levels", "targets", "privacy"),
+}
+
+
+def params_record(params: Any, stage: str) -> dict[str, Any]:
+    """The sections of ``params`` (a Params) that ``stage`` declares, as plain JSON values."""
+    full = dataclasses.asdict(params)
+    return {section: full[section] for section in STAGE_PARAMS[stage]}
 
 
 def manager_unit_id(manager_id: str) -> str:

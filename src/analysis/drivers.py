@@ -39,7 +39,12 @@ import pandas as pd
 
 from analysis.atomic import write_text_atomic
 from analysis.catalogue import motivation_questions, question_measure
-from analysis.contract import DRIVERS_CSV_COLUMNS, DRIVERS_TABLE_COLUMNS, MANAGER_PREFIX
+from analysis.contract import (
+    DRIVERS_CSV_COLUMNS,
+    DRIVERS_TABLE_COLUMNS,
+    MANAGER_PREFIX,
+    params_record,
+)
 from analysis.dataset import SurveyData
 from analysis.params import DriverParams, Params
 from analysis.priority import quadrant_labels
@@ -654,8 +659,10 @@ class DriverResults:
     ``notes`` is JSON-ready (drivers.json beside drivers.parquet): the
     outcome and driver questions, the questions left out, whether and how the
     förvaltning was analysed, whom each borrowing unit borrowed from and why
-    (with the questions to blame), and why each unit or manager without rows
-    has none. ``warnings`` are one line each, naming year, unit and questions.
+    (with the questions to blame), why each unit or manager without rows
+    has none, and the params sections the stage declares (``params``, shown in
+    the reports' footer). ``warnings`` are one line each, naming year, unit
+    and questions.
     """
 
     table: pd.DataFrame
@@ -677,6 +684,8 @@ def driver_results(
     table, without_rows = table_from_analyses(year_drivers, published_scores(figures, year))
     root = _root_id(data, year)
     notes = _notes(year_drivers, root, without_rows)
+    # the params sections this stage declares, as it ran: the reports' footer shows them
+    notes["params"] = params_record(params, "drivers")
     return DriverResults(table, notes, _warnings(year_drivers, root))
 
 

@@ -9,10 +9,12 @@ backend switch), so it renders in a notebook and can be saved in a loop.
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -24,6 +26,24 @@ Y_LABEL = "Resultat (index 0–100)"
 BROKEN_SCALE = "OBS bruten skala"
 LEGEND = {STYRKA: "Styrka", FOKUS: "Fokusområde", OVRIGT: "Övrig fråga"}
 PALETTE = {LEGEND[STYRKA]: STRENGTH, LEGEND[FOKUS]: FOCUS, LEGEND[OVRIGT]: NEUTRAL}
+#: point size (area in points²) and label font size
+MARKER_AREA = 70
+LABEL_SIZE = 8
+#: where a point's number may go, in points from the point, tried in this order
+LABEL_OFFSETS = (
+    (5, 4),
+    (5, -4),
+    (-5, 4),
+    (-5, -4),
+    (0, 7),
+    (0, -7),
+    (9, 0),
+    (-9, 0),
+    (9, 11),
+    (-9, 11),
+    (9, -11),
+    (-9, -11),
+)
 #: quadrant names: (high importance, high score) -> label
 QUADRANT_NAMES = {
     (True, True): "Styrkor",
@@ -64,6 +84,7 @@ def priority_matrix_figure(
     mid_importance, mid_score = medians(data)
 
     fig = Figure(figsize=(13, 7.5), layout="constrained")
+    FigureCanvasAgg(fig)  # a renderer to measure text with, no pyplot state
     chart, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     sns.scatterplot(
         data=data,
@@ -72,20 +93,10 @@ def priority_matrix_figure(
         hue="kind",
         hue_order=[LEGEND[STYRKA], LEGEND[FOKUS], LEGEND[OVRIGT]],
         palette=PALETTE,
-        s=70,
+        s=MARKER_AREA,
         edgecolor="white",
         ax=chart,
     )
-    for row in data.itertuples():
-        chart.annotate(
-            str(row.number),
-            (row.importance, row.score),
-            xytext=(5, 4),
-            textcoords="offset points",
-            fontsize=8,
-            color=PALETTE[row.kind] if row.quadrant != OVRIGT else "#444444",
-            fontweight="bold" if row.quadrant != OVRIGT else "normal",
-        )
     chart.axvline(mid_importance, linestyle="--", color=NEUTRAL, linewidth=1)
     chart.axhline(mid_score, linestyle="--", color=NEUTRAL, linewidth=1)
 
@@ -100,17 +111,24 @@ def priority_matrix_figure(
     chart.set_xlabel(X_LABEL)
     chart.set_ylabel(Y_LABEL + (f"\n{BROKEN_SCALE}" if y_low > 0 else ""))
     chart.set_title(title, loc="left")
-    chart.legend(title=None, loc="lower left", frameon=False, fontsize=8)
-    # Quadrant names in the outer corners; "lower left" sits left of the
-    # importance median, clear of the legend.
+    # The legend sits below the axes, so no corner or point is hidden under it.
+    chart.legend(
+        title=None,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+    )
     corners = {
         (True, True): (x_max, y_high, "right", "top", STRENGTH),
         (True, False): (x_max, y_low, "right", "bottom", FOCUS),
         (False, True): (0, y_high, "left", "top", NEUTRAL),
-        (False, False): (mid_importance, y_low, "right", "bottom", NEUTRAL),
+        (False, False): (0, y_low, "left", "bottom", NEUTRAL),
     }
+    corner_labels = []
     for key, (x, y, ha, va, colour) in corners.items():
-        chart.annotate(
+        label = chart.annotate(
             QUADRANT_NAMES[key],
             xy=(x, y),
             xytext=(-6 if ha == "right" else 6, -6 if va == "top" else 6),
@@ -122,9 +140,68 @@ def priority_matrix_figure(
             fontweight="bold",
             alpha=0.8,
         )
+        corner_labels.append(label)
 
     _side_list(side, data, question_texts)
+    _number_points(chart, data, corner_labels)
     return fig
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Overlapping area of two boxes (x0, y0, x1, y1)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _number_points(chart, data: pd.DataFrame, fixed: list) -> None:
+    """Write each point's number beside it where it hides no other number, point or label.
+
+    A small deterministic repel: after the layout is final, each number (in
+    table order) takes the first offset of ``LABEL_OFFSETS`` whose box
+    overlaps nothing placed so far, no point and no quadrant name, and stays
+    inside the axes; if none is free, the offset with the least overlap.
+    """
+    fig = chart.figure
+    fig.draw_without_rendering()  # constrained layout done: pixel positions are final
+    renderer = fig.canvas.get_renderer()
+    scale = fig.dpi / 72.0  # points -> pixels
+    xy = chart.transData.transform(data[["importance", "score"]].to_numpy(dtype=float))
+    radius = math.sqrt(MARKER_AREA) / 2 * scale
+    obstacles = [(x - radius, y - radius, x + radius, y + radius) for x, y in xy]
+    obstacles += [tuple(label.get_window_extent(renderer).extents) for label in fixed]
+    frame = chart.get_window_extent(renderer).extents
+    height = LABEL_SIZE * scale
+    for (x, y), row in zip(xy, data.itertuples(), strict=True):
+        text = str(row.number)
+        width = 0.62 * LABEL_SIZE * len(text) * scale
+        best, best_cost = None, math.inf
+        for dx, dy in LABEL_OFFSETS:
+            x0 = x + dx * scale - (width if dx < 0 else width / 2 if dx == 0 else 0)
+            y0 = y + dy * scale - (height if dy < 0 else height / 2 if dy == 0 else 0)
+            box = (x0, y0, x0 + width, y0 + height)
+            cost = sum(_overlap(box, other) for other in obstacles)
+            outside = (
+                box[0] < frame[0] or box[1] < frame[1] or box[2] > frame[2] or box[3] > frame[3]
+            )
+            cost += width * height if outside else 0.0
+            if cost < best_cost:
+                best, best_cost = (dx, dy, box), cost
+            if cost == 0:
+                break
+        dx, dy, box = best
+        obstacles.append(box)
+        chart.annotate(
+            text,
+            (row.importance, row.score),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "center" if dx == 0 else "left",
+            va="top" if dy < 0 else "center" if dy == 0 else "bottom",
+            fontsize=LABEL_SIZE,
+            color=PALETTE[row.kind] if row.quadrant != OVRIGT else "#444444",
+            fontweight="bold" if row.quadrant != OVRIGT else "normal",
+        )
 
 
 def _side_list(ax, data: pd.DataFrame, question_texts: dict[str, str]) -> None:

@@ -31,6 +31,8 @@ from analysis.style import ACCENT, FOCUS, LEVEL_COLOURS, NEUTRAL, STRENGTH, appl
 __all__ = [
     "ACCENT",
     "age_bars",
+    "any_number",
+    "bars_by_year",
     "change_bars",
     "extremes_bars",
     "figure_html",
@@ -45,12 +47,27 @@ __all__ = [
 SUPPRESSED = "för få svar"
 WIDTH = 8.0  # inches; at 100 dpi a chart is 800 px wide
 LABEL_WIDTH = 48  # characters before a label wraps
+PALETTE = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
+PREVIOUS_ALPHA = 0.4  # an earlier year's bar: the same colour, lighter
 
 apply_style()
 
 
 def _isnum(value: object) -> bool:
     return value is not None and not pd.isna(value)
+
+
+def any_number(values: Sequence[object]) -> bool:
+    """Whether a chart of these values would show a single bar (else: skip it, say why)."""
+    return any(_isnum(v) for v in values)
+
+
+def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
+    """Write why a bar is missing ("för få svar", "ingen jämförelse") where it would stand."""
+    if text:
+        ax.text(
+            x, 2, text, ha="center", fontsize=fontsize, rotation=90, style="italic", color=NEUTRAL
+        )
 
 
 def _new_figure(height: float) -> tuple[Figure, object]:
@@ -95,22 +112,27 @@ def horizontal_bars(
     levels: LevelParams | None = None,
     colour: str = ACCENT,
     sort: bool = True,
+    missing: Sequence[str] | None = None,
 ) -> Figure:
-    """Horizontal bars 0–100, highest on top; level colours when ``levels`` is given."""
-    items = list(zip(labels, values, strict=True))
+    """Horizontal bars 0–100, highest on top; level colours when ``levels`` is given.
+
+    A bar without a value shows ``missing`` (default "för få svar") in its place.
+    """
+    missing = list(missing) if missing is not None else [SUPPRESSED] * len(labels)
+    items = list(zip(labels, values, missing, strict=True))
     if sort:
         published = sorted((i for i in items if _isnum(i[1])), key=lambda i: -float(i[1]))
         items = published + [i for i in items if not _isnum(i[1])]
     fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
     positions = list(range(len(items)))[::-1]
-    for pos, (_label, value) in zip(positions, items, strict=True):
+    for pos, (_label, value, why) in zip(positions, items, strict=True):
         if _isnum(value):
             value = float(value)
             ax.barh(pos, value, color=_level_colour(value, levels, colour), height=0.65)
             ax.text(value + 1, pos, str(round_half_up(value)), va="center", fontsize=9)
         else:
-            ax.text(1, pos, SUPPRESSED, va="center", fontsize=9, style="italic", color=NEUTRAL)
-    ax.set_yticks(positions, [_wrap(label) for label, _ in items], fontsize=9)
+            ax.text(1, pos, why, va="center", fontsize=9, style="italic", color=NEUTRAL)
+    ax.set_yticks(positions, [_wrap(label) for label, *_ in items], fontsize=9)
     ax.set_xlim(0, 105)
     ax.set_xlabel(xlabel)
     return fig
@@ -129,6 +151,54 @@ def response_rate_by_year(history: pd.DataFrame) -> Figure:
     ax.set_xticks(range(len(years)), years)
     ax.set_ylim(0, 110)
     ax.set_ylabel("Svarsfrekvens (%)")
+    return fig
+
+
+def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
+    """Units on x, one bar per survey year (oldest lightest), from a long table.
+
+    ``table`` has unit_name, year, value, text (``child_history``); a missing
+    bar says why in its place. ``unit`` follows each value label (e.g. " %").
+    """
+    names = list(dict.fromkeys(table["unit_name"]))
+    years = sorted(dict.fromkeys(table["year"]))
+    width = 0.8 / max(len(years), 1)
+    fig, ax = _new_figure(3.6)
+    shades = [
+        PREVIOUS_ALPHA + (1 - PREVIOUS_ALPHA) * i / max(len(years) - 1, 1)
+        for i in range(len(years))
+    ]
+    values = {
+        (n, y): (v, t)
+        for n, y, v, t in zip(
+            table["unit_name"], table["year"], table["value"], table["text"], strict=True
+        )
+    }
+    for y, (year, alpha) in enumerate(zip(years, shades, strict=True)):
+        for pos, name in enumerate(names):
+            x = pos - 0.4 + width * (y + 0.5)
+            value, text = values.get((name, year), (None, ""))
+            if _isnum(value):
+                ax.bar(x, float(value), width=width * 0.95, color=ACCENT, alpha=alpha)
+                label = f"{round_half_up(float(value))}{unit}"
+                ax.text(x, float(value) + 1.5, label, ha="center", fontsize=7)
+            else:
+                _missing(ax, x, text)
+    handles = [
+        Patch(color=ACCENT, alpha=alpha, label=str(year))
+        for year, alpha in zip(years, shades, strict=True)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        ncols=len(handles),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.18),
+    )
+    ax.set_xticks(range(len(names)), [textwrap.fill(n, 22) for n in names], fontsize=9)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel(ylabel)
     return fig
 
 
@@ -159,86 +229,99 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
     return fig
 
 
-def grouped_index_bars(table: pd.DataFrame, measure_labels: dict[str, str]) -> Figure:
-    """Measures on x, one bar per group label (e.g. Kvinna/Man), axis from 0."""
+def grouped_index_bars(
+    table: pd.DataFrame,
+    measure_labels: dict[str, str],
+    year: int | None = None,
+    previous_year: int | None = None,
+) -> Figure:
+    """Measures on x, one bar per group label (e.g. Kvinna/Man), axis from 0.
+
+    With ``previous_year`` each group also gets last year's bar (lighter, on
+    its left), from ``value_prev``; a missing bar says why in its place.
+    """
     measures = list(dict.fromkeys(table["measure"]))
     labels = list(dict.fromkeys(table["label"]))
-    palette = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
-    width = 0.8 / max(len(labels), 1)
-    fig, ax = _new_figure(3.4)
+    years = [False, True] if previous_year is not None else [True]
+    slots = max(len(labels) * len(years), 1)
+    width = 0.8 / slots
+    fig, ax = _new_figure(3.6)
+    handles = []
     for g, label in enumerate(labels):
+        colour = PALETTE[g % len(PALETTE)]
         part = table[table["label"] == label].set_index("measure")
-        for m, measure in enumerate(measures):
-            x = m - 0.4 + width * (g + 0.5)
-            value = part.loc[measure, "value"] if measure in part.index else None
-            if _isnum(value):
-                ax.bar(
-                    x,
-                    float(value),
-                    width=width * 0.95,
-                    color=palette[g % len(palette)],
-                    label=label if m == 0 else None,
-                )
-                ax.text(
-                    x, float(value) + 1.5, str(round_half_up(float(value))), ha="center", fontsize=8
-                )
-            else:
-                ax.bar(
-                    x,
-                    0,
-                    width=width * 0.95,
-                    color=palette[g % len(palette)],
-                    label=label if m == 0 else None,
-                )
-                ax.text(
-                    x,
-                    2,
-                    SUPPRESSED,
-                    ha="center",
-                    fontsize=7,
-                    rotation=90,
-                    style="italic",
-                    color=NEUTRAL,
-                )
+        for y, current in enumerate(years):
+            alpha = 1.0 if current else PREVIOUS_ALPHA
+            name = label if year is None else f"{label} {year if current else previous_year}"
+            handles.append(Patch(color=colour, alpha=alpha, label=name))
+            for m, measure in enumerate(measures):
+                x = m - 0.4 + width * (g * len(years) + y + 0.5)
+                row = part.loc[measure] if measure in part.index else None
+                if row is None:
+                    continue
+                value = row["value"] if current else row["value_prev"]
+                if _isnum(value):
+                    ax.bar(x, float(value), width=width * 0.95, color=colour, alpha=alpha)
+                    ax.text(
+                        x,
+                        float(value) + 1.5,
+                        str(round_half_up(float(value))),
+                        ha="center",
+                        fontsize=7 if len(years) > 1 else 8,
+                    )
+                else:
+                    why = row["text"] if current else (row["prev_text"] or row["change_text"])
+                    _missing(ax, x, why)
     ax.set_xticks(range(len(measures)), [measure_labels.get(m, m) for m in measures])
+    ax.set_xlim(-0.5, len(measures) - 0.5)  # every slot inside, a missing bar's words too
     ax.set_ylim(0, 110)
     ax.set_ylabel("Index")
     ax.legend(
-        loc="upper center", ncols=max(len(labels), 1), frameon=False, bbox_to_anchor=(0.5, -0.12)
+        handles=handles,
+        loc="upper center",
+        ncols=min(len(handles), 4),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.12),
     )
     return fig
 
 
 def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figure:
-    """AMI per age group: this year's bar, last year's beside it where comparable."""
+    """AMI per age group: this year's bar, last year's beside it.
+
+    A missing bar says why in its place: "för få svar" for a suppressed
+    figure of either year, otherwise the reason the comparison is missing.
+    """
     fig, ax = _new_figure(3.4)
     labels = list(table["label"])
     width = 0.38
-    for pos, (value, prev) in enumerate(zip(table["value"], table["value_prev"], strict=True)):
-        bars = [(pos + width / 2, value, ACCENT)]
+    rows = zip(
+        table["value"],
+        table["text"],
+        table["value_prev"],
+        table["prev_text"],
+        table["change_text"],
+        strict=True,
+    )
+    for pos, (value, text, prev, prev_text, change_text) in enumerate(rows):
+        bars = [(pos + width / 2, value, text, ACCENT)]
         if previous_year is not None:
-            bars.insert(0, (pos - width / 2, prev, NEUTRAL))
-        for x, number, colour in bars:
+            bars.insert(0, (pos - width / 2, prev, prev_text or change_text, NEUTRAL))
+        for x, number, why, colour in bars:
             if _isnum(number):
                 ax.bar(x, float(number), width=width, color=colour)
                 shown = str(round_half_up(float(number)))
                 ax.text(x, float(number) + 1.5, shown, ha="center", fontsize=8)
-            elif colour == ACCENT:
-                ax.text(
-                    x,
-                    2,
-                    SUPPRESSED,
-                    ha="center",
-                    fontsize=7,
-                    rotation=90,
-                    style="italic",
-                    color=NEUTRAL,
-                )
+            else:
+                _missing(ax, x, why)
     handles = [Patch(color=ACCENT, label=str(year))]
     if previous_year is not None:
         handles.insert(0, Patch(color=NEUTRAL, label=str(previous_year)))
-    ax.legend(handles=handles, frameon=False, loc="upper left")
+    ax.legend(
+        handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2
+    )
     ax.set_xticks(range(len(labels)), labels)
+    ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_ylim(0, 110)
     ax.set_ylabel("AMI")
     ax.set_xlabel("Åldersgrupp")

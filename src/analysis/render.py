@@ -21,7 +21,6 @@ Excel workbook has fixed document times and zip entry times.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -33,7 +32,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
@@ -46,8 +45,14 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 from analysis.atomic import write_bytes_atomic
-from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS, MANAGER_PREFIX
-from analysis.params import Params
+from analysis.contract import (
+    DRIVERS_CSV_COLUMNS,
+    FIGURES_CSV_COLUMNS,
+    MANAGER_PREFIX,
+    STAGE_PARAMS,
+    params_record,
+)
+from analysis.params import Params, ParamsError, params_from_dict
 from analysis.report_data import (
     ENHET,
     FORVALTNING,
@@ -58,7 +63,9 @@ from analysis.report_data import (
     report_path,
 )
 
-KERNEL_NAME = "python3"
+#: the project's Jupyter kernel (``make setup`` installs it into .venv with --sys-prefix);
+#: the notebooks' kernelspec names it too, so `make lab` opens them on it
+KERNEL_NAME = "medarbetarenkat"
 WARM_ENGINE = "warm-kernel"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -92,6 +99,23 @@ PACKAGES = (
 
 class RenderError(RuntimeError):
     """A report could not be rendered (the message names the report and the failing cell)."""
+
+
+def check_kernel(kernel_name: str = KERNEL_NAME) -> Path:
+    """The directory of the installed kernelspec, or a RenderError saying how to install it.
+
+    Checked once before any worker starts: a missing kernel would otherwise
+    surface as a jupyter_client traceback inside a spawned worker.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        return Path(KernelSpecManager().get_kernel_spec(kernel_name).resource_dir)
+    except NoSuchKernel:
+        raise RenderError(
+            f"Jupyter kernel {kernel_name!r} is not installed for {sys.executable}: "
+            "run `make setup` (it installs the project's kernel into .venv)"
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -131,12 +155,64 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
     return versions
 
 
-def collect_provenance(meta: dict[str, Any], params: Params) -> dict[str, Any]:
+def _recorded_params(record: dict[str, Any] | None, stage: str, path: Path) -> dict[str, Any]:
+    """The params sections ``stage`` recorded beside its outputs (and only those)."""
+    if record is None:
+        raise RenderError(f"{path}: missing; the {stage} stage writes it (run `dvc repro`)")
+    raw = record.get("params") or {}
+    missing = [s for s in STAGE_PARAMS[stage] if s not in raw]
+    if missing:
+        raise RenderError(
+            f"{path}: records no params section(s) {missing}; rerun the {stage} stage (`dvc repro`)"
+        )
+    try:  # normalised like params.yaml (defaults filled in, types checked)
+        return params_record(params_from_dict({s: raw[s] for s in STAGE_PARAMS[stage]}), stage)
+    except ParamsError as error:
+        raise RenderError(f"{path}: {error}") from None
+
+
+def stage_params(data: ProcessedYear, params: Params) -> dict[str, dict[str, Any]]:
+    """Per stage, the params sections it declares, as the stage recorded them.
+
+    indexes: meta.json; drivers: drivers.json; render: ``params`` (this
+    run). A section that two stages read must be the same in both, else the
+    outputs come from different parameter sets and the reports would
+    contradict their own tables.
+    """
+    by_stage = {
+        "indexes": _recorded_params(data.meta, "indexes", data.directory / "meta.json"),
+        "drivers": _recorded_params(data.driver_notes, "drivers", data.directory / "drivers.json"),
+        "render": params_record(params, "render"),
+    }
+    stages = list(by_stage)
+    for i, first in enumerate(stages):
+        for second in stages[i + 1 :]:
+            for section in set(by_stage[first]) & set(by_stage[second]):
+                if by_stage[first][section] != by_stage[second][section]:
+                    raise RenderError(
+                        f"params section {section!r} differs between the {first} stage "
+                        f"({by_stage[first][section]}) and the {second} stage "
+                        f"({by_stage[second][section]}): the outputs are out of date, "
+                        "run `dvc repro`"
+                    )
+    return by_stage
+
+
+def effective_params(provenance: dict[str, Any]) -> Params:
+    """The Params the reports use: every stage's recorded sections together."""
+    merged: dict[str, Any] = {}
+    for sections in provenance["params"].values():
+        merged.update(sections)
+    return params_from_dict(merged)
+
+
+def collect_provenance(data: ProcessedYear, params: Params) -> dict[str, Any]:
     """Everything the provenance footer shows, computed once per run."""
+    meta = data.meta
     return {
         "input_sha256": meta.get("input_sha256", ""),
         "rows_rejected": int(meta.get("rows_rejected") or 0),
-        "params": dataclasses.asdict(params),
+        "params": stage_params(data, params),
         "git": git_state(),
         "packages": package_versions(),
     }
@@ -472,6 +548,8 @@ def render_job(job: ReportJob, kernel: WarmKernel | None = None) -> Path:
 
 FIGURE_SHEET_COLUMNS = FIGURES_CSV_COLUMNS
 DRIVER_SHEET_COLUMNS = DRIVERS_CSV_COLUMNS
+#: rows in one Excel worksheet, the header row included (Excel 2007 and later)
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def _cell(value: Any) -> Any:
@@ -492,10 +570,13 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         ["Blad", "Innehåll"],
         [
             "figurer",
-            "Alla siffror som årets rapporter visar (samma rader som figures.csv), "
-            "plus enhetens namn.",
+            "Alla siffror som årets rapporter visar: samma rader i samma ordning som "
+            "figures.csv, också tidigare års rader (kolumnen year), plus enhetens namn.",
         ],
-        ["drivkrafter", "Drivkraftsanalysen per enhet (samma rader som drivers.csv)."],
+        [
+            "drivkrafter",
+            "Drivkraftsanalysen per enhet: samma rader i samma ordning som drivers.csv.",
+        ],
         [],
         ["Kolumn", "Betydelse"],
         ["group", "all, eller gender=…, age_group=…, role=… (etiketten som i indata)"],
@@ -524,7 +605,7 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         [
             "Sekretess",
             f"Ett värde publiceras bara om det vilar på minst "
-            f"{provenance['params']['privacy']['min_group_size']} svarande.",
+            f"{effective_params(provenance).privacy.min_group_size} svarande.",
         ],
         [],
         ["Indata (SHA-256)", provenance.get("input_sha256", "")],
@@ -533,30 +614,154 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         ["Ej incheckade ändringar", {True: "ja", False: "nej"}.get(git.get("dirty"), "okänt")],
         [
             "Parametrar",
-            json.dumps(provenance.get("params", {}), ensure_ascii=False, sort_keys=True),
+            "Per steg de avsnitt i params.yaml som steget läser, som de var när steget kördes: "
+            + json.dumps(provenance.get("params", {}), ensure_ascii=False, sort_keys=True),
         ],
     ]
 
 
-def _fixed_zip(raw: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times (and the same order and compression)."""
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column as plain Python values, None where the published table is empty."""
+    return [_cell(v) for v in series.tolist()]
+
+
+def _column_letters(count: int) -> list[str]:
+    letters = []
+    for number in range(1, count + 1):
+        name = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _sheet_data_xml(sheet: str, header: list[str], columns: list[list[Any]]) -> Iterable[str]:
+    """The ``<row>`` elements of a worksheet: header, then one row per table row.
+
+    Written here rather than through openpyxl, which formats floats with
+    ``%.16g`` (losing the last digit figures.csv keeps) and needs ~45 s for
+    the half million rows of the synthetic default. A float is written as
+    ``repr`` (the shortest text that reads back to the same double), a string
+    inline, an empty value as no cell at all.
+    """
+    from xml.sax.saxutils import escape
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    letters = _column_letters(len(header))
+
+    def text_cell(ref: str, value: str, row: int) -> str:
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise RenderError(
+                f"workbook sheet {sheet!r}, row {row}: {value!r} holds a control character "
+                "that an .xlsx file cannot store"
+            )
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+
+    yield (
+        '<row r="1">'
+        + "".join(text_cell(f"{c}1", h, 1) for c, h in zip(letters, header, strict=True))
+        + "</row>"
+    )
+    for row, values in enumerate(zip(*columns, strict=True), start=2):
+        cells = []
+        for letter, value in zip(letters, values, strict=True):
+            if value is None or value == "":
+                continue
+            ref = f"{letter}{row}"
+            if isinstance(value, str):
+                cells.append(text_cell(ref, value, row))
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise RenderError(f"workbook sheet {sheet!r}, row {row}: cannot write {value!r}")
+            else:
+                cells.append(f'<c r="{ref}" t="n"><v>{value!r}</v></c>')
+        yield f'<row r="{row}">' + "".join(cells) + "</row>"
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML file in the archive (from workbook.xml and its relations)."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    paths = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = targets[sheet.get(f"{rel_ns}id")].lstrip("/")
+        paths[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+    return paths
+
+
+def _fixed_zip(raw: bytes, sheet_rows: dict[str, Iterable[str]] | None = None) -> bytes:
+    """Rewrite a zip with fixed entry times (and the same order and compression).
+
+    ``sheet_rows`` fills the (empty) ``<sheetData>`` of the named worksheets
+    with the given ``<row>`` elements, streamed into the archive.
+    """
+    sheet_rows = sheet_rows or {}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(raw)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target,
     ):
+        paths = {
+            path: sheet_rows[name]
+            for name, path in _sheet_paths(source).items()
+            if name in sheet_rows
+        }
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=WORKBOOK_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename not in paths:
+                target.writestr(fixed, content)
+                continue
+            before, empty, after = content.decode("utf-8").partition("<sheetData></sheetData>")
+            if not empty:
+                raise RenderError(f"{info.filename}: expected an empty <sheetData> to fill")
+            with target.open(fixed, "w", force_zip64=True) as stream:
+                stream.write(f"{before}<sheetData>".encode())
+                chunk: list[str] = []
+                for row in paths[info.filename]:
+                    chunk.append(row)
+                    if len(chunk) == 10_000:
+                        stream.write("".join(chunk).encode("utf-8"))
+                        chunk = []
+                stream.write("".join(chunk).encode("utf-8"))
+                stream.write(f"</sheetData>{after}".encode())
     return out.getvalue()
 
 
+def _check_sheet_size(sheet: str, rows: int, source: str) -> None:
+    """Refuse a table that does not fit in one worksheet (Excel would cut it silently)."""
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise RenderError(
+            f"the workbook's sheet {sheet!r} would need {rows + 1:,} rows (header included), "
+            f"more than Excel's {EXCEL_MAX_ROWS:,}; the analysts' workbook cannot hold every "
+            f"row of {source}. Use {source} itself, or report fewer years per run."
+        )
+
+
 def workbook_bytes(data: ProcessedYear, provenance: dict[str, Any]) -> bytes:
-    """The year's figures and drivers as an .xlsx (README, figurer, drivkrafter), byte-stable."""
+    """The year's figures and drivers as an .xlsx (README, figurer, drivkrafter), byte-stable.
+
+    The data sheets hold exactly the rows of figures.csv and drivers.csv, in
+    the files' order, with the same numbers (empty where the file is empty).
+    """
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
+
+    # Every row of figures.csv, earlier years too, in the file's order (the
+    # table is sorted by unit for lookups; its index keeps the file's order).
+    figures = data.figures.sort_index(kind="stable")
+    drivers = data.drivers
+    _check_sheet_size("figurer", len(figures), "figures.csv")
+    _check_sheet_size("drivkrafter", len(drivers), "drivers.csv")
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "medarbetarenkat-analysis"
@@ -569,32 +774,30 @@ def workbook_bytes(data: ProcessedYear, provenance: dict[str, Any]) -> bytes:
     for row in _readme_rows(data, provenance):
         readme.append(row)
 
-    figures = data.figures
-    current = figures[figures["year"] == data.year]
-    # the figures table is sorted by unit for lookups; the workbook keeps file order
-    current = current.sort_index(kind="stable")
     names = {
         u: data.unit_name(u)
-        for u in current["unit_id"].unique()
+        for u in figures["unit_id"].unique()
         if u in data.unit_index or u.startswith(MANAGER_PREFIX)
     }
-    sheet = wb.create_sheet("figurer")
-    sheet.append([*FIGURE_SHEET_COLUMNS, "unit_name"])
-    columns = [current[c].tolist() for c in FIGURE_SHEET_COLUMNS]
-    unit_names = [names.get(u, "") for u in current["unit_id"]]
-    for row in zip(*columns, unit_names, strict=True):
-        sheet.append([_cell(v) for v in row])
+    figure_columns = [_column_values(figures[c]) for c in FIGURE_SHEET_COLUMNS]
+    figure_columns.append([names.get(u, "") for u in figures["unit_id"]])
 
-    drivers = data.drivers[data.drivers["year"] == data.year]
-    sheet = wb.create_sheet("drivkrafter")
-    sheet.append(DRIVER_SHEET_COLUMNS)
-    for row in zip(*(drivers[c].tolist() for c in DRIVER_SHEET_COLUMNS), strict=True):
-        sheet.append([_cell(v) for v in row])
+    driver_columns = [_column_values(drivers[c]) for c in DRIVER_SHEET_COLUMNS]
 
+    wb.create_sheet("figurer")  # filled below, straight into the archive
+    wb.create_sheet("drivkrafter")
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()  # not wb.save(): that stamps "modified" with now()
-    return _fixed_zip(raw.getvalue())
+    return _fixed_zip(
+        raw.getvalue(),
+        {
+            "figurer": _sheet_data_xml(
+                "figurer", [*FIGURE_SHEET_COLUMNS, "unit_name"], figure_columns
+            ),
+            "drivkrafter": _sheet_data_xml("drivkrafter", DRIVER_SHEET_COLUMNS, driver_columns),
+        },
+    )
 
 
 def workbook_path(out_dir: Path, year: int) -> Path:
@@ -637,7 +840,7 @@ def render_year(
     data = load_processed_year(processed_dir)
     if data.year != year:
         raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
-    provenance = collect_provenance(data.meta, params)
+    provenance = collect_provenance(data, params)
     provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
     planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
     if only is not None:
@@ -656,11 +859,20 @@ def render_year(
 
 
 def render_reports(
-    planned: list[ReportJob], jobs: int = 2, progress: bool = True, desc: str = "rapporter"
+    planned: list[ReportJob],
+    jobs: int = 2,
+    progress: bool = True,
+    desc: str = "rapporter",
+    on_done: Callable[[Path], None] | None = None,
 ) -> list[Path]:
-    """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order."""
+    """Render the planned reports on ``jobs`` warm-kernel workers; paths in plan order.
+
+    ``on_done`` is called with each written path as it completes (the bench
+    times the reports with it).
+    """
     from tqdm import tqdm
 
+    check_kernel(KERNEL_NAME)
     written: dict[Path, Path] = {}
     workers = max(1, min(jobs, len(planned) or 1))
     with ProcessPoolExecutor(
@@ -684,6 +896,8 @@ def render_reports(
                     job = futures[future]
                     written[job.output] = future.result()
                     bar.update()
+                    if on_done is not None:
+                        on_done(written[job.output])
             except BaseException:
                 for future in futures:
                     future.cancel()

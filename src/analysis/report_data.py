@@ -37,6 +37,7 @@ from analysis.catalogue import (
     LEADERSHIP,
     RESPONSE_RATE,
     area_measure,
+    composites_for_year,
     dimension_measure,
     question_measure,
 )
@@ -45,13 +46,23 @@ from analysis.contract import (
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
-from analysis.params import LevelParams, Params, params_from_dict
+from analysis.params import LevelParams, Params, load_params
 from analysis.rounding import displayed_change, format_change, level, round_half_up
 
 SUPPRESSED = "för få svar"
 ALL = "all"
 NEW = "ny"
 REWORDED = "omformulerad"
+#: why a change is missing when the measure rests on other questions than last year
+NO_COMPARISON = "ingen jämförelse"
+#: a unit with no row at all for a measure (nothing published, nothing suppressed)
+NO_ROW = "ingen uppgift"
+
+
+def no_previous_text(previous_year: int) -> str:
+    """Why a change is missing when the unit or group has no row in the previous year."""
+    return f"inget värde {previous_year}"
+
 
 FIGURE_COLUMNS = tuple(FIGURES_TABLE_COLUMNS)
 UNIT_COLUMNS = ("year", "unit_id", "unit_name", "parent_id", "unit_type", "invited", "manager_id")
@@ -261,19 +272,52 @@ class ProcessedYear:
     def question_texts(self) -> dict[str, str]:
         return dict(zip(self.questions["question_id"], self.questions["text"], strict=True))
 
+    @cached_property
+    def comparable_measures(self) -> frozenset[str]:
+        """Measures resting on the same question ids this year and in the previous survey year.
+
+        The indexes stage's rule (contract §3): only these can have a change.
+        For the others a report says why instead of leaving a blank.
+        """
+        if self.previous_year is None:
+            return frozenset()
+        q = self.questions
+        now = composites_for_year(q, q.loc[q["asked"], "question_id"])
+        before = composites_for_year(q, q.loc[q["asked_prev"], "question_id"])
+        same_questions = q.loc[q["asked"] & q["asked_prev"], "question_id"]
+        return frozenset(
+            {question_measure(qid) for qid in same_questions}
+            | {name for name, ids in now.items() if before.get(name) == ids}
+            | {RESPONSE_RATE}
+        )
+
+    @cached_property
+    def _history_all(self) -> dict[str, dict[tuple[str, int], float | None]]:
+        """measure -> (unit_id, year) -> value of group ``all`` (None: suppressed), every year."""
+        rows = self.figures[self.figures["group"] == ALL]
+        out: dict[str, dict[tuple[str, int], float | None]] = {}
+        for unit_id, year, measure, value in zip(
+            rows["unit_id"], rows["year"], rows["measure"], rows["value"], strict=True
+        ):
+            out.setdefault(measure, {})[(unit_id, int(year))] = _number(value)
+        return out
+
+    def history_of(self, measure: str) -> dict[tuple[str, int], float | None]:
+        """Every year's row of one measure, group ``all``: (unit_id, year) -> value or None."""
+        return self._history_all.get(measure, {})
+
 
 def question_status(replaces: str, asked_prev: bool, previous_year: int | None) -> str:
     """``omformulerad`` (rewords an earlier id), ``ny`` (not asked last time) or ``""``.
 
-    With no previous survey year nothing is new: there is just no comparison.
+    Only a question not asked in the previous survey year is new or reworded
+    there: a rewording introduced earlier and asked again is compared with
+    itself, like the indexes stage does. With no previous survey year nothing
+    is new: there is just no comparison.
     """
-    if previous_year is None:
+    if previous_year is None or asked_prev:
         return ""
-    if replaces:
-        return REWORDED
-    if not asked_prev:
-        return NEW
-    return ""
+    return REWORDED if replaces else NEW
 
 
 def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
@@ -389,6 +433,51 @@ class Shown:
         return None if self.value is None else level(self.value, levels)
 
 
+@dataclass(frozen=True)
+class Compared:
+    """A figure of year Y beside the same unit's, group's and measure's previous-year figure.
+
+    ``prev`` is the previous year's row (published or suppressed) where the
+    measure is comparable and that row exists; otherwise None. ``reason``
+    says why there is no change, so a reader never meets an unexplained
+    blank: "för få svar" (either year suppressed), "ingen jämförelse" (other
+    questions than last year), "inget värde <år>" (no row last year), a
+    question's status ("ny", "omformulerad"); "" when there is a change or no
+    previous year.
+    """
+
+    now: Shown
+    prev: Shown | None
+    reason: str
+
+    @property
+    def change(self) -> int | None:
+        """Displayed change: displayed value minus displayed previous value."""
+        if self.prev is None or not self.now.published or not self.prev.published:
+            return None
+        return displayed_change(self.now.value, self.prev.value)
+
+    @property
+    def exact_change(self) -> float | None:
+        """The full-precision change (ranks equal displayed changes)."""
+        if self.change is None:
+            return None
+        return self.now.value - self.prev.value
+
+    @property
+    def change_text(self) -> str:
+        return self.reason if self.change is None else format_change(self.change)
+
+    @property
+    def prev_value(self) -> float | None:
+        return None if self.prev is None else self.prev.value
+
+    @property
+    def prev_text(self) -> str:
+        """The previous year's displayed value, "för få svar", or "" where there is none."""
+        return "" if self.prev is None else self.prev.text
+
+
 class UnitFigures:
     """The figure rows of one unit, looked up by (measure, group, year)."""
 
@@ -415,6 +504,26 @@ class UnitFigures:
 
     def has(self, measure: str, group: str = ALL, year: int | None = None) -> bool:
         return (year or self.data.year, group, measure) in self._rows
+
+    def compare(
+        self, measure: str, group: str = ALL, not_comparable: str = NO_COMPARISON
+    ) -> Compared:
+        """This year's figure against the previous survey year's, with the reason for no change.
+
+        ``not_comparable`` is the reason shown when the measure rests on other
+        questions than last year (a question passes its status, "ny" or
+        "omformulerad").
+        """
+        now = self.get(measure, group)
+        previous = self.data.previous_year
+        if previous is None:
+            return Compared(now, None, "")
+        if measure not in self.data.comparable_measures:
+            return Compared(now, None, not_comparable)
+        if not self.has(measure, group, previous):
+            return Compared(now, None, no_previous_text(previous))
+        prev = self.get(measure, group, previous)
+        return Compared(now, prev, "" if now.published and prev.published else SUPPRESSED)
 
     def groups(self, variable: str, year: int | None = None) -> list[str]:
         """Labels of one background variable with rows this year, in natural order."""
@@ -509,55 +618,82 @@ def response_rate_history(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
     for year in years:
         if figures.has(RESPONSE_RATE, year=year):
             shown = figures.get(RESPONSE_RATE, year=year)
-            rows.append({"year": year, "n": shown.n, "value": shown.value, "text": shown.text})
-    return pd.DataFrame(rows, columns=["year", "n", "value", "text"])
+            n_text = SUPPRESSED if not shown.published or shown.n is None else str(shown.n)
+            rows.append(
+                {
+                    "year": year,
+                    "n": shown.n,
+                    "value": shown.value,
+                    "text": shown.text,
+                    "n_text": n_text,
+                }
+            )
+    return pd.DataFrame(rows, columns=["year", "n", "value", "text", "n_text"])
 
 
-def child_table(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFrame:
-    """One measure of year Y for each child unit: unit_id, unit_name, value, text.
+INDEX_TABLE_COLUMNS = [
+    "measure",
+    "label",
+    "value",
+    "text",
+    "value_prev",
+    "prev_text",
+    "change",
+    "change_text",
+    "level",
+]
 
-    Read from the year's wide table, not per child, so an område with a
-    hundred schools costs one lookup each.
+
+def child_history(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFrame:
+    """One measure for each child unit in every survey year up to Y (long form).
+
+    Columns unit_id, unit_name, year, value, text: "för få svar" where the
+    row is suppressed, "ingen uppgift" where the child has no row that year
+    (e.g. it did not exist). Years are those in which any child has a row.
     """
-    wide = data.current_all
-    column = wide[measure] if measure in wide.columns else pd.Series(dtype=float)
+    history = data.history_of(measure)
+    children = data.children.get(unit_id, [])
+    years = sorted({y for (u, y) in history if y <= data.year and u in set(children)} | {data.year})
     rows = []
-    for child in data.children.get(unit_id, []):
-        shown = Shown(_number(column.get(child)))
-        rows.append(
-            {
-                "unit_id": child,
-                "unit_name": data.unit_name(child),
-                "value": shown.value,
-                "text": shown.text,
-            }
-        )
-    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "value", "text"])
+    for child in children:
+        for year in years:
+            present = (child, year) in history
+            shown = Shown(history.get((child, year)))
+            rows.append(
+                {
+                    "unit_id": child,
+                    "unit_name": data.unit_name(child),
+                    "year": year,
+                    "value": shown.value,
+                    "text": shown.text if present else NO_ROW,
+                }
+            )
+    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "year", "value", "text"])
 
 
 def index_table(
     figures: UnitFigures, measures: Sequence[str], levels: LevelParams, group: str = ALL
 ) -> pd.DataFrame:
-    """measure, label, value, text, change, change_text, level for the measures that exist."""
+    """The measures that exist, each against last year (``change_text`` says why when none)."""
     rows = []
     for measure in measures:
         if not figures.has(measure, group):
             continue
-        shown = figures.get(measure, group)
+        compared = figures.compare(measure, group)
         rows.append(
             {
                 "measure": measure,
                 "label": MEASURE_LABELS.get(measure, measure),
-                "value": shown.value,
-                "text": shown.text,
-                "change": shown.change,
-                "change_text": shown.change_text,
-                "level": shown.level(levels),
+                "value": compared.now.value,
+                "text": compared.now.text,
+                "value_prev": compared.prev_value,
+                "prev_text": compared.prev_text,
+                "change": compared.change,
+                "change_text": compared.change_text,
+                "level": compared.now.level(levels),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["measure", "label", "value", "text", "change", "change_text", "level"]
-    )
+    return pd.DataFrame(rows, columns=INDEX_TABLE_COLUMNS)
 
 
 def ami_measures(data: ProcessedYear) -> list[str]:
@@ -567,25 +703,44 @@ def ami_measures(data: ProcessedYear) -> list[str]:
 
 
 def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]) -> pd.DataFrame:
-    """One row per label of ``variable`` × measure: group, label, measure, value, text, prev."""
+    """One row per label of ``variable`` × measure, this year against last.
+
+    Columns: group, label, measure, value, text, value_prev, prev_text,
+    change, change_text. A previous-year row that is suppressed shows "för få
+    svar" (``prev_text``), never a blank; ``prev_text`` is "" only where no
+    comparable row exists, and ``change_text`` then says why.
+    """
     rows = []
     for label in figures.groups(variable):
         group = f"{variable}={label}"
         for measure in measures:
-            shown = figures.get(measure, group)
+            compared = figures.compare(measure, group)
             rows.append(
                 {
                     "group": group,
                     "label": label,
                     "measure": measure,
-                    "value": shown.value,
-                    "text": shown.text,
-                    "value_prev": shown.value_prev if shown.published else None,
-                    "change_text": shown.change_text,
+                    "value": compared.now.value,
+                    "text": compared.now.text,
+                    "value_prev": compared.prev_value,
+                    "prev_text": compared.prev_text,
+                    "change": compared.change,
+                    "change_text": compared.change_text,
                 }
             )
     return pd.DataFrame(
-        rows, columns=["group", "label", "measure", "value", "text", "value_prev", "change_text"]
+        rows,
+        columns=[
+            "group",
+            "label",
+            "measure",
+            "value",
+            "text",
+            "value_prev",
+            "prev_text",
+            "change",
+            "change_text",
+        ],
     )
 
 
@@ -597,14 +752,15 @@ def area_overview(data: ProcessedYear, figures: UnitFigures, levels: LevelParams
         measure = area_measure(area)
         if not figures.has(measure):
             continue
-        shown = figures.get(measure)
+        compared = figures.compare(measure)
+        shown = compared.now
         in_area = asked[asked["area"] == area]
         rows.append(
             {
                 "area": area,
                 "value": shown.value,
                 "text": shown.text,
-                "change_text": shown.change_text,
+                "change_text": compared.change_text,
                 "level": shown.level(levels),
                 "has_new": bool((in_area["status"] != "").any()),
                 "description": area_text(area),
@@ -631,7 +787,8 @@ def question_results(
     for qid, text, area, status in zip(
         asked["question_id"], asked["text"], asked["area"], asked["status"], strict=True
     ):
-        shown = figures.get(question_measure(qid))
+        compared = figures.compare(question_measure(qid), not_comparable=status or NO_COMPARISON)
+        shown = compared.now
         rows.append(
             {
                 "question_id": qid,
@@ -640,9 +797,9 @@ def question_results(
                 "status": status,
                 "value": shown.value,
                 "text_value": shown.text,
-                "change": shown.change,
-                "change_text": shown.change_text,
-                "exact_change": (None if shown.change is None else shown.value - shown.value_prev),
+                "change": compared.change,
+                "change_text": compared.change_text,
+                "exact_change": compared.exact_change,
                 "level": shown.level(levels),
             }
         )
@@ -876,7 +1033,7 @@ def target_table(shown: Shown, targets: dict[str, float]) -> pd.DataFrame:
                 "label": label,
                 "target": round_half_up(target),
                 "text": shown.text,
-                "gap_text": "" if gap is None else format_change(gap),
+                "gap_text": SUPPRESSED if gap is None else format_change(gap),
                 "reached": None if gap is None else gap >= 0,
             }
         )
@@ -960,7 +1117,8 @@ def open_report(
 
     ``provenance_json`` is what :func:`analysis.render.collect_provenance`
     computed once for the whole run (params included); a notebook opened by
-    hand computes it itself. ``year``, when given, must be the directory's year.
+    hand computes it itself, with the render sections of the project's
+    params.yaml. ``year``, when given, must be the directory's year.
     """
     data = load_processed_year(processed_dir)
     if year is not None and int(year) != data.year:
@@ -969,14 +1127,15 @@ def open_report(
         )
     unit_id = unit_id or data.root_id
     data.check_report_unit(unit_id)
+    from analysis.render import PROJECT_ROOT, collect_provenance, effective_params
+
     if provenance_json:
         provenance = json.loads(provenance_json)
     else:
-        from analysis.render import collect_provenance
-
-        provenance = collect_provenance(data.meta, params_from_dict(data.meta["params"]))
-    params = params_from_dict(provenance["params"])
-    return Report(data, unit_id, params, provenance)
+        params_file = PROJECT_ROOT / "params.yaml"
+        params = load_params(params_file) if params_file.is_file() else Params()
+        provenance = collect_provenance(data, params)
+    return Report(data, unit_id, effective_params(provenance), provenance)
 
 
 def open_leader_report(

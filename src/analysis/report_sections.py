@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -28,20 +28,25 @@ from analysis.report_data import (
     FORVALTNING,
     LEDARE,
     MEASURE_LABELS,
+    NEW,
+    NO_COMPARISON,
+    NO_ROW,
     OMRADE,
+    REWORDED,
     SUPPRESSED,
     PriorityStatus,
     Report,
     Shown,
     ami_measures,
     area_overview,
-    child_table,
+    child_history,
     group_breakdown,
     highest_lowest,
     index_table,
     largest_changes,
     manager_invited,
     manager_units,
+    no_previous_text,
     priority_status,
     question_results,
     relative_href,
@@ -64,6 +69,8 @@ KIND_TITLES = {
 
 #: more child units than this and the response rates are a table, not a chart
 MAX_CHART_BARS = 30
+#: up to this many child units, their response rates are drawn year by year
+MAX_YEAR_GROUPS = 8
 
 
 # ---------------------------------------------------------------------------
@@ -91,6 +98,8 @@ REPORT_CSS = """
 .rapport img { max-width: 100%; height: auto; }
 .rapport footer { margin-top: 2.5rem; border-top: 1px solid #aaa; font-size: 0.8rem; color: #444; }
 .rapport footer pre { white-space: pre-wrap; font-size: 0.75rem; }
+.rapport ul.sammanfattning { background: #f2f6fa; border-left: 4px solid #1f4e79;
+  padding: 0.5rem 0.8rem 0.5rem 1.8rem; }
 """
 
 
@@ -178,17 +187,108 @@ def _level_legend(levels: LevelParams) -> str:
     )
 
 
-def _comparison_note(report: Report) -> str:
+def _comparison_note(report: Report, change_texts: Iterable[str] = ()) -> str:
+    """How to read the change column, and what each reason for a missing change means."""
     prev = report.data.previous_year
     if prev is None:
         return _p(
             f"Jämförelse saknas: {report.data.year} är det första undersökningsåret i underlaget.",
             "not",
         )
-    return _p(
+    texts = set(change_texts)
+    lines = [
         f"Förändringen är skillnaden mot {prev} mellan de avrundade värdena "
-        f"(+ ökning, {MINUS} minskning).",
+        f"(+ ökning, {MINUS} minskning)."
+    ]
+    if SUPPRESSED in texts:
+        lines.append(f"”{SUPPRESSED}”: ett av åren har för få svarande för att visas.")
+    if NO_COMPARISON in texts:
+        lines.append(
+            f"”{NO_COMPARISON}”: måttet bygger i år på andra frågor än {prev} "
+            "(nya eller omformulerade frågor) och jämförs därför inte."
+        )
+    if no_previous_text(prev) in texts:
+        lines.append(f"”{no_previous_text(prev)}”: enheten eller gruppen fanns inte med {prev}.")
+    return _p(" ".join(lines), "not")
+
+
+def _new_questions_note(what: str, previous_year: int) -> str:
+    """The seed's note for a measure whose question set changed since last year."""
+    return _p(
+        f"I år innehåller {what} nya eller omformulerade frågor. Det innebär att jämförelser "
+        f"mot {previous_year} saknas i vissa fall.",
         "not",
+    )
+
+
+def _chart(values: Iterable[Any], build: Callable[[], Any], alt: str) -> str:
+    """The figure ``build`` draws, or one sentence when it would hold no bar at all."""
+    if not plots.any_number(list(values)):
+        return _p(f"Diagrammet ”{alt}” visas inte: alla värden har {SUPPRESSED}.", "not")
+    return plots.figure_html(build(), alt)
+
+
+def _summary(lines: Iterable[str]) -> str:
+    """The seed's bullet points under a section heading (empty when there is nothing to say)."""
+    kept = [line for line in lines if line]
+    if not kept:
+        return ""
+    return '<ul class="sammanfattning">' + "".join(f"<li>{_e(t)}</li>" for t in kept) + "</ul>"
+
+
+def _amount(k: int, unit: str = "punkt") -> str:
+    """'en punkt', '3 punkter'; 'en procentenhet', '2 procentenheter'."""
+    plural = {"punkt": "punkter", "procentenhet": "procentenheter"}[unit]
+    return f"en {unit}" if k == 1 else f"{k} {plural}"
+
+
+def _join(items: Sequence[str], last: str = "och") -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def _movement(
+    subject: str, text: str, change: Any, previous_year: int | None, unit: str = "punkt"
+) -> str:
+    """'AMI totalt har gått ner en punkt sedan 2022 och ligger i år på 79.' (displayed values)."""
+    if change is None or pd.isna(change) or previous_year is None:
+        return f"{subject} ligger i år på {text}."
+    change = int(change)
+    if change == 0:
+        return f"{subject} ligger kvar på {text}, som {previous_year}."
+    direction = "upp" if change > 0 else "ner"
+    return (
+        f"{subject} har gått {direction} {_amount(abs(change), unit)} sedan {previous_year} "
+        f"och ligger i år på {text}."
+    )
+
+
+def _ranked(labels: Sequence[str], values: Sequence[Any]) -> list[tuple[str, int]]:
+    """(label, displayed value) of the published values, highest first, ties in given order."""
+    shown = [(lbl, round_half_up(v)) for lbl, v in zip(labels, values, strict=True) if _has(v)]
+    return sorted(shown, key=lambda item: -item[1])
+
+
+def _has(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def _high_low(
+    what: str, labels: Sequence[str], values: Sequence[Any], prefix: tuple[str, str] = ("", "")
+) -> str:
+    """'Högst AMI har åldersgruppen 60- (82) och lägst -29 (75).' from displayed values.
+
+    ``prefix`` is the word before the highest label(s): singular, plural.
+    """
+    ranked = _ranked(labels, values)
+    if len(ranked) < 2 or ranked[0][1] == ranked[-1][1]:
+        return ""
+    top = [lbl for lbl, v in ranked if v == ranked[0][1]]
+    bottom = [lbl for lbl, v in ranked if v == ranked[-1][1]]
+    word = prefix[0] if len(top) == 1 else prefix[1]
+    return (
+        f"Högst {what} har {word}{_join(top)} ({ranked[0][1]}) "
+        f"och lägst {_join(bottom)} ({ranked[-1][1]})."
     )
 
 
@@ -217,7 +317,8 @@ def header_section(report: Report) -> Any:
         if led:
             parts.append(_p("Chefens enheter: " + ", ".join(led) + "."))
     rate = report.figures.get(RESPONSE_RATE)
-    if report.figures.has(RESPONSE_RATE):
+    no_own_staff = report.kind == LEDARE and not manager_invited(data, report.unit_id)
+    if report.figures.has(RESPONSE_RATE) and not no_own_staff:  # nobody invited: no rate
         answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
         rate_text = SUPPRESSED if not rate.published else f"{rate.text} %"
         parts.append(f'<p class="nyckeltal">Svarsfrekvens: {_e(rate_text)}{_e(answers)}</p>')
@@ -228,7 +329,7 @@ def header_section(report: Report) -> Any:
             f"{'rad' if data.rows_rejected == 1 else 'rader'} underkändes och ingår "
             "inte i resultaten (se rejects-filen).</p>"
         )
-    if report.too_small and report.kind == LEDARE and not manager_invited(data, report.unit_id):
+    if report.too_small and no_own_staff:
         parts.append(
             '<p class="varning">'
             "Inga medarbetare i enkäten har den här chefen som närmaste chef: alla svarande "
@@ -244,71 +345,181 @@ def header_section(report: Report) -> Any:
     return _wrap(*parts)
 
 
+def about_section(report: Report) -> Any:
+    """Om enkäten: questions, indexes, anonymity rule and answers, counted from the tables."""
+    if report.too_small or report.kind == LEDARE:
+        return None
+    data, prev = report.data, report.data.previous_year
+    asked = data.asked_questions
+    new = int((asked["status"] == NEW).sum())
+    reworded = int((asked["status"] == REWORDED).sum())
+    n_ami = int(asked["ami_dimension"].isin(AMI_DIMENSIONS).sum())
+    n_leadership = int(asked["leadership"].sum())
+    questions = f"{len(asked)} frågor i enkäten {data.year}"
+    if prev is not None and (new or reworded):
+        changes = [
+            f"{new} {'ny' if new == 1 else 'nya'}",
+            f"{reworded} {'omformulerad' if reworded == 1 else 'omformulerade'}",
+        ]
+        questions += f", varav {_join([c for c in changes if not c.startswith('0 ')])} sedan {prev}"
+    items = [questions + "."]
+    if n_ami:
+        items.append(f"{n_ami} frågor utgör AMI.")
+    if n_leadership:
+        items.append(f"{n_leadership} frågor utgör ledarskapsindexet.")
+    items.append(
+        f"Minst {report.params.privacy.min_group_size} svarande för att få gruppresultat; "
+        f"färre visas som ”{SUPPRESSED}”."
+    )
+    if report.figures.has(RESPONSE_RATE):
+        rate = report.figures.get(RESPONSE_RATE)
+        answers = str(rate.n) if rate.published and rate.n is not None else SUPPRESSED
+        items.append(f"Antal svarande i {report.name}: {answers}.")
+    links = ""
+    if report.links:
+        links = (
+            '<p class="not">Alla siffror i rapporten finns i '
+            f'<a href="{relative_href(report.kind, "figures.csv")}">figures.csv</a> och '
+            f'<a href="{relative_href(report.kind, "drivers.csv")}">drivers.csv</a>, och för '
+            "analytiker i Excelfilen "
+            f'<a href="{relative_href(report.kind, f"medarbetarenkat_{data.year}.xlsx")}">'
+            f"medarbetarenkat_{data.year}.xlsx</a>.</p>"
+        )
+    listed = "".join(f"<li>{_e(item)}</li>" for item in items)
+    return _wrap(_h2("Om enkäten"), f"<ul>{listed}</ul>", links)
+
+
 def response_rate_section(report: Report) -> Any:
-    """Svarsfrekvens: this year and earlier years, and per child unit."""
+    """Svarsfrekvens: this year and earlier years, and per child unit over the years."""
     if report.too_small:
         return None
-    history = response_rate_history(report.data, report.unit_id)
+    data, prev = report.data, report.data.previous_year
+    history = response_rate_history(data, report.unit_id)
     parts = [_h2("Svarsfrekvens")]
+    own = report.figures.compare(RESPONSE_RATE)
+    lines = []
+    if own.now.published:
+        sentence = _movement(
+            "Svarsfrekvensen", f"{own.now.text} %", own.change, prev, "procentenhet"
+        )
+        if own.change is not None and own.change != 0:
+            sentence = sentence[:-1] + f" ({prev}: {own.prev_text} %)."
+        lines.append(sentence)
+    children = child_history(data, report.unit_id, RESPONSE_RATE)
+    if report.kind != LEDARE and not children.empty and prev is not None:
+        now = children[children["year"] == data.year].set_index("unit_id")["value"]
+        before = children[children["year"] == prev].set_index("unit_id")["value"]
+        both = [u for u in now.index if _has(now.get(u)) and _has(before.get(u))]
+        up = [u for u in both if round_half_up(now[u]) > round_half_up(before[u])]
+        if both:
+            if len(up) == len(both):
+                share = {1: "den enda", 2: "båda"}.get(len(both), f"alla {len(both)}")
+            else:
+                share = f"{len(up)} av {len(both)}"
+            lines.append(
+                f"Svarsfrekvensen har ökat i {share} underliggande enheter med jämförbara "
+                f"värden sedan {prev}."
+            )
+    parts.append(_summary(lines))
     if len(history) > 1:
         parts.append(
-            plots.figure_html(plots.response_rate_by_year(history), "Svarsfrekvens per år")
+            _chart(
+                history["value"],
+                lambda: plots.response_rate_by_year(history),
+                "Svarsfrekvens per år",
+            )
         )
     if not history.empty:
         parts.append(
             html_table(
                 ["År", "Svarsfrekvens (%)", "Antal svar"],
                 [
-                    [str(y), _value_cell(t), "" if pd.isna(n) or t == SUPPRESSED else str(int(n))]
-                    for y, t, n in zip(history["year"], history["text"], history["n"], strict=True)
+                    [str(y), _value_cell(t), _value_cell(n)]
+                    for y, t, n in zip(
+                        history["year"], history["text"], history["n_text"], strict=True
+                    )
                 ],
                 [False, True, True],
             )
         )
-    children = child_table(report.data, report.unit_id, RESPONSE_RATE)
     if report.kind != LEDARE and not children.empty:
-        parts.append(f"<h3>Svarsfrekvens per enhet under {_e(report.name)}</h3>")
-        if len(children) <= MAX_CHART_BARS:
-            chart = plots.horizontal_bars(
-                list(children["unit_name"]),
-                list(children["value"]),
-                xlabel="Svarsfrekvens (%)",
-                colour=plots.ACCENT,
-            )
-            parts.append(plots.figure_html(chart, "Svarsfrekvens per enhet"))
-        else:  # a chart of a hundred bars reads worse than a sorted table
-            ordered = children.sort_values(
-                "value", ascending=False, na_position="last", kind="mergesort"
-            )
-            rows = [
-                [name, _value_cell(text)]
-                for name, text in zip(ordered["unit_name"], ordered["text"], strict=True)
-            ]
-            parts.append(html_table(["Enhet", "Svarsfrekvens (%)"], rows, [False, True]))
+        parts.append(_children_rates(report, children))
     return _wrap(*parts)
 
 
+def _children_rates(report: Report, children: pd.DataFrame) -> str:
+    """Each child unit's response rate per survey year: chart (few units) and table."""
+    data = report.data
+    years = sorted(dict.fromkeys(children["year"]))
+    names = list(dict.fromkeys(children["unit_name"]))
+    parts = [f"<h3>Svarsfrekvens per enhet under {_e(report.name)}</h3>"]
+    current = children[children["year"] == data.year]
+    if len(names) <= MAX_YEAR_GROUPS and len(years) > 1:
+        parts.append(
+            _chart(
+                children["value"],
+                lambda: plots.bars_by_year(children, "Svarsfrekvens (%)", " %"),
+                "Svarsfrekvens per enhet och år",
+            )
+        )
+    elif len(names) <= MAX_CHART_BARS:
+        parts.append(
+            _chart(
+                current["value"],
+                lambda: plots.horizontal_bars(
+                    list(current["unit_name"]),
+                    list(current["value"]),
+                    xlabel="Svarsfrekvens (%)",
+                    colour=plots.ACCENT,
+                    missing=list(current["text"]),
+                ),
+                "Svarsfrekvens per enhet",
+            )
+        )
+    # the table: every unit and year, highest this year first, suppressed last
+    wide = children.pivot(index="unit_id", columns="year", values="text")
+    order = current.sort_values("value", ascending=False, na_position="last", kind="mergesort")
+    rows = [
+        [name, *(_value_cell(wide.loc[unit_id, y]) for y in years)]
+        for unit_id, name in zip(order["unit_id"], order["unit_name"], strict=True)
+    ]
+    parts.append(
+        html_table(["Enhet", *(f"{y} (%)" for y in years)], rows, [False, *([True] * len(years))])
+    )
+    if NO_ROW in set(children["text"]):
+        parts.append(_p(f"”{NO_ROW}”: enheten fanns inte med det året.", "not"))
+    return "".join(parts)
+
+
 def ami_section(report: Report) -> Any:
-    """AMI total and its dimensions, with the displayed change since last year."""
+    """AMI total and its dimensions with the change since last year, and its questions."""
     if report.too_small:
         return None
     measures = ami_measures(report.data)
     if not measures:
         return None
-    levels = report.params.levels
+    data, levels, prev = report.data, report.params.levels, report.data.previous_year
     table = index_table(report.figures, measures, levels)
-    n_questions = int(report.data.asked_questions["ami_dimension"].isin(AMI_DIMENSIONS).sum())
+    asked = data.asked_questions
+    ami_questions = asked[asked["ami_dimension"].isin(AMI_DIMENSIONS)]
+    results = question_results(data, report.figures, levels, list(ami_questions["question_id"]))
+    dimension_of = dict(
+        zip(ami_questions["question_id"], ami_questions["ami_dimension"], strict=True)
+    )
     parts = [
         _h2("Aktivt Medskapande Index (AMI)"),
+        _summary(_ami_summary(table, results, prev)),
         _p(
-            f"AMI består av {n_questions} frågor som tillsammans bildar ett totalindex samt "
-            "tre delindex: Motivation, Ledarskap och Styrning. Index 0–100."
+            f"AMI består av {len(ami_questions)} frågor som tillsammans bildar ett totalindex "
+            "samt tre delindex: Motivation, Ledarskap och Styrning. Index 0–100."
         ),
-        plots.figure_html(plots.index_columns(table, levels), "AMI totalt och delindex"),
+        _chart(
+            table["value"], lambda: plots.index_columns(table, levels), "AMI totalt och delindex"
+        ),
         html_table(
             ["Index", "Värde", "Förändring"],
             [
-                [label, _value_cell(text, lvl), change]
+                [label, _value_cell(text, lvl), _value_cell(change)]
                 for label, text, lvl, change in zip(
                     table["label"],
                     table["text"],
@@ -319,13 +530,32 @@ def ami_section(report: Report) -> Any:
             ],
             [False, True, True],
         ),
-        _comparison_note(report),
     ]
+    if not results.empty:
+        rows = []
+        for dimension in AMI_DIMENSIONS:
+            part = results[results["question_id"].map(dimension_of) == dimension]
+            for number, (_, r) in enumerate(part.iterrows()):
+                rows.append(
+                    [
+                        dimension if number == 0 else "",
+                        r["text"],
+                        _value_cell(r["text_value"], r["level"]),
+                        _value_cell(r["change_text"] or r["status"]),
+                    ]
+                )
+        parts.append("<h3>AMI-frågorna per delindex</h3>")
+        parts.append(
+            html_table(
+                ["Delindex", "Fråga", "Index", "Förändring"], rows, [False, False, True, True]
+            )
+        )
+    parts.append(_comparison_note(report, [*table["change_text"], *results["change_text"]]))
     own = report.figures.get(AMI)
     types = report.params.report.school_types
     if (
         report.kind != LEDARE
-        and report.data.unit_type(report.unit_id) in types
+        and data.unit_type(report.unit_id) in types
         and own.published
         and own.rounded < levels.good_from
     ):
@@ -333,42 +563,134 @@ def ami_section(report: Report) -> Any:
             '<p class="varning">'
             f"AMI är under {levels.good_from}: enhetschef/rektor upprättar en handlingsplan som "
             "stäms av med överordnad chef senast den "
-            f"{_e(report.params.report.action_plan_deadline)} {report.data.year}.</p>"
+            f"{_e(report.params.report.action_plan_deadline)} {data.year}.</p>"
         )
     return _wrap(*parts)
 
 
+def _ami_summary(table: pd.DataFrame, results: pd.DataFrame, prev: int | None) -> list[str]:
+    """The seed's AMI bullets, from the displayed values and changes."""
+    lines = []
+    rows = {m: r for m, r in zip(table["measure"], table.to_dict("records"), strict=True)}
+    total = rows.get(AMI)
+    if total is None or not _has(total["value"]):
+        return lines
+    lines.append(_movement("AMI totalt", total["text"], total["change"], prev))
+    dims = [r for m, r in rows.items() if m != AMI and _has(r["value"])]
+    changed = [r for r in dims if _has(r["change"])]
+    if prev is None or not changed:
+        if dims:
+            lines.append(
+                "Delindexen ligger på " + _join([f"{r['label']} {r['text']}" for r in dims]) + "."
+            )
+        return lines
+    total_change = total["change"] if _has(total["change"]) else 0
+    down = [r["label"] for r in changed if r["change"] < 0]
+    up = [r["label"] for r in changed if r["change"] > 0]
+    same = [r for r in changed if r["change"] == 0]
+    if total_change < 0 and down:
+        lines.append(f"Nedgången har skett inom {_join(down)}.")
+        up_rows = [r for r in changed if r["change"] > 0]
+        lines += [_movement(r["label"], r["text"], r["change"], prev) for r in up_rows]
+    elif total_change > 0 and up:
+        lines.append(f"Uppgången har skett inom {_join(up)}.")
+        down_rows = [r for r in changed if r["change"] < 0]
+        lines += [_movement(r["label"], r["text"], r["change"], prev) for r in down_rows]
+    else:
+        lines += [
+            _movement(r["label"], r["text"], r["change"], prev) for r in changed if r["change"]
+        ]
+    if same:
+        values = _join([r["text"] for r in same], "respektive")
+        lines.append(f"{_join([r['label'] for r in same])} ligger kvar på {values}.")
+    moved = results[results["change"].notna()]
+    if not moved.empty:
+        # the largest displayed change; ties by the larger exact change, then catalogue order
+        ranked = moved.assign(
+            size=moved["change"].abs(), exact=moved["exact_change"].astype(float).abs()
+        )
+        biggest = ranked.sort_values(
+            ["size", "exact"], ascending=[False, False], kind="mergesort"
+        ).iloc[0]
+        change = int(biggest["change"])
+        if abs(change) >= 2:
+            verb = "ökat" if change > 0 else "minskat"
+            lines.append(f"”{biggest['text']}” har {verb} med {_amount(abs(change))}.")
+    return lines
+
+
 def ami_groups_section(report: Report) -> Any:
-    """AMI by gender and by chef/medarbetare."""
+    """AMI by gender and by chef/medarbetare, this year against last."""
     if report.too_small:
         return None
     measures = ami_measures(report.data)
+    year, prev = report.data.year, report.data.previous_year
     parts = []
     for variable, title in (("gender", "kön"), ("role", "chef/medarbetare")):
         table = group_breakdown(report.figures, variable, measures)
         if table.empty:
             continue
         parts.append(f"<h3>AMI per {_e(title)}</h3>")
+        parts.append(_summary([_groups_summary(table)]))
         parts.append(
-            plots.figure_html(plots.grouped_index_bars(table, MEASURE_LABELS), f"AMI per {title}")
+            _chart(
+                [*table["value"], *table["value_prev"]],
+                lambda table=table: plots.grouped_index_bars(table, MEASURE_LABELS, year, prev),
+                f"AMI per {title}",
+            )
         )
-        parts.append(_breakdown_table(table, measures))
+        parts.append(_breakdown_table(table, measures, year, prev))
+        parts.append(_comparison_note(report, table["change_text"]) if prev is not None else "")
     if not parts:
         return None
     return _wrap(_h2("AMI – kön och chef/medarbetare"), *parts)
 
 
-def _breakdown_table(table: pd.DataFrame, measures: Sequence[str]) -> str:
-    labels = list(dict.fromkeys(table["label"]))
+def _groups_summary(table: pd.DataFrame) -> str:
+    """Two groups: who is higher on AMI, and on how many dimensions; more: highest and lowest."""
+    total = table[table["measure"] == AMI]
+    ranked = _ranked(list(total["label"]), list(total["value"]))
+    if len(ranked) < 2:
+        return ""
+    if len(ranked) > 2:
+        return _high_low("AMI totalt", list(total["label"]), list(total["value"]))
+    (first, a), (second, b) = ranked
+    if a == b:
+        sentence = f"{first} och {second} ligger lika på AMI totalt ({a})."
+    else:
+        sentence = f"{first} ligger högre än {second} på AMI totalt ({a} mot {b})."
+    dims = [m for m in dict.fromkeys(table["measure"]) if m != AMI]
+    compared = higher = 0
+    for measure in dims:
+        part = table[table["measure"] == measure].set_index("label")["value"]
+        if _has(part.get(first)) and _has(part.get(second)):
+            compared += 1
+            higher += round_half_up(part[first]) > round_half_up(part[second])
+    if compared and a != b:
+        share = f"alla {compared}" if higher == compared else f"{higher} av {compared}"
+        sentence = sentence[:-1] + f", och på {share} delindex."
+    return sentence
+
+
+def _breakdown_table(
+    table: pd.DataFrame, measures: Sequence[str], year: int, prev: int | None
+) -> str:
+    """Group × index, this year, last year and the change (long form: one index per row)."""
+    headers = ["Grupp", "Index", str(year)]
+    numeric = [False, False, True]
+    if prev is not None:
+        headers += [str(prev), "Förändring"]
+        numeric += [True, True]
     rows = []
-    for label in labels:
+    for label in dict.fromkeys(table["label"]):
         part = table[table["label"] == label].set_index("measure")
-        rows.append([label, *(_value_cell(part.loc[m, "text"]) for m in measures)])
-    return html_table(
-        ["Grupp", *(MEASURE_LABELS[m] for m in measures)],
-        rows,
-        [False, *([True] * len(measures))],
-    )
+        for number, measure in enumerate(m for m in measures if m in part.index):
+            row = part.loc[measure]
+            line = [label if number == 0 else "", MEASURE_LABELS[measure], _value_cell(row["text"])]
+            if prev is not None:
+                line += [_value_cell(row["prev_text"]), _value_cell(row["change_text"])]
+            rows.append(line)
+    return html_table(headers, rows, numeric)
 
 
 def ami_age_section(report: Report) -> Any:
@@ -380,14 +702,9 @@ def ami_age_section(report: Report) -> Any:
         return None
     year, prev = report.data.year, report.data.previous_year
     rows = [
-        [
-            label,
-            _value_cell(text),
-            "" if vp is None or pd.isna(vp) else str(round_half_up(vp)),
-            change,
-        ]
-        for label, text, vp, change in zip(
-            table["label"], table["text"], table["value_prev"], table["change_text"], strict=True
+        [label, _value_cell(text), _value_cell(prev_text), _value_cell(change)]
+        for label, text, prev_text, change in zip(
+            table["label"], table["text"], table["prev_text"], table["change_text"], strict=True
         )
     ]
     headers = ["Åldersgrupp", f"AMI {year}"]
@@ -397,27 +714,56 @@ def ami_age_section(report: Report) -> Any:
         numeric += [True, True]
     else:
         rows = [r[:2] for r in rows]
+    values = [*table["value"], *table["value_prev"]]
+    summary = _high_low(
+        "AMI",
+        list(table["label"]),
+        list(table["value"]),
+        ("åldersgruppen ", "åldersgrupperna "),
+    )
     return _wrap(
         _h2("AMI – ålder"),
-        plots.figure_html(plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
+        _summary([summary]),
+        _chart(values, lambda: plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
         html_table(headers, rows, numeric),
+        _comparison_note(report, table["change_text"]) if prev is not None else "",
     )
 
 
 def areas_section(report: Report) -> Any:
-    """The question areas (index 0–100) and how to read the levels."""
+    """The question areas (index 0–100) with the policy's text, and how to read the levels."""
     if report.too_small:
         return None
     levels = report.params.levels
     table = area_overview(report.data, report.figures, levels)
     if table.empty:
         return None
+    ranked = _ranked(list(table["area"]), list(table["value"]))
+    good = sum(1 for _, v in ranked if v >= levels.good_from)
+    lines = [_high_low("index", list(table["area"]), list(table["value"]))]
+    if ranked:
+        lines.append(
+            f"{good} av {len(ranked)} frågeområden ligger på nivån förvalta och förädla "
+            f"({levels.good_from}–100)."
+        )
+
+    def area_cell(area: str, description: Any) -> str:
+        text = f"<strong>{_e(area)}</strong>"
+        if isinstance(description, str) and description:
+            text += f'<br><span class="not">{_e(description)}</span>'
+        return f"<td>{text}</td>"
+
     parts = [
         _h2("Översikt frågeområden"),
-        _p("Frågorna har delats in i frågeområden. Resultatet presenteras som ett index 0–100."),
+        _summary(lines),
+        _p(
+            "Frågorna har delats in i frågeområden; där områdena är personalpolicyns står "
+            "policyns text under namnet. Resultatet presenteras som ett index 0–100."
+        ),
         _level_legend(levels),
-        plots.figure_html(
-            plots.horizontal_bars(
+        _chart(
+            table["value"],
+            lambda: plots.horizontal_bars(
                 list(table["area"]), list(table["value"]), levels=levels, xlabel="Index", sort=True
             ),
             "Frågeområden",
@@ -425,9 +771,10 @@ def areas_section(report: Report) -> Any:
         html_table(
             ["Frågeområde", "Index", "Förändring"],
             [
-                [area, _value_cell(text, lvl), change]
-                for area, text, lvl, change in zip(
+                [area_cell(area, description), _value_cell(text, lvl), _value_cell(change)]
+                for area, description, text, lvl, change in zip(
                     table["area"],
+                    table["description"],
                     table["text"],
                     table["level"],
                     table["change_text"],
@@ -445,6 +792,11 @@ def areas_section(report: Report) -> Any:
                 "not",
             )
         )
+    if report.data.previous_year is not None:
+        # "ingen jämförelse" is what the sentence above explains, in the seed's words
+        explained = {NO_COMPARISON} if table["has_new"].any() else set()
+        texts = [t for t in table["change_text"] if t not in explained]
+        parts.append(_comparison_note(report, texts))
     return _wrap(*parts)
 
 
@@ -647,8 +999,8 @@ def _question_table(rows: pd.DataFrame, with_bar: bool = False) -> str:
         numeric.append(False)
     body = []
     for _, r in rows.iterrows():
-        change = r["change_text"] or (r["status"] if r["status"] else "")
-        line = [r["text"], _value_cell(r["text_value"], r["level"]), change]
+        change = r["change_text"] or r["status"]
+        line = [r["text"], _value_cell(r["text_value"], r["level"]), _value_cell(change)]
         if with_bar:
             line.append(_bar_cell(r["value"], r["level"]))
         body.append(line)
@@ -784,15 +1136,38 @@ def targets_section(report: Report) -> Any:
     }
     shown = report.figures.get(AMI)
     table = target_table(shown, targets)
+    lines = []
+    if shown.published:
+        reached = [
+            f"{label.lower()} ({target})"
+            for label, target, ok in zip(
+                table["label"], table["target"], table["reached"], strict=True
+            )
+            if ok
+        ]
+        missed = [
+            f"{_amount(target - shown.rounded)} under {label.lower()} ({target})"
+            for label, target, ok in zip(
+                table["label"], table["target"], table["reached"], strict=True
+            )
+            if not ok
+        ]
+        clauses = ([f"når {_join(reached)}"] if reached else []) + (
+            [f"ligger {_join(missed)}"] if missed else []
+        )
+        lines.append(f"AMI {shown.text} " + " men ".join(clauses) + ".")
     return _wrap(
         _h2("AMI mot målen"),
-        plots.figure_html(
-            plots.target_chart(shown.value, targets, report.params.levels), "AMI mot målen"
+        _summary(lines),
+        _chart(
+            [shown.value],
+            lambda: plots.target_chart(shown.value, targets, report.params.levels),
+            "AMI mot målen",
         ),
         html_table(
             ["Mål", "Målvärde", "AMI", "Skillnad"],
             [
-                [lbl, str(t), _value_cell(txt), gap]
+                [lbl, str(t), _value_cell(txt), _value_cell(gap)]
                 for lbl, t, txt, gap in zip(
                     table["label"], table["target"], table["text"], table["gap_text"], strict=True
                 )
@@ -823,13 +1198,7 @@ def questions_section(report: Report) -> Any:
         if description:
             parts.append(_p(description))
         if (rows["status"] != "").any():
-            parts.append(
-                _p(
-                    "I år innehåller frågeområdet nya eller omformulerade frågor. Det innebär att "
-                    "jämförelser mot föregående år saknas i vissa fall.",
-                    "not",
-                )
-            )
+            parts.append(_new_questions_note("frågeområdet", data.previous_year))
         parts.append(_question_table(rows, with_bar=True))
     return _wrap(*parts)
 
@@ -848,20 +1217,26 @@ def leadership_section(report: Report) -> Any:
     results = question_results(report.data, report.figures, levels, leadership_ids)
     # the table's bars are the chart: highest first, suppressed last
     results = results.sort_values("value", ascending=False, na_position="last", kind="mergesort")
+    change_texts = [*table["change_text"], *results["change_text"]]
+    prev = report.data.previous_year
+    changed = prev is not None and LEADERSHIP not in report.data.comparable_measures
+    if changed:  # the note says why the index has no change; the legend need not repeat it
+        change_texts = [t for t in change_texts if t != NO_COMPARISON]
     parts = [
         _h2("Ledarskapsindex"),
         _p(f"Ledarskapsindex bygger på {len(leadership_ids)} frågor om ledarskap. Index 0–100."),
         html_table(
             ["Index", "Värde", "Förändring"],
             [
-                [lbl, _value_cell(t, lvl), c]
+                [lbl, _value_cell(t, lvl), _value_cell(c)]
                 for lbl, t, lvl, c in zip(
                     table["label"], table["text"], table["level"], table["change_text"], strict=True
                 )
             ],
             [False, True, True],
         ),
-        _comparison_note(report),
+        _new_questions_note("ledarskapsindexet", prev) if changed else "",
+        _comparison_note(report, change_texts),
         _level_legend(levels),
         _question_table(results, with_bar=True),
     ]
@@ -937,6 +1312,12 @@ def provenance_section(report: Report) -> Any:
         f"{dirty_text}</p>",
         f"<p>Underkända rader i indata: {data.rows_rejected}</p>",
         f"<p>Paketversioner: {_e(packages)}</p>",
-        f"<details><summary>Parametrar</summary><pre>{_e(params_text)}</pre></details>",
+        "<details><summary>Parametrar</summary>",
+        _p(
+            "Per steg de avsnitt i params.yaml som steget läser, som de var när steget "
+            "kördes: indexes (index och sekretess, meta.json), drivers (drivkraftsanalysen, "
+            "drivers.json) och render (rapporterna)."
+        ),
+        f"<pre>{_e(params_text)}</pre></details>",
         "</footer>",
     )
