@@ -344,13 +344,7 @@ def load_processed_year(directory: str | Path) -> ProcessedYear:
 @lru_cache(maxsize=2)
 def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
     """``signature`` (file times and sizes) is part of the cache key only."""
-    meta_path = directory / "meta.json"
-    if not meta_path.is_file():
-        raise ReportDataError(f"{meta_path}: missing; the indexes stage writes it")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    missing = [k for k in META_KEYS if k not in meta]
-    if missing:
-        raise ReportDataError(f"{meta_path}: missing key(s) {missing}")
+    meta = _read_json(directory / "meta.json", META_KEYS, "indexes")
 
     figures = _read_parquet(directory / "figures.parquet", FIGURE_COLUMNS)
     figures = figures[list(FIGURE_COLUMNS)].copy()
@@ -376,14 +370,19 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
         drivers[column] = _text(drivers[column])
     for column in ("borrow_code", "borrow_reason", "resampled"):
         drivers[column] = _text(drivers[column])
-    notes_path = directory / "drivers.json"
-    if not notes_path.is_file():
-        raise ReportDataError(f"{notes_path}: missing; the drivers stage writes it")
-    notes = json.loads(notes_path.read_text(encoding="utf-8"))
-    missing = [k for k in DRIVER_NOTE_KEYS if k not in notes]
-    if missing:
-        raise ReportDataError(f"{notes_path}: missing key(s) {missing}")
+    notes = _read_json(directory / "drivers.json", DRIVER_NOTE_KEYS, "drivers")
     return ProcessedYear(directory, meta, figures, units, questions, drivers, notes)
+
+
+def _read_json(path: Path, keys: Sequence[str], stage: str) -> dict[str, Any]:
+    """A stage's JSON record, with the keys the reports rely on."""
+    if not path.is_file():
+        raise ReportDataError(f"{path}: missing; the {stage} stage writes it")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in keys if k not in record]
+    if missing:
+        raise ReportDataError(f"{path}: missing key(s) {missing}")
+    return record
 
 
 # ---------------------------------------------------------------------------
