@@ -190,7 +190,7 @@ def test_response_rate_per_unit_over_the_years(rendered_year):  # noqa: F811
     assert _summary(soup, "Svarsfrekvens") == [
         "Svarsfrekvensen har gått upp 2 procentenheter sedan 2022 och ligger i år på 87 % "
         "(2022: 85 %).",
-        "Svarsfrekvensen har ökat i båda underliggande enheter med jämförbara värden sedan 2022.",
+        "Svarsfrekvensen har ökat i båda underliggande enheterna med jämförbara värden sedan 2022.",
     ]
     rows = _table_after(soup, "Svarsfrekvens per enhet under Testförvaltningen")
     assert rows == [

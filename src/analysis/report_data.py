@@ -82,7 +82,6 @@ DRIVER_NOTE_KEYS = (
     "drivers",
     "excluded",
     "min_n",
-    "n_complete",
     "root_analysis",
     "without_rows",
 )
@@ -962,8 +961,9 @@ class PriorityStatus:
     (whose importances), ``basis`` (``own``, ``borrowed``, ``own_below_min_n``),
     ``borrow_code`` (why it borrowed; ``questions``: the ones to blame) and
     ``n_used``. Without: ``why_none`` - ``suppressed_scores`` (``questions``:
-    the drivers whose score is not shown), ``not_analysed`` (the förvaltning could not be analysed:
-    ``root_code``, ``questions`` to blame, ``n_complete``) or ``unknown``.
+    the drivers whose score is not shown), ``not_analysed`` (the förvaltning could not be
+    analysed: ``root_code``, ``questions`` to blame) or ``unknown``. No respondent count
+    beyond the published ``n_used`` is carried: a report shows only published numbers.
     ``excluded``: questions left out of the year's drivers (never validly answered).
     """
 
@@ -975,7 +975,6 @@ class PriorityStatus:
     why_none: str = ""
     questions: tuple[str, ...] = ()
     root_code: str = ""
-    n_complete: int | None = None
     n_drivers: int = 0
     excluded: tuple[str, ...] = ()
 
@@ -1007,7 +1006,6 @@ def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
             why_none="not_analysed",
             questions=tuple(root.get("questions", [])),
             root_code=str(root.get("code", "")),
-            n_complete=notes.get("n_complete"),
             n_drivers=n_drivers,
             excluded=excluded,
         )

@@ -242,6 +242,17 @@ def _amount(k: int, unit: str = "punkt") -> str:
     return f"en {unit}" if k == 1 else f"{k} {plural}"
 
 
+def _questions(k: int) -> str:
+    """'1 fråga', '9 frågor'."""
+    return f"{k} {'fråga' if k == 1 else 'frågor'}"
+
+
+def _the_questions(k: int, genitive: bool = False) -> str:
+    """'frågan'/'frågorna' (or 'frågans'/'frågornas') for one or several questions."""
+    word = "frågan" if k == 1 else "frågorna"
+    return word + "s" if genitive else word
+
+
 def _join(items: Sequence[str], last: str = "och") -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
@@ -355,7 +366,7 @@ def about_section(report: Report) -> Any:
     reworded = int((asked["status"] == REWORDED).sum())
     n_ami = int(asked["ami_dimension"].isin(AMI_DIMENSIONS).sum())
     n_leadership = int(asked["leadership"].sum())
-    questions = f"{len(asked)} frågor i enkäten {data.year}"
+    questions = f"{_questions(len(asked))} i enkäten {data.year}"
     if prev is not None and (new or reworded):
         changes = [
             f"{new} {'ny' if new == 1 else 'nya'}",
@@ -364,9 +375,9 @@ def about_section(report: Report) -> Any:
         questions += f", varav {_join([c for c in changes if not c.startswith('0 ')])} sedan {prev}"
     items = [questions + "."]
     if n_ami:
-        items.append(f"{n_ami} frågor utgör AMI.")
+        items.append(f"{_questions(n_ami)} utgör AMI.")
     if n_leadership:
-        items.append(f"{n_leadership} frågor utgör ledarskapsindexet.")
+        items.append(f"{_questions(n_leadership)} utgör ledarskapsindexet.")
     items.append(
         f"Minst {report.params.privacy.min_group_size} svarande för att få gruppresultat; "
         f"färre visas som ”{SUPPRESSED}”."
@@ -413,13 +424,13 @@ def response_rate_section(report: Report) -> Any:
         up = [u for u in both if round_half_up(now[u]) > round_half_up(before[u])]
         if both:
             if len(up) == len(both):
-                share = {1: "den enda", 2: "båda"}.get(len(both), f"alla {len(both)}")
+                share = {
+                    1: "den enda underliggande enheten",
+                    2: "båda underliggande enheterna",
+                }.get(len(both), f"alla {len(both)} underliggande enheter")
             else:
-                share = f"{len(up)} av {len(both)}"
-            lines.append(
-                f"Svarsfrekvensen har ökat i {share} underliggande enheter med jämförbara "
-                f"värden sedan {prev}."
-            )
+                share = f"{len(up)} av {len(both)} underliggande enheter"
+            lines.append(f"Svarsfrekvensen har ökat i {share} med jämförbara värden sedan {prev}.")
     parts.append(_summary(lines))
     if len(history) > 1:
         parts.append(
@@ -860,7 +871,7 @@ OWN_ANALYSIS_MISSING = {
     "small": "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
     "too_few": "för få svarande har svarat på alla frågor",
     "no_variance": (
-        "alla som svarat på alla frågor gav samma svar på {questions}, så frågans "
+        "alla som svarat på alla frågor gav samma svar på {questions}, så {the_questions_of} "
         "betydelse går inte att skatta"
     ),
     "collinear": (
@@ -880,8 +891,8 @@ NO_ANALYSIS_AT_ALL = {
     "no_outcome": "ingen gav ett giltigt svar på motivationsfrågorna (bara ”vet ej” eller tomt)",
     "no_drivers": "inga andra frågor än motivationsfrågorna fick giltiga svar",
     "too_few": (
-        "bara {n_complete} svarande har svarat på alla {n_drivers} frågor, och analysen "
-        "behöver fler svarande än frågor"
+        "för få svarande har svarat på alla {n_drivers} frågor: analysen behöver fler "
+        "svarande än frågor"
     ),
     **{k: v for k, v in OWN_ANALYSIS_MISSING.items() if k not in ("small", "too_few")},
 }
@@ -895,10 +906,12 @@ def _quoted(report: Report, question_ids: Sequence[str]) -> str:
 def _reason_text(
     template: str, report: Report, status: PriorityStatus, questions: Sequence[str]
 ) -> str:
+    # Counts shown here are of questions or parameters, never of respondents:
+    # a respondent count that is no published row (contract §5) could be small.
     return template.format(
         min_n=report.data.driver_min_n,
         questions=_quoted(report, questions) or "en fråga",
-        n_complete=status.n_complete if status.n_complete is not None else 0,
+        the_questions_of=_the_questions(max(len(questions), 1), genitive=True),
         n_drivers=status.n_drivers,
     )
 
@@ -964,8 +977,9 @@ def _excluded_questions_note(report: Report, status: PriorityStatus) -> list[str
         return []
     return [
         _p(
-            f"Ingår inte i analysen: {_quoted(report, status.excluded)} – frågan ställdes men "
-            "fick bara ”vet ej”-svar eller inga svar alls.",
+            f"Ingår inte i analysen: {_quoted(report, status.excluded)} – "
+            f"{_the_questions(len(status.excluded))} ställdes men fick bara ”vet ej”-svar "
+            "eller inga svar alls.",
             "not",
         )
     ]
