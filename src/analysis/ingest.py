@@ -313,6 +313,7 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
     try:
         values, title, part = _first_sheet_values(content)
+        uncalculated = _uncalculated_formulas(file, content, part, values)
     except Exception as error:
         # openpyxl parses the user's bytes lazily (read-only mode streams the sheet),
         # so a damaged workbook fails at load *or* while its rows are read, with
@@ -328,7 +329,6 @@ def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]
         )
         expected = f"an Excel workbook (.xlsx) that opens ({name}: {error})"
         raise _Unreadable([Problem(file, None, None, None, expected)]) from error
-    uncalculated = _uncalculated_formulas(file, content, part, values)
     if uncalculated:
         raise _Unreadable(uncalculated)
     rows = [[_cell_text(v) for v in row] for row in values]
@@ -338,18 +338,21 @@ def _read_xlsx(file: str, content: bytes) -> tuple[pd.DataFrame, dict[str, str]]
 
 
 def _uncalculated_formulas(
-    file: str, content: bytes, part: str, values: list[tuple[object, ...]]
+    file: str, content: bytes, part: str | None, values: list[tuple[object, ...]]
 ) -> list[Problem]:
     """Formula cells without a stored result, each as a problem.
 
     Excel stores a formula's last result beside it, and that is what is read.
     A workbook written by a program that does not calculate (a script, some
     exports) stores none, and the cell would silently read as empty - an
-    answer lost. ``part`` is the sheet's file in the workbook (already read
-    once); only a sheet with formulas at all is read a second time.
+    answer lost. ``part`` is the sheet's file in the workbook (None: look in
+    every sheet); only a workbook with formulas at all is read a second time.
     """
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if not re.search(rb"<(?:\w+:)?f[ >/]", archive.read(part)):
+        parts = (
+            [part] if part else [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        )
+        if not any(re.search(rb"<(?:\w+:)?f[ >/]", archive.read(p)) for p in parts):
             return []
     formulas, _, _ = _first_sheet_values(content, data_only=False)
     header = [_cell_text(v).strip() for v in (values[0] if values else ())]
@@ -369,7 +372,7 @@ def _uncalculated_formulas(
 
 def _first_sheet_values(
     content: bytes, data_only: bool = True
-) -> tuple[list[tuple[object, ...]], str, str]:
+) -> tuple[list[tuple[object, ...]], str, str | None]:
     """Every row of the workbook's first sheet as openpyxl gives it, its title and its part.
 
     ``data_only``: a formula cell's stored result (True) or the formula (False).
@@ -378,7 +381,9 @@ def _first_sheet_values(
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
-        part = sheet._worksheet_path  # the sheet's XML in the zip (no public accessor)
+        # the sheet's XML in the zip: openpyxl has no public accessor, so a
+        # version without this attribute makes the formula check look at every sheet
+        part = getattr(sheet, "_worksheet_path", None)
         return list(sheet.iter_rows(values_only=True)), sheet.title, part
     finally:
         workbook.close()
