@@ -64,5 +64,24 @@ def composites_for_year(questions: pd.DataFrame, asked: Iterable[str]) -> dict[s
     return out
 
 
+def comparable_measures(
+    questions: pd.DataFrame, asked_now: Iterable[str], asked_before: Iterable[str]
+) -> set[str]:
+    """Measures resting on the same question ids in two survey years (contract §3).
+
+    A question must be asked in both years (a rewording is a new id, so it is
+    never comparable); a composite must have the same asked questions; the
+    response rate rests on no question and is always comparable. The indexes
+    stage computes changes only for these, and the reports say why the others
+    have none - one rule for both.
+    """
+    asked_now, asked_before = list(asked_now), list(asked_before)
+    same_questions = {question_measure(q) for q in set(asked_now) & set(asked_before)}
+    now = composites_for_year(questions, asked_now)
+    before = composites_for_year(questions, asked_before)
+    same_composites = {name for name, ids in now.items() if before.get(name) == ids}
+    return same_questions | same_composites | {RESPONSE_RATE}
+
+
 def motivation_questions(questions: pd.DataFrame) -> list[str]:
     return list(questions.loc[questions["ami_dimension"] == "Motivation", "question_id"])

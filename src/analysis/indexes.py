@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from analysis import privacy
 from analysis.catalogue import (
     RESPONSE_RATE,
+    comparable_measures,
     composites_for_year,
     question_measure,
 )
@@ -530,21 +531,6 @@ def _leader_rows(
 # ---------------------------------------------------------------------------
 
 
-def comparable_measures(data: SurveyData, year: int, previous: int) -> set[str]:
-    """Measures resting on the same question ids in both years.
-
-    A question must be asked in both years (a rewording is a new id, so it is
-    never comparable); a composite must have the same asked questions; the
-    response rate rests on no question and is always comparable.
-    """
-    asked_now, asked_before = data.asked_in(year), data.asked_in(previous)
-    same_questions = {question_measure(q) for q in set(asked_now) & set(asked_before)}
-    now = composites_for_year(data.questions, asked_now)
-    before = composites_for_year(data.questions, asked_before)
-    same_composites = {name for name, ids in now.items() if before.get(name) == ids}
-    return same_questions | same_composites | {RESPONSE_RATE}
-
-
 def add_changes(
     current: pd.DataFrame, previous: pd.DataFrame, comparable: set[str]
 ) -> pd.DataFrame:
@@ -608,4 +594,8 @@ def figures_with_changes(
         out["value_prev"] = np.nan
         return out[FIGURE_COLUMNS]
     previous = published(previous_year)
-    return add_changes(current, previous, comparable_measures(data, year, previous_year))
+    return add_changes(
+        current,
+        previous,
+        comparable_measures(data.questions, data.asked_in(year), data.asked_in(previous_year)),
+    )

@@ -37,7 +37,7 @@ from analysis.catalogue import (
     LEADERSHIP,
     RESPONSE_RATE,
     area_measure,
-    composites_for_year,
+    comparable_measures,
     dimension_measure,
     question_measure,
 )
@@ -281,13 +281,10 @@ class ProcessedYear:
         if self.previous_year is None:
             return frozenset()
         q = self.questions
-        now = composites_for_year(q, q.loc[q["asked"], "question_id"])
-        before = composites_for_year(q, q.loc[q["asked_prev"], "question_id"])
-        same_questions = q.loc[q["asked"] & q["asked_prev"], "question_id"]
         return frozenset(
-            {question_measure(qid) for qid in same_questions}
-            | {name for name, ids in now.items() if before.get(name) == ids}
-            | {RESPONSE_RATE}
+            comparable_measures(
+                q, q.loc[q["asked"], "question_id"], q.loc[q["asked_prev"], "question_id"]
+            )
         )
 
     @cached_property
