@@ -156,22 +156,29 @@ def test_question_status():
 # --------------------------------------------------------------- one figure
 
 
+def compared(now: float | None, prev: float | None) -> rd.Compared:
+    return rd.Compared(rd.Shown(now), rd.Shown(prev), rd.SUPPRESSED)
+
+
 def test_shown_rounds_half_up_and_changes_are_differences_of_displayed_values():
-    shown = rd.Shown(79.4, 80.3, 130)
-    assert (shown.text, shown.change, shown.change_text) == ("79", -1, f"{MINUS}1")
+    shown = rd.Shown(79.4, 130)
+    assert (shown.text, shown.n) == ("79", 130)
+    assert (compared(79.4, 80.3).change, compared(79.4, 80.3).change_text) == (-1, f"{MINUS}1")
     # 80.75 shows 81, 82.2 shows 82: the displayed change is −1 (the exact one −1.45)
-    assert rd.Shown(80.75, 82.2).change == -1
+    assert compared(80.75, 82.2).change == -1
     assert rd.Shown(69.5).text == "70"
     assert rd.Shown(69.5).level(LEVELS) == "förvalta och förädla"
-    assert rd.Shown(76.6, 74.7).change_text == "+2"
-    assert rd.Shown(79.0, 79.2).change_text == "0"
+    assert compared(76.6, 74.7).change_text == "+2"
+    assert compared(79.0, 79.2).change_text == "0"
 
 
 def test_suppressed_figure_shows_words_not_numbers():
-    shown = rd.Shown(None, None, None)
+    shown = rd.Shown(None, None)
     assert shown.text == "för få svar"
-    assert shown.change is None and shown.change_text == ""
     assert shown.level(LEVELS) is None
+    # a suppressed year on either side: no change, and the reason instead of a blank
+    assert compared(None, 80.0).change is None
+    assert compared(80.0, None).change_text == "för få svar"
 
 
 def test_index_table_of_the_forvaltning(data):

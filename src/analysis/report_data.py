@@ -398,7 +398,6 @@ class Shown:
     """One published (or suppressed) figure: full precision in, display strings out."""
 
     value: float | None = None
-    value_prev: float | None = None
     n: int | None = None
 
     @property
@@ -410,19 +409,8 @@ class Shown:
         return None if self.value is None else round_half_up(self.value)
 
     @property
-    def change(self) -> int | None:
-        """Displayed change (difference of displayed values), or None without a comparison."""
-        if self.value is None or self.value_prev is None:
-            return None
-        return displayed_change(self.value, self.value_prev)
-
-    @property
     def text(self) -> str:
         return SUPPRESSED if self.value is None else str(self.rounded)
-
-    @property
-    def change_text(self) -> str:
-        return "" if self.change is None else format_change(self.change)
 
     def level(self, levels: LevelParams) -> str | None:
         return None if self.value is None else level(self.value, levels)
@@ -481,15 +469,9 @@ class UnitFigures:
         self.unit_id = unit_id
         rows = data.unit_figures(unit_id)
         self._rows = {
-            (int(y), g, m): Shown(_number(v), _number(p), None if pd.isna(n) else int(n))
-            for y, g, m, v, p, n in zip(
-                rows["year"],
-                rows["group"],
-                rows["measure"],
-                rows["value"],
-                rows["value_prev"],
-                rows["n"],
-                strict=True,
+            (int(y), g, m): Shown(_number(v), None if pd.isna(n) else int(n))
+            for y, g, m, v, n in zip(
+                rows["year"], rows["group"], rows["measure"], rows["value"], rows["n"], strict=True
             )
         }
 
