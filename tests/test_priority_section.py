@@ -198,3 +198,13 @@ def test_questions_left_out_are_named(processed: Path, tmp_path: Path) -> None:
     ) in text
     _rewrite_notes(directory, excluded=["q8", "q9"])
     assert "” – frågorna ställdes men fick bara ”vet ej”-svar" in section_text(directory, "F")
+
+
+def test_every_reason_the_drivers_stage_records_has_a_swedish_explanation() -> None:
+    from analysis import contract as c
+    from analysis.report_sections import NO_ANALYSIS_AT_ALL, OWN_ANALYSIS_MISSING
+
+    sample = {c.TOO_FEW, c.NO_VARIANCE, c.COLLINEAR, c.CONSTANT_OUTCOME, c.NOTHING_EXPLAINED}
+    assert sample | {c.SMALL, c.UNSTABLE} <= set(OWN_ANALYSIS_MISSING)
+    year = {c.NO_QUESTIONS, c.NO_MOTIVATION, c.NO_OUTCOME, c.NO_DRIVERS}
+    assert sample | year | {c.UNSTABLE} <= set(NO_ANALYSIS_AT_ALL)

@@ -47,6 +47,23 @@ DRIVERS_TABLE_COLUMNS: list[str] = [
     "resampled",
 ]
 
+# The words the drivers stage writes and the reports read back (drivers.csv
+# ``basis``, drivers.parquet ``borrow_code``, drivers.json): defined once here,
+# so that a renamed code cannot silently lose its Swedish explanation.
+#: ``basis``: the unit's own analysis, a förvaltning's own below drivers.min_n,
+#: or importances borrowed from an ancestor.
+BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED = "own", "own_below_min_n", "borrowed"
+#: why there is no analysis of a sample (analysis.relweights)
+TOO_FEW, NO_VARIANCE, COLLINEAR = "too_few", "no_variance", "collinear"
+CONSTANT_OUTCOME, NOTHING_EXPLAINED, INVALID = "constant_outcome", "nothing_explained", "invalid"
+#: ... of a year (no sample at all) or of a unit (analysis.drivers)
+NO_QUESTIONS, NO_MOTIVATION, NO_DRIVERS = "no_questions", "no_motivation", "no_drivers"
+NO_OUTCOME, SMALL, UNSTABLE = "no_outcome", "small", "unstable"
+#: drivers.json ``root_analysis.status`` when the förvaltning could not be analysed
+NOT_ANALYSED = "not_analysed"
+#: why a unit has no driver rows (drivers.json ``without_rows``)
+SUPPRESSED_SCORES, NO_ANALYSIS = "suppressed_scores", "no_analysis"
+
 #: measures whose earlier years a year's figures.csv carries (the reports'
 #: trend lines), for units, every group; the comparison year is carried whole.
 HISTORY_MEASURES: tuple[str, ...] = (

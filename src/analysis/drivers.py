@@ -40,9 +40,22 @@ import pandas as pd
 from analysis.atomic import write_text_atomic
 from analysis.catalogue import motivation_questions, question_measure
 from analysis.contract import (
+    BASIS_BORROWED,
+    BASIS_OWN,
+    BASIS_OWN_BELOW_MIN_N,
     DRIVERS_CSV_COLUMNS,
     DRIVERS_TABLE_COLUMNS,
     MANAGER_PREFIX,
+    NO_ANALYSIS,
+    NO_DRIVERS,
+    NO_MOTIVATION,
+    NO_OUTCOME,
+    NO_QUESTIONS,
+    NOT_ANALYSED,
+    SMALL,
+    SUPPRESSED_SCORES,
+    TOO_FEW,
+    UNSTABLE,
     params_record,
 )
 from analysis.dataset import SurveyData
@@ -50,7 +63,6 @@ from analysis.params import DriverParams, Params
 from analysis.priority import quadrant_labels
 from analysis.relweights import (
     COLLINEARITY_TOL,
-    TOO_FEW,
     ZERO_R2_TOL,
     DriverAnalysisError,
     johnson_weights,
@@ -97,23 +109,8 @@ BATCH_CELLS = 4_000_000
 #: how many questions a warning names when too few respondents answered all.
 MAX_SUSPECTS = 5
 
-# ``basis`` of a unit's rows
-OWN = "own"
-OWN_BELOW_MIN_N = "own_below_min_n"
-BORROWED = "borrowed"
-
-# Why there is no analysis (``DriverAnalysisError.code``, ``borrow_code``), beside
-# the sample-level codes of analysis.relweights (too_few, no_variance, collinear,
-# constant_outcome, nothing_explained).
-NO_QUESTIONS = "no_questions"
-NO_MOTIVATION = "no_motivation"
-NO_DRIVERS = "no_drivers"
-NO_OUTCOME = "no_outcome"
-SMALL = "small"
-UNSTABLE = "unstable"
-#: why a target has no rows (drivers.json ``without_rows``)
-SUPPRESSED_SCORES = "suppressed_scores"
-NO_ANALYSIS = "no_analysis"
+# ``basis`` of a unit's rows (the codes themselves live in analysis.contract)
+OWN, OWN_BELOW_MIN_N, BORROWED = BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED
 
 
 # ------------------------------------------------------------------ the sample
@@ -776,7 +773,7 @@ def _notes(
     problem = year_drivers.year_problem or year_drivers.problems.get(root)
     if problem is not None and root not in year_drivers.analyses:
         analysis: dict[str, Any] = {
-            "status": "not_analysed",
+            "status": NOT_ANALYSED,
             "code": problem.code,
             "message": str(problem),
             "questions": list(problem.questions),

@@ -22,6 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.contract import (
+    COLLINEAR,
+    CONSTANT_OUTCOME,
+    INVALID,
+    NO_VARIANCE,
+    NOTHING_EXPLAINED,
+    TOO_FEW,
+)
 from analysis.errors import UserError
 
 #: exact LMG evaluates R² on all 2^p subsets; above this it is refused.
@@ -36,21 +44,11 @@ ZERO_VARIANCE_TOL = 1e-12
 ZERO_R2_TOL = 1e-12
 
 
-#: why an analysis was refused (``DriverAnalysisError.code``): the report
-#: explains each in Swedish, the driver table records it.
-TOO_FEW = "too_few"
-NO_VARIANCE = "no_variance"
-COLLINEAR = "collinear"
-CONSTANT_OUTCOME = "constant_outcome"
-NOTHING_EXPLAINED = "nothing_explained"
-INVALID = "invalid"
-
-
 class DriverAnalysisError(UserError, ValueError):
     """The drivers cannot be analysed as asked; the message names what and why.
 
-    ``code`` says which kind of problem (one of the constants above, or a
-    year-level one of :mod:`analysis.drivers`), ``questions`` the question
+    ``code`` says which kind of problem (a code of :mod:`analysis.contract`,
+    which the reports explain in Swedish), ``questions`` the question
     ids to blame, so that a report can explain it without parsing the text.
     """
 

@@ -45,6 +45,8 @@ from analysis.contract import (
     DRIVERS_TABLE_COLUMNS,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
+    NOT_ANALYSED,
+    SUPPRESSED_SCORES,
 )
 from analysis.params import LevelParams, Params, load_params
 from analysis.rounding import displayed_change, format_change, level, round_half_up
@@ -979,19 +981,19 @@ def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
         )
     root = notes.get("root_analysis", {}) or {}
     without = (notes.get("without_rows", {}) or {}).get(unit_id, {})
-    if root.get("status") == "not_analysed":
+    if root.get("status") == NOT_ANALYSED:
         return PriorityStatus(
             table=table,
-            why_none="not_analysed",
+            why_none=NOT_ANALYSED,
             questions=tuple(root.get("questions", [])),
             root_code=str(root.get("code", "")),
             n_drivers=n_drivers,
             excluded=excluded,
         )
-    if without.get("code") == "suppressed_scores":
+    if without.get("code") == SUPPRESSED_SCORES:
         return PriorityStatus(
             table=table,
-            why_none="suppressed_scores",
+            why_none=SUPPRESSED_SCORES,
             questions=tuple(without.get("questions", [])),
             n_drivers=n_drivers,
             excluded=excluded,

@@ -22,6 +22,23 @@ import pandas as pd
 from analysis import plots, priority
 from analysis.area_texts import area_text
 from analysis.catalogue import AMI, AMI_DIMENSIONS, LEADERSHIP, RESPONSE_RATE, area_measure
+from analysis.contract import (
+    BASIS_BORROWED,
+    BASIS_OWN_BELOW_MIN_N,
+    COLLINEAR,
+    CONSTANT_OUTCOME,
+    NO_DRIVERS,
+    NO_MOTIVATION,
+    NO_OUTCOME,
+    NO_QUESTIONS,
+    NO_VARIANCE,
+    NOT_ANALYSED,
+    NOTHING_EXPLAINED,
+    SMALL,
+    SUPPRESSED_SCORES,
+    TOO_FEW,
+    UNSTABLE,
+)
 from analysis.params import LevelParams
 from analysis.report_data import (
     ENHET,
@@ -868,33 +885,33 @@ def priority_section(report: Report) -> Any:
 #: why a unit has no driver analysis of its own (``borrow_code``), completing
 #: "För <enhet> görs ingen egen drivkraftsanalys: ..."; {questions} = quoted texts.
 OWN_ANALYSIS_MISSING = {
-    "small": "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
-    "too_few": "för få svarande har svarat på alla frågor",
-    "no_variance": (
+    SMALL: "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
+    TOO_FEW: "för få svarande har svarat på alla frågor",
+    NO_VARIANCE: (
         "alla som svarat på alla frågor gav samma svar på {questions}, så {the_questions_of} "
         "betydelse går inte att skatta"
     ),
-    "collinear": (
+    COLLINEAR: (
         "svaren på {questions} följer varandra helt, så frågornas betydelse går inte att skilja åt"
     ),
-    "constant_outcome": "alla som svarat på alla frågor har samma motivationsvärde",
-    "nothing_explained": "frågorna förklarar ingenting av skillnaderna i motivation",
-    "unstable": "resultatet blir för osäkert (för många slumpade omdragningar saknar variation)",
+    CONSTANT_OUTCOME: "alla som svarat på alla frågor har samma motivationsvärde",
+    NOTHING_EXPLAINED: "frågorna förklarar ingenting av skillnaderna i motivation",
+    UNSTABLE: "resultatet blir för osäkert (för många slumpade omdragningar saknar variation)",
 }
 #: why the förvaltning - and so nobody - has a driver analysis this year (``root_code``)
 NO_ANALYSIS_AT_ALL = {
-    "no_questions": "inga frågor ställdes",
-    "no_motivation": (
+    NO_QUESTIONS: "inga frågor ställdes",
+    NO_MOTIVATION: (
         "inga frågor om motivation (AMI-delindex Motivation) ställdes i år, så det finns "
         "inget motivationsvärde att förklara"
     ),
-    "no_outcome": "ingen gav ett giltigt svar på motivationsfrågorna (bara ”vet ej” eller tomt)",
-    "no_drivers": "inga andra frågor än motivationsfrågorna fick giltiga svar",
-    "too_few": (
+    NO_OUTCOME: "ingen gav ett giltigt svar på motivationsfrågorna (bara ”vet ej” eller tomt)",
+    NO_DRIVERS: "inga andra frågor än motivationsfrågorna fick giltiga svar",
+    TOO_FEW: (
         "för få svarande har svarat på alla {n_drivers} frågor: analysen behöver fler "
         "svarande än frågor"
     ),
-    **{k: v for k, v in OWN_ANALYSIS_MISSING.items() if k not in ("small", "too_few")},
+    **{k: v for k, v in OWN_ANALYSIS_MISSING.items() if k not in (SMALL, TOO_FEW)},
 }
 
 
@@ -920,7 +937,7 @@ def _priority_basis_notes(report: Report, status: PriorityStatus) -> list[str]:
     """Whose analysis the matrix shows, on how many respondents, and how to read it."""
     name, data = report.name, report.data
     n_used = status.n_used
-    if status.basis == "borrowed" or (status.source and status.source != report.unit_id):
+    if status.basis == BASIS_BORROWED or (status.source and status.source != report.unit_id):
         lender = data.unit_name(status.source)
         template = OWN_ANALYSIS_MISSING.get(status.borrow_code, "underlaget räcker inte")
         why = _reason_text(template, report, status, status.questions)
@@ -931,7 +948,7 @@ def _priority_basis_notes(report: Report, status: PriorityStatus) -> list[str]:
             f"{'gruppens' if report.kind == LEDARE else 'enhetens'} egna. Analysen för "
             f"{_e(lender)} bygger på {n_used} svarande med svar på alla frågor.</p>"
         ]
-    if status.basis == "own_below_min_n":
+    if status.basis == BASIS_OWN_BELOW_MIN_N:
         return [
             '<p class="varning">'
             f"Tolka försiktigt: analysen bygger på bara {n_used} svarande med svar på alla "
@@ -943,16 +960,16 @@ def _priority_basis_notes(report: Report, status: PriorityStatus) -> list[str]:
 def _no_priority_matrix(report: Report, status: PriorityStatus) -> str:
     """One clear sentence (and the questions) on why this report has no priority matrix."""
     year, name = report.data.year, report.name
-    if status.why_none == "not_analysed":
+    if status.why_none == NOT_ANALYSED:
         template = NO_ANALYSIS_AT_ALL.get(status.root_code, "underlaget räcker inte")
         why = _reason_text(template, report, status, status.questions)
         text = f"Ingen drivkraftsanalys för {year}: {why}."
-        if status.root_code == "too_few" and status.questions:
+        if status.root_code == TOO_FEW and status.questions:
             text += f" Flest saknade svar har frågorna {_quoted(report, status.questions)}."
         if report.kind != FORVALTNING:
             text += " Det gäller hela förvaltningen, så ingen rapport har någon matris i år."
         return _p(f"Prioriteringsmatris saknas. {text}", "ffs")
-    if status.why_none == "suppressed_scores":
+    if status.why_none == SUPPRESSED_SCORES:
         count = len(status.questions)
         total = status.n_drivers or count
         who = "chefens grupp" if report.kind == LEDARE else _e(name)
