@@ -45,6 +45,7 @@ from analysis import render  # noqa: E402
 SPEEDUP_TARGET = 4.0  # warm 2 workers vs the naive CLI loop, per report
 WHOLE_SET_TARGET_MIN = 15.0  # the whole year's reports, minutes
 from analysis.params import load_params  # noqa: E402
+from analysis.provenance import collect_provenance  # noqa: E402
 from analysis.report_data import load_processed_year  # noqa: E402
 
 
@@ -150,7 +151,7 @@ def main() -> int:
         scratch = Path(scratch_name)
         directory, params, described = processed_year(args.processed, scratch)
         data = load_processed_year(directory)
-        provenance = json.dumps(render.collect_provenance(data, params), sort_keys=True)
+        provenance = json.dumps(collect_provenance(data, params), sort_keys=True)
         plans = {
             name: render.plan_reports(data, scratch / name, provenance)
             for name in ("naive", "warm1", "warm2")

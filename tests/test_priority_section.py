@@ -27,7 +27,7 @@ def processed(tmp_path_factory) -> Path:
 
 
 def _provenance(processed: Path) -> str:
-    from analysis.render import collect_provenance
+    from analysis.provenance import collect_provenance
 
     data = rd.load_processed_year(processed)
     return json.dumps(collect_provenance(data, rf.fixture_params()))

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
 from analysis import render
+from analysis.provenance import ProvenanceError, collect_provenance, effective_params
 from analysis.report_data import load_processed_year
 from analysis.style import MINUS
 
@@ -497,15 +498,15 @@ def test_footer_params_are_the_ones_each_stage_ran_with(tmp_path):
     later = dataclasses.replace(
         produced, drivers=dataclasses.replace(produced.drivers, bootstrap=7, seed=1)
     )
-    provenance = render.collect_provenance(data, later)
+    provenance = collect_provenance(data, later)
     recorded = provenance["params"]["drivers"]["drivers"]  # the drivers stage's section
     assert recorded["bootstrap"] == produced.drivers.bootstrap == 1000
     assert recorded["seed"] == produced.drivers.seed
-    assert render.effective_params(provenance).drivers.bootstrap == 1000
+    assert effective_params(provenance).drivers.bootstrap == 1000
     assert set(provenance["params"]) == {"indexes", "drivers", "render"}
     # the synthesis section is read by no stage behind a report
     assert all("synth" not in sections for sections in provenance["params"].values())
-    assert render.effective_params(provenance).report.top_units == 2
+    assert effective_params(provenance).report.top_units == 2
 
 
 def test_a_threshold_changed_since_the_figures_is_refused(tmp_path):
@@ -514,8 +515,8 @@ def test_a_threshold_changed_since_the_figures_is_refused(tmp_path):
     stale = dataclasses.replace(
         produced, privacy=dataclasses.replace(produced.privacy, min_group_size=8)
     )
-    with pytest.raises(render.RenderError, match=r"'privacy' differs .* run `dvc repro`"):
-        render.collect_provenance(data, stale)
+    with pytest.raises(ProvenanceError, match=r"'privacy' differs .* run `dvc repro`"):
+        collect_provenance(data, stale)
 
 
 def test_a_drivers_record_without_params_is_named(tmp_path):
@@ -526,10 +527,10 @@ def test_a_drivers_record_without_params_is_named(tmp_path):
     (processed / "drivers.json").write_text(json.dumps(notes), encoding="utf-8")
     data = load_processed_year(processed)
     with pytest.raises(
-        render.RenderError,
+        ProvenanceError,
         match=r"drivers\.json: records no params section\(s\) \['survey', 'drivers'\]; rerun",
     ):
-        render.collect_provenance(data, rf.fixture_params())
+        collect_provenance(data, rf.fixture_params())
 
 
 def test_stage_params_are_the_sections_dvc_yaml_declares():
@@ -651,7 +652,7 @@ def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  
 def test_a_table_too_long_for_a_worksheet_is_refused(tmp_path, monkeypatch):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
-    provenance = render.collect_provenance(data, rf.fixture_params())
+    provenance = collect_provenance(data, rf.fixture_params())
     monkeypatch.setattr(render, "EXCEL_MAX_ROWS", len(data.figures))  # one row short
     with pytest.raises(render.RenderError, match=r"'figurer' would need .* figures\.csv"):
         render.workbook_bytes(data, provenance)
@@ -660,7 +661,7 @@ def test_a_table_too_long_for_a_worksheet_is_refused(tmp_path, monkeypatch):
 def test_workbook_bytes_repeat(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
-    provenance = render.collect_provenance(data, rf.fixture_params())
+    provenance = collect_provenance(data, rf.fixture_params())
     assert render.workbook_bytes(data, provenance) == render.workbook_bytes(data, provenance)
 
 

@@ -324,7 +324,7 @@ def test_missing_column_is_named(tmp_path):
 
 
 def test_open_report_checks_year_and_unit(processed, data):
-    from analysis.render import collect_provenance
+    from analysis.provenance import collect_provenance
 
     provenance = json.dumps(collect_provenance(data, rf.fixture_params()))
     with pytest.raises(rd.ReportDataError, match="holds year 2023, the report asked for 2022"):

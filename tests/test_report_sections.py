@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from analysis import report_data as rd
 from analysis import report_sections as rs
-from analysis.render import collect_provenance, effective_params
+from analysis.provenance import collect_provenance, effective_params
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,6 @@ import io
 import json
 import multiprocessing as mp
 import os
-import platform
-import subprocess
 import sys
 import threading
 import time
@@ -35,12 +33,12 @@ import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
@@ -49,10 +47,9 @@ from analysis.contract import (
     DRIVERS_CSV_COLUMNS,
     FIGURES_CSV_COLUMNS,
     MANAGER_PREFIX,
-    STAGE_PARAMS,
-    params_record,
 )
-from analysis.params import Params, ParamsError, params_from_dict
+from analysis.params import Params
+from analysis.provenance import PROJECT_ROOT, collect_provenance, effective_params
 from analysis.report_data import (
     ENHET,
     FORVALTNING,
@@ -67,7 +64,6 @@ from analysis.report_data import (
 #: the notebooks' kernelspec names it too, so `make lab` opens them on it
 KERNEL_NAME = "medarbetarenkat"
 WARM_ENGINE = "warm-kernel"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 UNIT_NOTEBOOK = "unit_report.ipynb"
 LEADER_NOTEBOOK = "leader_report.ipynb"
@@ -80,21 +76,6 @@ ANALYST_NOTEBOOKS = ("explore_drivers.ipynb",)
 REMOVE_TAG = "remove-cell"
 #: fixed document and zip-entry time of the workbook, so its bytes repeat
 WORKBOOK_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
-PACKAGES = (
-    "numpy",
-    "pandas",
-    "scipy",
-    "statsmodels",
-    "matplotlib",
-    "seaborn",
-    "pyarrow",
-    "openpyxl",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-    "medarbetarenkat-analysis",
-)
 
 
 class RenderError(RuntimeError):
@@ -116,106 +97,6 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> Path:
             f"Jupyter kernel {kernel_name!r} is not installed for {sys.executable}: "
             "run `make setup` (it installs the project's kernel into .venv)"
         ) from None
-
-
-# ---------------------------------------------------------------------------
-# Provenance
-# ---------------------------------------------------------------------------
-
-
-def _git(*args: str, cwd: Path = PROJECT_ROOT) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The commit of the code that renders, and whether the working tree differs from it.
-
-    ``commit`` is None outside a git checkout or before the first commit;
-    ``dirty`` counts tracked changes and untracked files that git does not
-    ignore. Pipeline outputs are ignored, and DVC's own ``dvc.lock`` (which
-    every run rewrites, see .gitignore) is left out, so a clean clone's
-    ``make report`` says "no uncommitted changes".
-    """
-    commit = _git("rev-parse", "HEAD", cwd=root)
-    status = _git("status", "--porcelain", "--", ".", ":(exclude)dvc.lock", cwd=root)
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
-
-
-def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
-def _recorded_params(record: dict[str, Any] | None, stage: str, path: Path) -> dict[str, Any]:
-    """The params sections ``stage`` recorded beside its outputs (and only those)."""
-    if record is None:
-        raise RenderError(f"{path}: missing; the {stage} stage writes it (run `dvc repro`)")
-    raw = record.get("params") or {}
-    missing = [s for s in STAGE_PARAMS[stage] if s not in raw]
-    if missing:
-        raise RenderError(
-            f"{path}: records no params section(s) {missing}; rerun the {stage} stage (`dvc repro`)"
-        )
-    try:  # normalised like params.yaml (defaults filled in, types checked)
-        return params_record(params_from_dict({s: raw[s] for s in STAGE_PARAMS[stage]}), stage)
-    except ParamsError as error:
-        raise RenderError(f"{path}: {error}") from None
-
-
-def stage_params(data: ProcessedYear, params: Params) -> dict[str, dict[str, Any]]:
-    """Per stage, the params sections it declares, as the stage recorded them.
-
-    indexes: meta.json; drivers: drivers.json; render: ``params`` (this
-    run). A section that two stages read must be the same in both, else the
-    outputs come from different parameter sets and the reports would
-    contradict their own tables.
-    """
-    by_stage = {
-        "indexes": _recorded_params(data.meta, "indexes", data.directory / "meta.json"),
-        "drivers": _recorded_params(data.driver_notes, "drivers", data.directory / "drivers.json"),
-        "render": params_record(params, "render"),
-    }
-    stages = list(by_stage)
-    for i, first in enumerate(stages):
-        for second in stages[i + 1 :]:
-            for section in set(by_stage[first]) & set(by_stage[second]):
-                if by_stage[first][section] != by_stage[second][section]:
-                    raise RenderError(
-                        f"params section {section!r} differs between the {first} stage "
-                        f"({by_stage[first][section]}) and the {second} stage "
-                        f"({by_stage[second][section]}): the outputs are out of date, "
-                        "run `dvc repro`"
-                    )
-    return by_stage
-
-
-def effective_params(provenance: dict[str, Any]) -> Params:
-    """The Params the reports use: every stage's recorded sections together."""
-    merged: dict[str, Any] = {}
-    for sections in provenance["params"].values():
-        merged.update(sections)
-    return params_from_dict(merged)
-
-
-def collect_provenance(data: ProcessedYear, params: Params) -> dict[str, Any]:
-    """Everything the provenance footer shows, computed once per run."""
-    meta = data.meta
-    return {
-        "input_sha256": meta.get("input_sha256", ""),
-        "rows_rejected": int(meta.get("rows_rejected") or 0),
-        "params": stage_params(data, params),
-        "git": git_state(),
-        "packages": package_versions(),
-    }
 
 
 # ---------------------------------------------------------------------------
@@ -625,17 +506,6 @@ def _column_values(series: pd.Series) -> list[Any]:
     return [_cell(v) for v in series.tolist()]
 
 
-def _column_letters(count: int) -> list[str]:
-    letters = []
-    for number in range(1, count + 1):
-        name = ""
-        while number:
-            number, rest = divmod(number - 1, 26)
-            name = chr(65 + rest) + name
-        letters.append(name)
-    return letters
-
-
 def _sheet_data_xml(sheet: str, header: list[str], columns: list[list[Any]]) -> Iterable[str]:
     """The ``<row>`` elements of a worksheet: header, then one row per table row.
 
@@ -649,7 +519,7 @@ def _sheet_data_xml(sheet: str, header: list[str], columns: list[list[Any]]) -> 
 
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    letters = _column_letters(len(header))
+    letters = [get_column_letter(i) for i in range(1, len(header) + 1)]
 
     def text_cell(ref: str, value: str, row: int) -> str:
         if ILLEGAL_CHARACTERS_RE.search(value):

@@ -1093,7 +1093,7 @@ def open_report(
 ) -> Report:
     """Open one report. ``unit_id`` "" is the förvaltning (root).
 
-    ``provenance_json`` is what :func:`analysis.render.collect_provenance`
+    ``provenance_json`` is what :func:`analysis.provenance.collect_provenance`
     computed once for the whole run (params included); a notebook opened by
     hand computes it itself, with the render sections of the project's
     params.yaml. ``year``, when given, must be the directory's year.
@@ -1105,7 +1105,7 @@ def open_report(
         )
     unit_id = unit_id or data.root_id
     data.check_report_unit(unit_id)
-    from analysis.render import PROJECT_ROOT, collect_provenance, effective_params
+    from analysis.provenance import PROJECT_ROOT, collect_provenance, effective_params
 
     if provenance_json:
         provenance = json.loads(provenance_json)
