@@ -88,13 +88,8 @@ def _level_colour(value: float, levels: LevelParams | None, colour: str) -> str:
 def figure_png(fig: Figure) -> bytes:
     """PNG bytes without the matplotlib version stamp (same figure -> same bytes)."""
     buffer = io.BytesIO()
+    # Every report figure is a bare Figure (no pyplot state), so nothing lingers to close.
     fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
-    try:  # a figure made with pyplot (the priority matrix may be) must not linger
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-    except Exception:  # pragma: no cover - pyplot unavailable is harmless here
-        pass
     return buffer.getvalue()
 
 
