@@ -632,7 +632,8 @@ def child_history(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFra
     """
     history = data.history_of(measure)
     children = data.children.get(unit_id, [])
-    years = sorted({y for (u, y) in history if y <= data.year and u in set(children)} | {data.year})
+    is_child = set(children)
+    years = sorted({y for (u, y) in history if y <= data.year and u in is_child} | {data.year})
     rows = []
     for child in children:
         for year in years:
