@@ -18,7 +18,7 @@ imported: the bootstrap's thousands of 29 × 29 decompositions and small
 matrix products run faster single-threaded on the 2-core machine than with
 OpenBLAS threads competing for the cores (measured: median 0.79 s against
 1.60 s with two); ``--blas-threads 2`` measures the other way. The drivers
-stage pins itself the same way (``analysis.cli.single_threaded_blas``).
+stage pins itself the same way (``analysis.cli.pin_blas_threads``).
 
 Run: ``make bench``, or ``PYTHONPATH=src .venv/bin/python bench/bench_drivers.py
 [--params params.yaml] [--year 2023] [--blas-threads 1]`` after
@@ -28,7 +28,6 @@ Run: ``make bench``, or ``PYTHONPATH=src .venv/bin/python bench/bench_drivers.py
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -39,15 +38,6 @@ ROOT_TARGET_S = 5.0
 ALL_UNITS_TARGET_S = 60.0
 ROOT_RUNS = 5
 ALL_UNITS_RUNS = 3
-BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def pin_blas_threads(threads: int) -> None:
-    """Must run before numpy is first imported: OpenBLAS reads these once, at load."""
-    if "numpy" in sys.modules:
-        raise RuntimeError("pin BLAS threads before importing numpy")
-    for variable in BLAS_VARIABLES:
-        os.environ[variable] = str(threads)
 
 
 def simulated_root(n: int = 13_000, p: int = 29, seed: int = 1):
@@ -130,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed", default="data/processed")
     parser.add_argument("--blas-threads", type=int, default=1)
     args = parser.parse_args(argv)
-    pin_blas_threads(args.blas_threads)
+    from analysis.cli import BLAS_THREAD_VARIABLES, pin_blas_threads  # imports no numpy
+
+    if not pin_blas_threads(args.blas_threads, override=True):
+        raise RuntimeError("BLAS threads must be pinned before numpy is imported")
 
     from analysis.params import load_params
 
@@ -145,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing {missing}: run `dvc repro indexes@{args.year}` first", file=sys.stderr)
         return 2
 
-    print(f"BLAS threads: {args.blas_threads} ({', '.join(BLAS_VARIABLES)})")
+    print(f"BLAS threads: {args.blas_threads} ({', '.join(BLAS_THREAD_VARIABLES)})")
     root_ok = verdict(
         "förvaltning 13,000 x 29, 1,000 resamples (analyse_sample)",
         bench_root(params),

@@ -827,15 +827,17 @@ def test_the_drivers_stage_pins_blas_to_one_thread_unless_told_otherwise() -> No
     import sys
 
     code = (
-        "import os; from analysis import cli; cli.single_threaded_blas(); import numpy; "
-        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+        "import os; from analysis import cli; pinned = cli.pin_blas_threads(1); import numpy; "
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], pinned, "
+        "cli.pin_blas_threads(1))"
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert done.stdout.split() == ["1", "1"], done.stderr
+    # pinned before numpy loads; once it has, too late (False)
+    assert done.stdout.split() == ["1", "1", "True", "False"], done.stderr
     env["OPENBLAS_NUM_THREADS"] = "2"  # a caller's choice is kept
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert done.stdout.split() == ["2", "1"], done.stderr
+    assert done.stdout.split() == ["2", "1", "True", "False"], done.stderr
 
 
 def test_a_question_everyone_answered_dont_know_is_left_out_through_ingestion(

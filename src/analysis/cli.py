@@ -46,24 +46,30 @@ def _parser() -> argparse.ArgumentParser:
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def single_threaded_blas() -> None:
-    """One BLAS thread for the driver analysis, unless the caller chose otherwise.
+def pin_blas_threads(threads: int = 1, *, override: bool = False) -> bool:
+    """Set the BLAS thread count for this process; False if numpy is loaded already.
 
-    The bootstrap decomposes thousands of 29 x 29 matrices; OpenBLAS threads
-    competing for two cores made it about twice as slow (bench/bench_drivers.py:
-    median 0.79 s single-threaded against 1.60 s with two threads). It must
-    happen before numpy is imported, which is why the stages are imported lazily.
+    The driver bootstrap decomposes thousands of 29 x 29 matrices; OpenBLAS
+    threads competing for two cores made it about twice as slow
+    (bench/bench_drivers.py: median 0.79 s single-threaded against 1.60 s
+    with two threads). OpenBLAS reads the variables once, when numpy loads,
+    which is why the stages are imported lazily. Without ``override`` a
+    count the caller already set is kept.
     """
-    if "numpy" in sys.modules:  # pragma: no cover - called before any numpy import
-        return
+    if "numpy" in sys.modules:
+        return False
     for variable in BLAS_THREAD_VARIABLES:
-        os.environ.setdefault(variable, "1")
+        if override:
+            os.environ[variable] = str(threads)
+        else:
+            os.environ.setdefault(variable, str(threads))
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.stage == "drivers":
-        single_threaded_blas()
+        pin_blas_threads(1)
     # Imported lazily so that `--help` is instant; each stage imports only its own modules.
     from analysis import stages
 
