@@ -126,10 +126,12 @@ def suppress(
 # which is conservative) -- unless the unknowns are that whole side, whose sum
 # is the published other side -- or when it pins down one secondarily
 # suppressed figure on its own (then the hiding was pointless and a second
-# relation could use it). The remedy suppresses one more published member:
-# the one of the smallest (unit, group) -- its largest n over all measures,
-# so that the same group is chosen for every measure --, then the smallest n
-# for this measure, the revealed side first, then table order. Breaches are
+# relation could use it). The remedy suppresses one more published member
+# (_choose): on the revealed side first; then the one whose hiding leaves the
+# fewest of its equations giving something away; then the smallest (unit,
+# group) -- its largest n over all measures, so that the same group is chosen
+# for every measure --; then the smallest n for this measure; then table
+# order. Breaches are
 # closed in a fixed order (groups, composites, the tree top-down, leaders) as
 # if one at a time, and all equations are re-checked until none gives
 # anything away. This is the per-relation heuristic of statistical offices

@@ -8,7 +8,6 @@ suppressed aggregates and the organisation tree - never respondent rows.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.atomic import write_parquet_atomic, write_text_atomic
-from analysis.contract import HISTORY_MEASURES, is_manager_unit
+from analysis.contract import HISTORY_MEASURES, is_manager_unit, params_record
 from analysis.dataset import SurveyData
 from analysis.params import Params
 
@@ -120,12 +119,8 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
         "years": data.years,
         "input_sha256": summary["input_sha256"],
         "rows_rejected": sum(t["rows_rejected"] for t in summary["tables"].values()),
-        # the sections this stage reads (dvc.yaml), as ingest and this stage used them
-        "params": {
-            "input": summary["params"]["input"],
-            "survey": dataclasses.asdict(params.survey),
-            "privacy": dataclasses.asdict(params.privacy),
-        },
+        # the sections behind these figures (contract.STAGE_PARAMS), `input` as ingest used it
+        "params": {**params_record(params, "indexes"), "input": summary["params"]["input"]},
     }
     out = paths.processed_year(year)
     write_parquet_atomic(figures, out / "figures.parquet")
