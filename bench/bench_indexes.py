@@ -9,7 +9,7 @@ rule + complementary suppression) and with the threshold rule alone. Wall
 and CPU seconds are both printed: on a shared machine CPU time is the
 steadier figure.
 
-Run: ``cd /work/main && PYTHONPATH=src .venv/bin/python bench/bench_indexes.py``
+Run: ``make bench``, or ``.venv/bin/python bench/bench_indexes.py``
 (``--respondents`` and ``--seed`` change the size and the data).
 """
 
@@ -44,6 +44,8 @@ AREAS = (
 GENDERS = ("Kvinna", "Man")
 AGES = ("-29", "30-39", "40-49", "50-59", "60-")
 ROLES = ("Chef", "Medarbetare")
+TARGET_SECONDS = 20.0
+TARGET_MIB = 4096
 
 
 def cpu_seconds() -> float:
@@ -175,7 +177,7 @@ def make_data(respondents: int, seed: int) -> SurveyData:
     return SurveyData(questions=questions, units=units, responses=responses, asked=asked)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--respondents", type=int, default=1_000_000, help="per year")
     parser.add_argument("--seed", type=int, default=7)
@@ -211,11 +213,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"write_figures_csv: {time.perf_counter() - started:.2f} s, {size / 2**20:.1f} MiB")
     peak = peak_memory_mib()
     print(f"peak memory (maxrss) at end: {peak:,.0f} MiB")
-    for label, took in timings.items():
-        verdict = "met" if took < 20 and peak < 4096 else "NOT met"
-        print(f"target (compute < 20 s, peak < 4 GiB), {label}: {verdict}")
+    # the pipeline runs the default; the threshold-only time shows suppression's share
+    took = timings["default (complementary suppression)"]
+    met = took < TARGET_SECONDS and peak < TARGET_MIB
+    print(
+        f"{'PASS' if met else 'FAIL'}  indexes as the pipeline computes them: {took:.1f} s, "
+        f"peak {peak / 1024:.1f} GiB (target < {TARGET_SECONDS:.0f} s and < 4 GiB)"
+    )
     sys.stdout.flush()
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
