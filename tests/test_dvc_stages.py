@@ -55,7 +55,11 @@ def analysis_imports(tree: ast.AST) -> set[str]:
 
 @cache
 def module_tree(name: str) -> ast.Module:
-    return ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+    """A module's syntax tree; for a subpackage (a folder), all its modules' together."""
+    folder = PACKAGE / name
+    files = sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{name}.py"]
+    body = [n for f in files for n in ast.parse(f.read_text(encoding="utf-8")).body]
+    return ast.Module(body=body, type_ignores=[])
 
 
 def module_level_imports(name: str) -> set[str]:
@@ -104,7 +108,8 @@ def modules_of_stage(stage: str, notebooks: list[Path]) -> set[str]:
     todo = sorted(start)
     while todo:
         name = todo.pop()
-        if name in seen or name in ENTRY_MODULES or not (PACKAGE / f"{name}.py").is_file():
+        exists = (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name).is_dir()
+        if name in seen or name in ENTRY_MODULES or not exists:
             continue
         seen.add(name)
         todo += sorted(analysis_imports(module_tree(name)))

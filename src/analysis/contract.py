@@ -14,8 +14,21 @@ from analysis.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_mea
 #: leader-report rows: unit_id = manager:<manager_id>
 MANAGER_PREFIX = "manager:"
 
-#: reports/<year>/figures.csv
-FIGURES_CSV_COLUMNS: list[str] = ["year", "unit_id", "group", "measure", "n", "value", "change"]
+#: reports/<year>/figures.csv; ``suppression`` says why a figure is hidden
+FIGURES_CSV_COLUMNS: list[str] = [
+    "year",
+    "unit_id",
+    "group",
+    "measure",
+    "n",
+    "value",
+    "change",
+    "suppression",
+]
+#: ``suppression``: empty when published; fewer than privacy.min_group_size
+#: respondents; hidden to protect another group (analysis.privacy)
+PUBLISHED, THRESHOLD, COMPLEMENTARY = "", "threshold", "complementary"
+SUPPRESSION_REASONS = (PUBLISHED, THRESHOLD, COMPLEMENTARY)
 #: data/processed/<year>/figures.parquet: the same, plus the previous value the
 #: reports need to show a change as the difference of two displayed values.
 FIGURES_TABLE_COLUMNS: list[str] = [*FIGURES_CSV_COLUMNS, "value_prev"]

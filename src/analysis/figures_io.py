@@ -22,7 +22,7 @@ from analysis.atomic import write_bytes_atomic
 from analysis.contract import FIGURES_CSV_COLUMNS
 
 CSV_COLUMNS = FIGURES_CSV_COLUMNS
-TEXT_COLUMNS = ("unit_id", "group", "measure")
+TEXT_COLUMNS = ("unit_id", "group", "measure", "suppression")
 FLOAT_COLUMNS = ("value", "change")
 
 
@@ -43,7 +43,7 @@ def _format_count(value: object) -> str:
 
 
 def figures_csv_text(df: pd.DataFrame) -> str:
-    """The exact text of figures.csv for a figures table (first seven columns only)."""
+    """The exact text of figures.csv for a figures table (the contract's columns only)."""
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"figures table lacks column(s) {missing}")
@@ -55,6 +55,7 @@ def figures_csv_text(df: pd.DataFrame) -> str:
         "n": [_format_count(v) for v in df["n"].astype("Int64").tolist()],
         "value": [format_number(v) for v in df["value"].astype("float64").tolist()],
         "change": [format_number(v) for v in df["change"].astype("float64").tolist()],
+        "suppression": df["suppression"].astype(str).tolist(),
     }
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)

@@ -466,6 +466,7 @@ def compute_unsuppressed(
         {
             "unit_id": tree.unit_ids,
             "parent_id": np.where(tree.parent >= 0, tree.unit_ids[np.maximum(tree.parent, 0)], ""),
+            "invited": tree.invited.astype(np.float64),
         }
     )
     return privacy.UnsuppressedFigures(

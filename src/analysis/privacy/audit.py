@@ -1,0 +1,411 @@
+"""The joint disclosure audit: what an attacker combining every published number learns.
+
+Run on the final table before anything is published. Two linear systems:
+
+counts, one linear program per measure (HiGHS through scipy): the atoms of
+    :mod:`.attacker_model` under every published count of the measure at
+    once (groups with their unknown-label remainder, the tree with each
+    unit's own respondents bounded by ``invited``, leader reports). For every
+    *sensitive* hidden cell -- resting on 1 .. k-1 respondents, or on none
+    in a group that has respondents (a zero would tell that its few members
+    skipped the question) -- the largest count the attacker cannot rule out
+    must be at least k. Most cells are certified together: one program
+    maximises the sum of min(cell, k) over the uncertified cells; what is
+    left is maximised cell by cell, and a cell that stays below k fails,
+    with the published figures its bound rests on (the constraints with a
+    non-zero dual) as the candidates to hide.
+values, per unit and group: a composite x its answered questions = the sum of
+    their question indexes. A hidden value is pinned when the published ones
+    determine it (its unit vector lies in the row space of the unknowns'
+    equations); a sensitive pinned value fails, with the published members
+    of its equations as candidates.
+
+Why not the means through sums as well: the sums n x value obey the same
+equalities as the counts, so a sum is determined exactly where its count is;
+docs/privacy.md gives the argument and its limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.linalg import null_space
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from analysis.catalogue import question_measure
+from analysis.privacy.attacker_model import CountModel, build_count_model
+from analysis.privacy.figures import UnsuppressedFigures
+
+TOLERANCE = 1e-7
+RESPONSE_RATE = "response_rate"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A sensitive hidden cell the attacker narrows: table row, how, and what to hide instead."""
+
+    row: int
+    kind: str  # "count" or "value"
+    bound: float  # the attacker's upper bound of the count (count); the value (value)
+    candidates: tuple[int, ...]  # published rows whose hiding may protect it
+
+
+@dataclass
+class AuditResult:
+    failures: list[Failure] = field(default_factory=list)
+    sensitive: int = 0
+    programs: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def sensitive_cells(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> np.ndarray:
+    """Hidden rows that must keep their protection interval.
+
+    1 .. k-1 respondents; or none while the same unit and group has
+    respondents in another measure (a pinned zero would tell that they skipped
+    this question).
+    """
+    table = figures.table
+    n = table["n"].astype("Int64").fillna(0).to_numpy(np.int64)
+    pair = pd.factorize(table["unit_id"].astype(str) + "\x1f" + table["group"].astype(str))[0]
+    group_size = np.zeros(pair.max(initial=-1) + 1, dtype=np.int64)
+    np.maximum.at(group_size, pair, n)
+    small = (n >= 1) & (n < k)
+    zero = (n == 0) & (group_size[pair] > 0)
+    return ~np.asarray(published, dtype=bool) & (small | zero)
+
+
+def audit_counts(
+    figures: UnsuppressedFigures,
+    published: np.ndarray,
+    k: int,
+    model: CountModel | None = None,
+    measures: list[str] | None = None,
+) -> AuditResult:
+    """One linear program per measure over all its published counts (module docstring)."""
+    model = model if model is not None else build_count_model(figures)
+    table = figures.table
+    published = np.asarray(published, dtype=bool)
+    sensitive = sensitive_cells(figures, published, k)
+    n = table["n"].astype("Int64").fillna(0).to_numpy(np.float64)
+    measure = table["measure"].to_numpy()
+    result = AuditResult(sensitive=int(sensitive.sum()))
+    required = np.minimum(k, prior_bound(figures))
+    for name in measures if measures is not None else pd.unique(measure):
+        rows = np.flatnonzero(measure == name)
+        if not sensitive[rows].any():
+            continue
+        program = _CountProgram(model, rows, published[rows], n[rows], k)
+        for row, bound, candidates in program.failures(rows[sensitive[rows]]):
+            if bound < required[row] - TOLERANCE:
+                result.failures.append(Failure(int(row), "count", bound, candidates))
+        result.programs += program.solved
+    return result
+
+
+def _neighbourhood(a: sp.csr_matrix, column: int) -> np.ndarray:
+    """Constraints within two steps of a column: its own, and those of the cells they hold."""
+    at = a.tocsc()
+    rows = at.indices[at.indptr[column] : at.indptr[column + 1]]
+    cells = np.unique(a[rows].indices)
+    near = np.unique(at[:, cells].indices)
+    return np.isin(np.arange(a.shape[0]), near)
+
+
+def prior_bound(figures: UnsuppressedFigures) -> np.ndarray:
+    """Per row: the most respondents the organisation table alone allows (invited below it).
+
+    A unit of three employees is known to have at most three respondents
+    before anything is published; its protection interval can only reach
+    that far, so the audit asks for min(k, this bound).
+    """
+    tree = figures.tree
+    units = pd.Index(tree["unit_id"])
+    parent = units.get_indexer(tree["parent_id"])
+    table = figures.table
+    n = table["n"].astype("Int64").fillna(0).to_numpy(np.float64)
+    invited = tree["invited"].to_numpy(np.float64).copy()
+    below = invited.copy()
+    for u in range(len(units) - 1, 0, -1):  # pre-order reversed: children before parents
+        if parent[u] >= 0:
+            below[parent[u]] += below[u]
+    code = units.get_indexer(table["unit_id"])
+    bound = np.where(code >= 0, below[np.maximum(code, 0)], np.inf)
+    mine = figures.manager_units
+    if len(mine):
+        per_leader = (
+            pd.Series(invited[units.get_indexer(mine["unit_id"])])
+            .groupby(mine["leader_id"].to_numpy())
+            .sum()
+        )
+        leader = table["unit_id"].map(per_leader).to_numpy(np.float64)
+        bound = np.where(code < 0, np.nan_to_num(leader, nan=np.inf), bound)
+    return np.maximum(bound, n)  # never below the truth (invited covers respondents)
+
+
+def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> None:
+    """Fix every unknown an equation with no other unknown determines (in place).
+
+    The attacker reads these straight off (a unit total minus its published
+    groups is the unknown-label group); fixing them first lets the rest fall
+    apart into small independent programs.
+    """
+    matrix = model.matrix
+    equality = model.lower == model.upper
+    while True:
+        unknown = np.flatnonzero(~known)
+        part = matrix[:, unknown].tocsr()
+        single = np.flatnonzero(equality & (np.diff(part.indptr) == 1))
+        if not len(single):
+            return
+        picked = part[single]
+        columns = unknown[picked.indices]
+        rhs = model.lower[single] - matrix[single][:, known] @ value[known]
+        found = rhs / picked.data
+        columns, first = np.unique(columns, return_index=True)
+        value[columns] = found[first]
+        known[columns] = True
+
+
+class _CountProgram:
+    """One measure's counts: the unknowns, their constraints, and the pieces they fall into."""
+
+    def __init__(
+        self, model: CountModel, rows: np.ndarray, published: np.ndarray, n: np.ndarray, k: int
+    ):
+        self.k = k
+        self.solved = 0
+        known = np.ones(model.n_cells, dtype=bool)
+        value = np.zeros(model.n_cells)  # a unit and group without a row: known to be empty
+        known[model.tree_cells :] = False  # every leader has rows; set below
+        unknown_label = model.unknown_label
+        known[unknown_label] = False
+        cells = model.cell_of_row[rows]
+        known[cells] = published
+        self.known_mask = known.copy()  # published (before anything is derived)
+        value[cells] = np.where(published, n, 0.0)
+        self.row_of_cell = np.full(model.n_cells, -1, dtype=np.int64)
+        self.row_of_cell[cells] = rows
+        _fix_determined(model, known, value)
+        self.value = value
+        self.model = model
+        shift = model.matrix[:, known] @ value[known]
+        self.unknown = np.flatnonzero(~known)
+        a = model.matrix[:, self.unknown].tocsr()
+        used = np.diff(a.indptr) > 0
+        self.a = a[used]
+        self.lower = (model.lower - shift)[used]
+        self.upper = (model.upper - shift)[used]
+        self.known_part = model.matrix[used][:, known].tocsr()
+        self.known_cells = np.flatnonzero(known)
+        graph = sp.bmat([[None, self.a], [self.a.T, None]]).tocsr()
+        _, label = connected_components(graph, directed=False)
+        self.piece = label[self.a.shape[0] :]  # per unknown
+        self.row_piece = label[: self.a.shape[0]]
+        self.column = np.full(model.n_cells, -1, dtype=np.int64)
+        self.column[self.unknown] = np.arange(len(self.unknown))
+        self.cell_of_row = model.cell_of_row
+
+    def _solve(self, cost: np.ndarray, a: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+        """Maximise cost @ x subject to lower <= a @ x <= upper, x >= 0 (HiGHS)."""
+        self.solved += 1
+        eq = lower == upper
+        ub_rows = ~eq & np.isfinite(upper)
+        lb_rows = ~eq & np.isfinite(lower)
+        a_ub = sp.vstack([a[ub_rows], -a[lb_rows]]).tocsr()
+        b_ub = np.concatenate([upper[ub_rows], -lower[lb_rows]])
+        res = linprog(
+            -cost,
+            A_ub=a_ub if a_ub.shape[0] else None,
+            b_ub=b_ub if a_ub.shape[0] else None,
+            A_eq=a[eq] if eq.any() else None,
+            b_eq=lower[eq] if eq.any() else None,
+            bounds=(0, None),
+            method="highs",
+        )
+        if res.status == 3:  # unbounded: only a relaxed neighbourhood can be
+            return None, np.inf, np.zeros(a.shape[0])
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: the attacker's program failed: {res.message}")
+        duals = np.zeros(a.shape[0])
+        if eq.any():
+            duals[eq] = res.eqlin.marginals
+        ub_duals = res.ineqlin.marginals if a_ub.shape[0] else np.zeros(0)
+        duals[ub_rows] += ub_duals[: ub_rows.sum()]
+        duals[lb_rows] += ub_duals[ub_rows.sum() :]
+        return res.x, -res.fun, duals
+
+    def failures(self, targets: np.ndarray):
+        """Yield (row, upper bound, candidate rows) for each target count held below k."""
+        k = self.k
+        target_col = self.column[self.cell_of_row[targets]]
+        by_piece: dict[int, list[int]] = {}
+        for t in np.flatnonzero(target_col < 0):
+            # determined outright by an equation: pinned
+            cell = self.cell_of_row[targets[t]]
+            bound = float(self.value[cell])
+            if bound < k - TOLERANCE:
+                holding = self.model.matrix[:, cell].nonzero()[0]
+                yield targets[t], bound, self._candidates_of(holding)
+        for t, col in enumerate(target_col):
+            if col < 0:
+                continue
+            by_piece.setdefault(int(self.piece[col]), []).append(t)
+        for piece, members in sorted(by_piece.items()):
+            cols = np.flatnonzero(self.piece == piece)
+            prow = np.flatnonzero(self.row_piece == piece)
+            a = self.a[prow][:, cols]
+            lower, upper = self.lower[prow], self.upper[prow]
+            local = {c: i for i, c in enumerate(cols)}
+            open_ = [local[target_col[t]] for t in members]
+            open_targets = list(members)
+            while len(open_) > 1:
+                # maximise sum(min(cell, k)): every cell reaching k is certified at once
+                m = len(open_)
+                pick = sp.csr_matrix((np.ones(m), (np.arange(m), open_)), shape=(m, len(cols)))
+                x = self._batch(a, lower, upper, pick, m)
+                reached = x[open_] >= k - TOLERANCE
+                if not reached.any():
+                    break
+                open_ = [c for c, r in zip(open_, reached, strict=True) if not r]
+                open_targets = [t for t, r in zip(open_targets, reached, strict=True) if not r]
+            for c, t in zip(open_, open_targets, strict=True):
+                # first the cell's neighbourhood alone: fewer constraints, a bound at least as
+                # high as the whole piece's, so a bound below k there is a failure for sure
+                near = _neighbourhood(a, c)
+                local_a = a[near]
+                cost = np.zeros(len(cols))
+                cost[c] = 1.0
+                _, bound, duals = self._solve(cost, local_a, lower[near], upper[near])
+                rows_used = prow[near]
+                if bound >= k - TOLERANCE:
+                    _, bound, duals = self._solve(cost, a, lower, upper)
+                    rows_used = prow
+                if bound < k - TOLERANCE:
+                    binding = rows_used[np.abs(duals) > TOLERANCE]
+                    yield targets[t], float(bound), self._candidates(binding)
+
+    def _batch(self, a, lower, upper, pick, m):
+        """Maximise the sum of t with t <= picked cell and t <= k; returns the cells' values."""
+        n_cols = a.shape[1]
+        big = sp.bmat([[a, None], [-pick, sp.identity(m)]]).tocsr()
+        self.solved += 1
+        eq = lower == upper
+        lo = np.concatenate([lower, np.full(m, -np.inf)])
+        hi = np.concatenate([upper, np.zeros(m)])
+        eq = np.concatenate([eq, np.zeros(m, dtype=bool)])
+        ub_rows = ~eq & np.isfinite(hi)
+        lb_rows = ~eq & np.isfinite(lo)
+        a_ub = sp.vstack([big[ub_rows], -big[lb_rows]]).tocsr()
+        res = linprog(
+            np.concatenate([np.zeros(n_cols), -np.ones(m)]),
+            A_ub=a_ub,
+            b_ub=np.concatenate([hi[ub_rows], -lo[lb_rows]]),
+            A_eq=big[eq] if eq.any() else None,
+            b_eq=lo[eq] if eq.any() else None,
+            bounds=[(0, None)] * n_cols + [(0, self.k)] * m,
+            method="highs",
+        )
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: the attacker's program failed: {res.message}")
+        return res.x[:n_cols]
+
+    def _candidates_of(self, model_rows: np.ndarray) -> tuple[int, ...]:
+        """Published table rows in the given rows of the whole model."""
+        cells = np.unique(self.model.matrix[model_rows].indices)
+        rows = self.row_of_cell[cells]
+        published = rows >= 0
+        published[published] = self.known_mask[cells[published]]
+        return tuple(int(r) for r in rows[published])
+
+    def _candidates(self, constraint_rows: np.ndarray) -> tuple[int, ...]:
+        """Published table rows in the constraints an upper bound rests on."""
+        part = self.known_part[constraint_rows]
+        cells = self.known_cells[np.unique(part.indices)]
+        rows = self.row_of_cell[cells]
+        return tuple(int(r) for r in rows[rows >= 0])
+
+
+def audit_values(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> AuditResult:
+    """Per unit and group: composites against their questions (module docstring)."""
+    table = figures.table
+    published = np.asarray(published, dtype=bool)
+    sensitive = sensitive_cells(figures, published, k)
+    n = table["n"].astype("Int64").fillna(0).to_numpy(np.int64)
+    cell, _ = pd.factorize(table["unit_id"].astype(str) + "\x1f" + table["group"].astype(str))
+    measures = list(figures.composites) + sorted(
+        {question_measure(q) for ids in figures.composites.values() for q in ids}
+    )
+    column = {m: j for j, m in enumerate(measures)}
+    j = table["measure"].map(column).to_numpy()
+    on = ~pd.isna(j)
+    grid = np.full((cell.max(initial=-1) + 1, len(measures)), -1, dtype=np.int64)
+    grid[cell[on], j[on].astype(np.int64)] = np.flatnonzero(on)
+    result = AuditResult(sensitive=int(sensitive.sum()))
+    composite_parts = [
+        [column[question_measure(q)] for q in ids] for ids in figures.composites.values()
+    ]
+    patterns: dict[bytes, list[int]] = {}
+    for c in range(len(grid)):
+        rows = grid[c]
+        if not (rows >= 0).any():
+            continue
+        hidden = (rows >= 0) & ~published[np.maximum(rows, 0)]
+        if not (hidden & sensitive[np.maximum(rows, 0)]).any():
+            continue
+        answered = (rows >= 0) & (n[np.maximum(rows, 0)] > 0)
+        patterns.setdefault(np.concatenate([hidden, answered]).tobytes(), []).append(c)
+    for key, cells in patterns.items():
+        mask = np.frombuffer(key, dtype=bool)
+        hidden, answered = mask[: len(measures)], mask[len(measures) :]
+        equations = []
+        for composite, parts in enumerate(composite_parts):
+            used = [p for p in parts if answered[p]]
+            if not answered[composite] or not used:
+                continue
+            coeff = np.zeros(len(measures))
+            coeff[composite] = len(used)
+            coeff[used] -= 1.0
+            equations.append(coeff)
+        if not equations:
+            continue
+        system = np.array(equations)
+        unknown = np.flatnonzero(hidden & answered)
+        if not len(unknown):
+            continue
+        free = null_space(system[:, unknown])
+        pinned = unknown[np.abs(free).max(axis=1, initial=0.0) < 1e-9]
+        if not len(pinned):
+            continue
+        for c in cells:
+            rows = grid[c]
+            for p in pinned:
+                row = rows[p]
+                if not sensitive[row]:
+                    continue
+                # the published members of its own equations first, then of the others
+                touching = np.abs(system[:, p]) > 0
+                near = np.flatnonzero((np.abs(system[touching]) > 0).any(axis=0))
+                far = np.flatnonzero((np.abs(system[~touching]) > 0).any(axis=0))
+                members = [*near, *(q for q in far if q not in set(near))]
+                candidates = tuple(int(rows[q]) for q in members if published[rows[q]])
+                result.failures.append(Failure(int(row), "value", float("nan"), candidates))
+    return result
+
+
+def audit(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> AuditResult:
+    """Both systems; the failures of the values first (their remedies touch the counts)."""
+    values = audit_values(figures, published, k)
+    counts = audit_counts(figures, published, k)
+    return AuditResult(
+        failures=values.failures + counts.failures,
+        sensitive=counts.sensitive,
+        programs=counts.programs,
+    )
