@@ -177,9 +177,24 @@ FIGURES_2022: list[Row] = [
 ]
 
 
-def csv_text(rows: list[Row]) -> str:
-    lines = ["year,unit_id,group,measure,n,value,change"]
-    lines += [",".join(str(x) for x in row) for row in rows]
+# The hidden rows of the hand table that rest on 5 or more: hidden to protect A's one man.
+COMPLEMENTARY_ROWS = {
+    (YEAR, "A", "gender=Kvinna", m) for m in ("AMI", "AMI.Motivation", "area:Arbete", "q:m1")
+}
+
+
+def suppression(row: Row, complementary: set[tuple] = COMPLEMENTARY_ROWS) -> str:
+    """The hand table's reason for a row: empty when shown, else as worked out above."""
+    if row[5] != "":
+        return ""
+    return "complementary" if row[:4] in complementary else "threshold"
+
+
+def csv_text(rows: list[Row], also_complementary: frozenset[tuple] = frozenset()) -> str:
+    """figures.csv of the rows; ``also_complementary``: rows a test hides though n >= k."""
+    hidden = COMPLEMENTARY_ROWS | also_complementary
+    lines = ["year,unit_id,group,measure,n,value,change,suppression"]
+    lines += [",".join(str(x) for x in (*row, suppression(row, hidden))) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -232,12 +247,17 @@ def test_hand_worked_figures_pass(tmp_path: Path) -> None:
         ),
         pytest.param(
             (YEAR, "A", "all", "q:l2"), ("3", "75.00", ""),
-            [("n", "3", "empty (n = 3 < 5)"), ("value", "75.00", "empty (n = 3 < 5)")],
+            [
+                ("suppression", "", "threshold"),
+                ("n", "3", "empty (n = 3 < 5)"),
+                ("value", "75.00", "empty (n = 3 < 5)"),
+            ],
             id="published with n below the threshold",
         ),
         pytest.param(
             (YEAR, "A", "gender=Man", "q:m1"), ("", "0.00", ""),
-            [("value", "0.00", "empty (n = 1 < 5)")], id="suppressed shown as 0",
+            [("suppression", "", "threshold"), ("value", "0.00", "empty (n = 1 < 5)")],
+            id="suppressed shown as 0",
         ),
         pytest.param(
             (YEAR, "F", "all", "AMI"), ("13", "65.38461538461539", "15.00"),
@@ -330,6 +350,7 @@ def test_the_unknown_label_counts_as_a_group_of_its_own(tmp_path: Path) -> None:
     )
     _, current = audit_hand_figures(tmp_path, rows)
     assert found([current]) == [
+        (YEAR, "B", "gender=Kvinna", "q:m1", "suppression", "", "threshold"),
         (YEAR, "B", "gender=Kvinna", "q:m1", "n", "2", "empty (n = 2 < 5)"),
         (YEAR, "B", "gender=Kvinna", "q:m1", "value", "62.50", "empty (n = 2 < 5)"),
         (YEAR, "B", "gender=", "q:m1", "recoverable", "total and the other groups published",
@@ -632,7 +653,8 @@ def test_main_reconciles_files_and_exits_by_the_result(
         "20.45454545454545",
     )
     rows = replaced(rows, (YEAR, "F", "all", "q:l2"), "", "", "")
-    (reports / "figures.csv").write_text(csv_text(rows), "utf-8")
+    hidden = frozenset({(YEAR, "F", "all", "q:l2")})
+    (reports / "figures.csv").write_text(csv_text(rows, hidden), "utf-8")
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "unit F | group all | measure q:l1 | value: published 70.00 | recomputed 70.4545" in out

@@ -53,10 +53,12 @@ from analysis.catalogue import (
     question_measure,
 )
 from analysis.contract import (
+    COMPLEMENTARY,
     DRIVERS_CSV_COLUMNS,
     FIGURES_CSV_COLUMNS,
     HISTORY_MEASURES,
     MANAGER_PREFIX,
+    THRESHOLD,
 )
 from analysis.dataset import BACKGROUND, SurveyData
 from analysis.params import Params, ParamsError, load_params
@@ -573,7 +575,8 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path, kind: type) -> list:
 def read_published_figures(path: Path) -> pd.DataFrame:
     """figures.csv with parsed ``year``, ``n`` (object: int or None), ``value``, ``change``.
 
-    The raw texts stay alongside as ``n_text``, ``value_text``, ``change_text``.
+    The raw texts stay alongside as ``n_text``, ``value_text``, ``change_text``
+    and ``suppression_text``.
     """
     raw = _read_text_table(path)
     if list(raw.columns) != FIGURES_COLUMNS:
@@ -583,7 +586,7 @@ def read_published_figures(path: Path) -> pd.DataFrame:
     out["n"] = pd.Series(_numbers(raw, "n", path, int), dtype=object)
     out["value"] = _numbers(raw, "value", path, float)
     out["change"] = _numbers(raw, "change", path, float)
-    for column in ("n", "value", "change"):
+    for column in ("n", "value", "change", "suppression"):
         out[f"{column}_text"] = raw[column]
     return out
 
@@ -749,17 +752,21 @@ def _check_figure(
     n_rec = int(r.n_rec)
     publishable = n_rec >= k and not math.isnan(r.value_rec)
     texts = {"n": r.n_text, "value": r.value_text, "change": r.change_text}
+    # why a row is hidden follows from the recomputed n alone (contract §5)
+    reason = THRESHOLD if not publishable else COMPLEMENTARY if r.value_text == "" else ""
+    found = []
+    if r.suppression_text != reason:
+        found.append(mismatch("suppression", r.suppression_text, reason or "empty (published)"))
     if not publishable:
         why = f"empty (n = {n_rec} < {k})" if n_rec < k else "empty (no value: nobody invited)"
-        return [mismatch(f, t, why) for f, t in texts.items() if t != ""]
+        return found + [mismatch(f, t, why) for f, t in texts.items() if t != ""]
     if r.value_text == "":
         if r.n_text == "" and r.change_text == "":
             recon.complementary_suppressions += 1
-            return []
+            return found
         why = "empty, as the value is suppressed"
-        return [mismatch(f, texts[f], why) for f in ("n", "change") if texts[f] != ""]
+        return found + [mismatch(f, texts[f], why) for f in ("n", "change") if texts[f] != ""]
 
-    found = []
     if r.n is None or int(r.n) != n_rec:
         found.append(mismatch("n", r.n_text, str(n_rec)))
     if _differs(r.value, r.value_rec):
