@@ -53,6 +53,7 @@ bench: report
 	$(PYTHON) bench/bench_indexes.py
 	$(PYTHON) bench/bench_drivers.py
 	$(PYTHON) bench/bench_render.py
+	$(PYTHON) bench/bench_privacy.py
 
 ## Recompute every published number from the input tables alone (exit 1 on any mismatch).
 audit: setup

@@ -324,6 +324,7 @@ def _row(year, unit_id, group, measure, n, value, prev) -> dict:
         "n": n if published else None,
         "value": value if published else np.nan,
         "change": (value - prev) if prev is not None else np.nan,
+        "suppression": "" if published else "threshold",
         "value_prev": prev if prev is not None else np.nan,
     }
 

@@ -53,11 +53,16 @@ def analysis_imports(tree: ast.AST) -> set[str]:
     return found
 
 
+def module_files(name: str) -> list[Path]:
+    """A module's file; for a subpackage (a folder), all its modules."""
+    folder = PACKAGE / name
+    return sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{name}.py"]
+
+
 @cache
 def module_tree(name: str) -> ast.Module:
-    """A module's syntax tree; for a subpackage (a folder), all its modules' together."""
-    folder = PACKAGE / name
-    files = sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{name}.py"]
+    """A module's syntax tree; for a subpackage, all its modules' together."""
+    files = module_files(name)
     body = [n for f in files for n in ast.parse(f.read_text(encoding="utf-8")).body]
     return ast.Module(body=body, type_ignores=[])
 
@@ -167,7 +172,8 @@ def test_a_stage_declares_every_params_section_its_code_reads(stage: str) -> Non
     used = set()
     pattern = re.compile(r"\bparams\.(" + "|".join(PARAM_SECTIONS) + r")\b")
     for name in modules:
-        used |= set(pattern.findall((PACKAGE / f"{name}.py").read_text(encoding="utf-8")))
+        for path in module_files(name):
+            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     stage_source = ast.get_source_segment(
         (PACKAGE / "stages.py").read_text(encoding="utf-8"),
         next(

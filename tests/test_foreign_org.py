@@ -36,7 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("foreign_org")]
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR, PREV = 2024, 2021
-FIGURES_COLUMNS = ["year", "unit_id", "group", "measure", "n", "value", "change"]
+FIGURES_COLUMNS = [
+    "year", "unit_id", "group", "measure", "n", "value", "change", "suppression"
+]  # fmt: skip
 DRIVERS_COLUMNS = [
     "year",
     "unit_id",

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import null_space
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from analysis.catalogue import question_measure
@@ -108,15 +108,6 @@ def audit_counts(
                 result.failures.append(Failure(int(row), "count", bound, candidates))
         result.programs += program.solved
     return result
-
-
-def _neighbourhood(a: sp.csr_matrix, column: int) -> np.ndarray:
-    """Constraints within two steps of a column: its own, and those of the cells they hold."""
-    at = a.tocsc()
-    rows = at.indices[at.indptr[column] : at.indptr[column + 1]]
-    cells = np.unique(a[rows].indices)
-    near = np.unique(at[:, cells].indices)
-    return np.isin(np.arange(a.shape[0]), near)
 
 
 def prior_bound(figures: UnsuppressedFigures) -> np.ndarray:
@@ -213,40 +204,17 @@ class _CountProgram:
         self.column[self.unknown] = np.arange(len(self.unknown))
         self.cell_of_row = model.cell_of_row
 
-    def _solve(self, cost: np.ndarray, a: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
-        """Maximise cost @ x subject to lower <= a @ x <= upper, x >= 0 (HiGHS)."""
-        self.solved += 1
-        eq = lower == upper
-        ub_rows = ~eq & np.isfinite(upper)
-        lb_rows = ~eq & np.isfinite(lower)
-        a_ub = sp.vstack([a[ub_rows], -a[lb_rows]]).tocsr()
-        b_ub = np.concatenate([upper[ub_rows], -lower[lb_rows]])
-        res = linprog(
-            -cost,
-            A_ub=a_ub if a_ub.shape[0] else None,
-            b_ub=b_ub if a_ub.shape[0] else None,
-            A_eq=a[eq] if eq.any() else None,
-            b_eq=lower[eq] if eq.any() else None,
-            bounds=(0, None),
-            method="highs",
-        )
-        if res.status == 3:  # unbounded: only a relaxed neighbourhood can be
-            return None, np.inf, np.zeros(a.shape[0])
-        if res.status != 0:
-            raise RuntimeError(f"disclosure audit: the attacker's program failed: {res.message}")
-        duals = np.zeros(a.shape[0])
-        if eq.any():
-            duals[eq] = res.eqlin.marginals
-        ub_duals = res.ineqlin.marginals if a_ub.shape[0] else np.zeros(0)
-        duals[ub_rows] += ub_duals[: ub_rows.sum()]
-        duals[lb_rows] += ub_duals[ub_rows.sum() :]
-        return res.x, -res.fun, duals
-
     def failures(self, targets: np.ndarray):
-        """Yield (row, upper bound, candidate rows) for each target count held below k."""
+        """Yield (row, upper bound, candidate rows) for each target count held below k.
+
+        Per piece, one HiGHS model: first maximise all its targets together,
+        then each target not yet seen at k or more in some solution on its
+        own (a warm re-solve with another objective). Every solution is a
+        point the attacker cannot rule out, so any target at k or more in it
+        is certified on the way.
+        """
         k = self.k
         target_col = self.column[self.cell_of_row[targets]]
-        by_piece: dict[int, list[int]] = {}
         for t in np.flatnonzero(target_col < 0):
             # determined outright by an equation: pinned
             cell = self.cell_of_row[targets[t]]
@@ -254,68 +222,30 @@ class _CountProgram:
             if bound < k - TOLERANCE:
                 holding = self.model.matrix[:, cell].nonzero()[0]
                 yield targets[t], bound, self._candidates_of(holding)
+        by_piece: dict[int, list[int]] = {}
         for t, col in enumerate(target_col):
-            if col < 0:
-                continue
-            by_piece.setdefault(int(self.piece[col]), []).append(t)
+            if col >= 0:
+                by_piece.setdefault(int(self.piece[col]), []).append(t)
         for piece, members in sorted(by_piece.items()):
             cols = np.flatnonzero(self.piece == piece)
             prow = np.flatnonzero(self.row_piece == piece)
-            a = self.a[prow][:, cols]
-            lower, upper = self.lower[prow], self.upper[prow]
-            local = {c: i for i, c in enumerate(cols)}
-            open_ = [local[target_col[t]] for t in members]
-            open_targets = list(members)
-            while len(open_) > 1:
-                # maximise sum(min(cell, k)): every cell reaching k is certified at once
-                m = len(open_)
-                pick = sp.csr_matrix((np.ones(m), (np.arange(m), open_)), shape=(m, len(cols)))
-                x = self._batch(a, lower, upper, pick, m)
-                reached = x[open_] >= k - TOLERANCE
-                if not reached.any():
-                    break
-                open_ = [c for c, r in zip(open_, reached, strict=True) if not r]
-                open_targets = [t for t, r in zip(open_targets, reached, strict=True) if not r]
-            for c, t in zip(open_, open_targets, strict=True):
-                # first the cell's neighbourhood alone: fewer constraints, a bound at least as
-                # high as the whole piece's, so a bound below k there is a failure for sure
-                near = _neighbourhood(a, c)
-                local_a = a[near]
-                cost = np.zeros(len(cols))
-                cost[c] = 1.0
-                _, bound, duals = self._solve(cost, local_a, lower[near], upper[near])
-                rows_used = prow[near]
-                if bound >= k - TOLERANCE:
-                    _, bound, duals = self._solve(cost, a, lower, upper)
-                    rows_used = prow
-                if bound < k - TOLERANCE:
-                    binding = rows_used[np.abs(duals) > TOLERANCE]
-                    yield targets[t], float(bound), self._candidates(binding)
-
-    def _batch(self, a, lower, upper, pick, m):
-        """Maximise the sum of t with t <= picked cell and t <= k; returns the cells' values."""
-        n_cols = a.shape[1]
-        big = sp.bmat([[a, None], [-pick, sp.identity(m)]]).tocsr()
-        self.solved += 1
-        eq = lower == upper
-        lo = np.concatenate([lower, np.full(m, -np.inf)])
-        hi = np.concatenate([upper, np.zeros(m)])
-        eq = np.concatenate([eq, np.zeros(m, dtype=bool)])
-        ub_rows = ~eq & np.isfinite(hi)
-        lb_rows = ~eq & np.isfinite(lo)
-        a_ub = sp.vstack([big[ub_rows], -big[lb_rows]]).tocsr()
-        res = linprog(
-            np.concatenate([np.zeros(n_cols), -np.ones(m)]),
-            A_ub=a_ub,
-            b_ub=np.concatenate([hi[ub_rows], -lo[lb_rows]]),
-            A_eq=big[eq] if eq.any() else None,
-            b_eq=lo[eq] if eq.any() else None,
-            bounds=[(0, None)] * n_cols + [(0, self.k)] * m,
-            method="highs",
-        )
-        if res.status != 0:
-            raise RuntimeError(f"disclosure audit: the attacker's program failed: {res.message}")
-        return res.x[:n_cols]
+            local = np.searchsorted(cols, target_col[members])
+            solver = _PieceSolver(self.a[prow][:, cols], self.lower[prow], self.upper[prow])
+            x = solver.maximise(local)
+            self.solved += 1
+            certified = np.ones(len(members), bool) if x is None else x[local] >= k - TOLERANCE
+            for i in range(len(members)):
+                if certified[i]:
+                    continue
+                x = solver.maximise(local[i : i + 1])
+                self.solved += 1
+                if x is None:  # unbounded: nothing holds it
+                    certified[i] = True
+                    continue
+                certified |= x[local] >= k - TOLERANCE
+                if not certified[i]:
+                    binding = prow[np.abs(solver.row_duals()) > TOLERANCE]
+                    yield targets[members[i]], float(x[local[i]]), self._candidates(binding)
 
     def _candidates_of(self, model_rows: np.ndarray) -> tuple[int, ...]:
         """Published table rows in the given rows of the whole model."""
@@ -331,6 +261,51 @@ class _CountProgram:
         cells = self.known_cells[np.unique(part.indices)]
         rows = self.row_of_cell[cells]
         return tuple(int(r) for r in rows[rows >= 0])
+
+
+class _PieceSolver:
+    """One piece's program in HiGHS, re-solved warm with each new objective."""
+
+    def __init__(self, a: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+        csc = a.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
+        lp.col_cost_ = np.zeros(csc.shape[1])
+        lp.col_lower_ = np.zeros(csc.shape[1])
+        lp.col_upper_ = np.full(csc.shape[1], np.inf)
+        lp.row_lower_ = np.asarray(lower, np.float64)
+        lp.row_upper_ = np.asarray(upper, np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr
+        lp.a_matrix_.index_ = csc.indices
+        lp.a_matrix_.value_ = csc.data
+        lp.sense_ = highspy.ObjSense.kMaximize
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(lp)
+        self.cost = np.zeros(csc.shape[1])
+
+    def maximise(self, columns: np.ndarray) -> np.ndarray | None:
+        """Maximise the sum of ``columns``: the solution, or None when unbounded."""
+        cost = np.zeros(len(self.cost))
+        cost[columns] = 1.0
+        changed = np.flatnonzero(cost != self.cost).astype(np.int32)
+        if len(changed):
+            self.h.changeColsCost(len(changed), changed, cost[changed])
+        self.cost = cost
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                "disclosure audit: the attacker's program failed: "
+                + self.h.modelStatusToString(status)
+            )
+        return np.asarray(self.h.getSolution().col_value)
+
+    def row_duals(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().row_dual)
 
 
 def audit_values(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> AuditResult:
