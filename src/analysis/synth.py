@@ -316,33 +316,14 @@ def _build_organisation(
     def manager() -> str:
         return f"M{next(managers):04d}"
 
-    units = [
-        _Unit(
-            "UTBF",
-            cat.ROOT_NAME,
-            "",
-            "förvaltning",
-            manager(),
-            staff=own[0].staff,
-            chefs=own[0].chefs,
-        )
-    ]
+    units = [_Unit("UTBF", cat.ROOT_NAME, "", "förvaltning", manager())]
     higher = [units[0]]
     school_types: list[str] = []
     school_names: list[str] = []
-    for (area_id, area_name, child_type), area_own in zip(areas, own[1:], strict=True):
+    for area_id, area_name, child_type in areas:
         n = counts[child_type]
-        area = _Unit(
-            area_id,
-            area_name,
-            "UTBF",
-            "område",
-            manager(),
-            staff=area_own.staff,
-            chefs=area_own.chefs,
-        )
-        units.append(area)
-        higher.append(area)
+        higher.append(_Unit(area_id, area_name, "UTBF", "område", manager()))
+        units.append(higher[-1])
         total = int(type_totals[kinds.index(child_type)])
         sizes = MIN_UNIT_SIZE + _split_exact(
             total - MIN_UNIT_SIZE * n, rng.lognormal(0.0, SIZE_SPREAD, n)
@@ -359,7 +340,8 @@ def _build_organisation(
             units.extend(_work_groups(head, int(sizes[k]), manager, rng))
     # Each staffed higher unit is a workplace of its own, after the schools (whose
     # indexes are thus the same with or without own staff).
-    for unit in higher:
+    for unit, staff in zip(higher, own, strict=True):
+        unit.staff, unit.chefs = staff.staff, staff.chefs
         if unit.staff > 0:
             unit.school = len(school_types)
             school_types.append(unit.unit_type)
