@@ -179,6 +179,9 @@ def test_small_configuration_has_the_requested_shape(small_dir: Path) -> None:
         ({"years": (2023, 2023)}, "distinct years"),
         ({"employees": 50}, "too few"),
         ({"grundskolor": 0, "gymnasieskolor": 0, "avdelningar": 0}, "at least one unit"),
+        ({"own_staff": 4}, "own_staff must be 0"),
+        # 8 units x 12 = 96 fit, but not after the own staff above them (>= 2 + 3 x 8)
+        ({"employees": 100}, "after the own staff"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_clear_message(
@@ -290,15 +293,102 @@ def test_default_organisation_matches_the_seed(survey: Survey) -> None:
     ]
     assert 550 <= latest["manager_id"].nunique() <= 650
     invited = latest["invited"].replace("", np.nan).astype(float)
-    assert invited.sum() == 15000
-    # invited is on the units respondents belong to, empty above them
-    staffed = set(latest.loc[invited.notna(), "unit_id"])
-    assert staffed == set(
-        latest.loc[latest["unit_type"].isin(UNIT_TYPES - {"förvaltning", "område"}), "unit_id"]
-    )
-    schools = latest[latest["unit_type"].isin(["grundskola", "gymnasieskola", "avdelning"])]
+    assert invited.sum() == 15000  # the own staff above the schools is part of the total
+    # invited is on the units respondents belong to: with own staff at every level,
+    # that is every unit of the default
+    assert invited.notna().all()
     respondents = survey.raw[survey.raw["year"] == 2023]
-    assert set(schools["unit_id"]) <= set(respondents["unit_id"])  # parents have own staff
+    assert set(latest["unit_id"]) == set(respondents["unit_id"])  # parents have own staff
+
+
+# --- own staff of the förvaltning and the områden -----------------------------------
+
+
+def own_staff(survey: Survey, year: int) -> pd.DataFrame:
+    """Root and områden of ``year``: invited, respondents attached to the unit itself."""
+    units = survey.units[survey.units["year"] == year]
+    higher = units[units["unit_type"].isin(["förvaltning", "område"])].set_index("unit_id")
+    rows = survey.raw[survey.raw["year"] == year]
+    attached = rows["unit_id"].value_counts().reindex(higher.index, fill_value=0)
+    return pd.DataFrame(
+        {
+            "unit_type": higher["unit_type"],
+            "invited": higher["invited"].replace("", np.nan).astype(float),
+            "respondents": attached,
+            "manager_id": higher["manager_id"],
+        }
+    )
+
+
+def test_root_and_omraden_have_respondents_of_their_own_with_invited(survey: Survey) -> None:
+    for year in (2021, 2022, 2023):
+        own = own_staff(survey, year)
+        assert len(own) == 4
+        root = own[own["unit_type"] == "förvaltning"].iloc[0]
+        assert root["respondents"] > 0
+        assert (own.loc[own["unit_type"] == "område", "respondents"] > 0).all()
+        # invited is given on them (they are units respondents belong to) and covers them
+        assert own["invited"].notna().all()
+        assert (own["invited"] >= own["respondents"]).all()
+
+
+def test_own_staff_straddles_the_anonymity_threshold(survey: Survey) -> None:
+    """One område in three is drawn small (2-4), the rest and the root 8 to 3 x 12 invited."""
+    own = own_staff(survey, 2023)
+    areas = own[own["unit_type"] == "område"]
+    small = areas["invited"] <= 4
+    assert small.sum() == round(len(areas) / 3) == 1
+    assert areas.loc[small, "invited"].between(2, 4).all()
+    larger = pd.concat([own[own["unit_type"] == "förvaltning"], areas[~small]])
+    assert larger["invited"].between(8, 36).all()
+    # in respondents too: some below the default threshold of 5, most at or above it
+    assert ((own["respondents"] > 0) & (own["respondents"] < 5)).sum() >= 1
+    assert (own["respondents"] >= 5).sum() > len(own) / 2
+    # their share of the förvaltning: 2 + 3 x 8 to 4 + 3 x 36 of the 15,000 invited
+    invited = survey.units.loc[survey.units["year"] == 2023, "invited"]
+    share = own["invited"].sum() / invited.replace("", np.nan).astype(float).sum()
+    assert (2 + 3 * 8) / 15000 <= share <= (4 + 3 * 36) / 15000
+
+
+def test_own_staff_answer_under_their_unit_s_manager_with_background(survey: Survey) -> None:
+    units = survey.units[survey.units["year"] == 2023]
+    own = own_staff(survey, 2023)
+    # each higher unit has its own manager, nobody else's: for the staff attached to
+    # it, the nearest responsible manager (leader reports) is the unit's
+    assert (own["manager_id"] != "").all()
+    assert units["manager_id"].is_unique
+    rows = survey.raw[survey.raw["unit_id"].isin(own.index)]
+    assert set(rows["role"]) == {"Chef", "Medarbetare"}
+    assert {"Kvinna", "Man"} <= set(rows["gender"])
+    assert len(set(rows["age_group"]) - {""}) >= 3
+    # they answer the same survey as everyone else, on the same scale
+    everyone = survey.year(2023)[survey.asked(2023)]
+    answers = everyone.loc[everyone.index.intersection(rows.index)]
+    assert len(answers) == own["respondents"].sum()
+    assert answers.notna().to_numpy().mean() == pytest.approx(
+        everyone.notna().to_numpy().mean(), abs=0.05
+    )
+    values = answers.to_numpy()
+    assert set(np.unique(values[~np.isnan(values)])) == {1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+def test_no_own_staff_leaves_the_higher_units_empty(tmp_path: Path) -> None:
+    generate(SynthParams(**{**SMALL.__dict__, "own_staff": 0}), tmp_path)
+    small = Survey(tmp_path)
+    own = own_staff(small, 2023)
+    assert own["invited"].isna().all() and (own["respondents"] == 0).all()
+    invited = small.units.loc[small.units["year"] == 2023, "invited"]
+    assert invited.replace("", np.nan).astype(float).sum() == 600
+
+
+def test_small_configurations_straddle_the_threshold_for_every_seed(tmp_path: Path) -> None:
+    for seed in (1, 2, 3):
+        out = tmp_path / str(seed)
+        generate(SynthParams(**{**SMALL.__dict__, "seed": seed}), out)
+        own = own_staff(Survey(out), 2023)
+        assert (own["invited"] <= 4).sum() == 1
+        assert (own["invited"] >= 8).sum() == 3
+        assert (own["respondents"] > 0).all()
 
 
 def test_respondent_rows_follow_the_contract(survey: Survey) -> None:

@@ -76,6 +76,9 @@ class SynthParams:
     grundskolor: int = 140
     gymnasieskolor: int = 30
     avdelningar: int = 10
+    # median own staff of the förvaltning and of each område (0 = none above the
+    # schools; else at least 8); one in three områden gets 2-4 instead (synth_own_staff)
+    own_staff: int = 12
 
 
 @dataclass(frozen=True)

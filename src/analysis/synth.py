@@ -19,7 +19,11 @@ Model, in short (docs/assumptions.md has the reasons):
   thresholds, where ``μ_q,year`` is solved so that the förvaltning's question
   index equals the catalogue's target for that wave exactly;
 * a few schools are planted below AMI 70 and a few at 89-90, the rest kept
-  between them, by solving each such school's effect on the realised answers.
+  between them, by solving each such school's effect on the realised answers;
+* the förvaltning and each område have staff of their own (ledningsstab,
+  områdesstab; see "own staff" below), taken out of ``synth.employees``; each
+  such staff is a workplace of its own, with its own effect like a school's,
+  but is never planted.
 
 Everything random comes from one seeded ``numpy`` Generator family, and nothing
 depends on time or on set ordering, so the files are byte-identical per seed.
@@ -56,13 +60,26 @@ HEADCOUNT_DRIFT = 0.05  # yearly change of a group's headcount in earlier years
 # --- response rates ---------------------------------------------------------
 RESPONSE_RATE_BY_WAVE = (0.846, 0.858, 0.870)
 RESPONSE_RATE_STEP_BEFORE = 0.012  # lower per year before wave 0
-RESPONSE_RATE_OFFSET = {"grundskola": 0.0, "gymnasieskola": -0.015, "avdelning": 0.02}
+RESPONSE_RATE_OFFSET = {
+    "grundskola": 0.0,
+    "gymnasieskola": -0.015,
+    "avdelning": 0.02,
+    # own staff of the förvaltning and the områden: the people who run the survey
+    "förvaltning": 0.03,
+    "område": 0.03,
+}
 RESPONSE_RATE_SPREAD = 0.045
 
 # --- background -------------------------------------------------------------
 AGE_GROUPS = ("-29", "30-39", "40-49", "50-59", "60-")
 AGE_PROBS = {"Medarbetare": (0.11, 0.24, 0.28, 0.23, 0.14), "Chef": (0.01, 0.15, 0.36, 0.34, 0.14)}
-WOMEN_SHARE = {"grundskola": 0.79, "gymnasieskola": 0.60, "avdelning": 0.70}
+WOMEN_SHARE = {
+    "grundskola": 0.79,
+    "gymnasieskola": 0.60,
+    "avdelning": 0.70,
+    "förvaltning": 0.68,
+    "område": 0.68,
+}
 UNKNOWN_GENDER, UNKNOWN_AGE = 0.012, 0.015
 
 # Background shifts of the latent, per question class: L = leadership
@@ -103,6 +120,14 @@ CLAMP_MARGIN = 2.0
 SCHOOL_TYPES = ("grundskola", "gymnasieskola")
 SOLVE_ROUNDS = 4
 
+# --- own staff of the förvaltning and the områden (see _draw_own_staff) -------
+OWN_SMALL_RANGE = (2, 4)  # a small own staff: the unit's chef and 1-3 more, below privacy's 5
+OWN_LARGER_MIN = 8  # a larger own staff: >= 5 respondents at the ~87 % response rate
+OWN_SMALL_SHARE = 1 / 3  # share of the områden drawn small (at least one)
+OWN_SPREAD = 0.4  # lognormal sigma of the larger counts around synth.own_staff
+OWN_MAX_FACTOR = 3  # larger counts are capped at this many times synth.own_staff
+OWN_CHEF_SHARE = 0.12  # besides the unit's own manager, chefs among the own staff
+
 
 @dataclass
 class _Unit:
@@ -111,7 +136,10 @@ class _Unit:
     parent_id: str
     unit_type: str
     manager_id: str
-    school: int = -1  # index of the school/avdelning the unit lies in (-1 above)
+    # index of the workplace whose effect its respondents share: the school/avdelning
+    # the unit lies in, or the unit itself for the förvaltning's or an område's own
+    # staff (-1: a higher unit without staff)
+    school: int = -1
     staff: int = 0  # members directly in the unit in the latest year
     chefs: int = 0  # of them, managers (answer as Chef)
 
@@ -119,7 +147,9 @@ class _Unit:
 @dataclass
 class _Organisation:
     units: list[_Unit]
-    school_types: list[str]  # unit_type of each school/avdelning, by school index
+    # unit_type and name of each workplace, by school index: the schools/avdelningar
+    # first, then the staffed higher units (förvaltning, område)
+    school_types: list[str]
     school_names: list[str]
 
 
@@ -139,15 +169,24 @@ class _Respondents:
 def generate(params: SynthParams, out_dir: Path) -> None:
     """Write questions.csv, units.csv, responses.csv and driver_truth.csv into ``out_dir``."""
     years = _check(params)
-    streams = np.random.SeedSequence(params.seed).spawn(7)
-    org_rng, staff_rng, latent_rng, missing_rng, school_rng, export_rng, target_rng = (
-        np.random.default_rng(s) for s in streams
-    )
+    # spawn(8) gives the same first seven streams as spawn(7) did before the own
+    # staff's stream was added: with synth.own_staff 0 the files are the old ones.
+    streams = np.random.SeedSequence(params.seed).spawn(8)
+    (
+        org_rng,
+        staff_rng,
+        latent_rng,
+        missing_rng,
+        school_rng,
+        export_rng,
+        target_rng,
+        own_staff_rng,
+    ) = (np.random.default_rng(s) for s in streams)
     questions = list(cat.QUESTIONS)
     targets = _targets(questions, len(years), target_rng)
     asked = ~np.isnan(targets)
 
-    org = _build_organisation(params, org_rng)
+    org = _build_organisation(params, org_rng, own_staff_rng)
     headcount = _headcounts(org, len(years), staff_rng)
     respondents = _draw_respondents(org, years, headcount, staff_rng)
     model = _latent_model(questions, org, respondents, latent_rng)
@@ -185,6 +224,7 @@ def _check(params: SynthParams) -> list[int]:
             f"synth.employees={params.employees} is too few for {sum(counts)} schools and "
             f"avdelningar (at least {MIN_UNIT_SIZE} each)"
         )
+    _check_own_staff(params.own_staff)
     return years
 
 
@@ -244,12 +284,16 @@ def _name_choices(unit_type: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 # --- organisation ----------------------------------------------------------
 
 
-def _build_organisation(params: SynthParams, rng: np.random.Generator) -> _Organisation:
+def _build_organisation(
+    params: SynthParams, rng: np.random.Generator, own_staff_rng: np.random.Generator
+) -> _Organisation:
     """Root, three områden, their schools/avdelningar and work groups, with managers.
 
     A school's own unit holds the rektor, the work-group managers and the
-    administration (so parents have respondents of their own); everybody
-    else belongs to a work group.
+    administration, and the root and each område hold their own staff (the
+    unit's manager and a stab), so parents at every level have respondents of
+    their own; everybody else belongs to a work group. The own staff above the
+    schools comes out of ``synth.employees``, so the total stays as set.
     """
     counts = {
         "grundskola": params.grundskolor,
@@ -257,22 +301,29 @@ def _build_organisation(params: SynthParams, rng: np.random.Generator) -> _Organ
         "avdelning": params.avdelningar,
     }
     kinds = [t for t in counts if counts[t] > 0]
-    type_totals = _split_exact(
-        params.employees, np.array([counts[t] * TYPICAL_SIZE[t] for t in kinds])
-    )
+    areas = [area for area in cat.AREA_UNITS if counts[area[2]] > 0]
+    own = _draw_own_staff(len(areas), params.own_staff, own_staff_rng)
+    below = params.employees - sum(o.staff for o in own)
+    if below < MIN_UNIT_SIZE * sum(counts.values()):
+        raise ValueError(
+            f"synth.employees={params.employees} is too few: after the own staff of the "
+            f"förvaltning and the områden ({params.employees - below}) it leaves {below} for "
+            f"{sum(counts.values())} schools and avdelningar (at least {MIN_UNIT_SIZE} each)"
+        )
+    type_totals = _split_exact(below, np.array([counts[t] * TYPICAL_SIZE[t] for t in kinds]))
     managers = iter(range(1, 10**9))
 
     def manager() -> str:
         return f"M{next(managers):04d}"
 
     units = [_Unit("UTBF", cat.ROOT_NAME, "", "förvaltning", manager())]
+    higher = [units[0]]
     school_types: list[str] = []
     school_names: list[str] = []
-    for area_id, area_name, child_type in cat.AREA_UNITS:
+    for area_id, area_name, child_type in areas:
         n = counts[child_type]
-        if n == 0:
-            continue
-        units.append(_Unit(area_id, area_name, "UTBF", "område", manager()))
+        higher.append(_Unit(area_id, area_name, "UTBF", "område", manager()))
+        units.append(higher[-1])
         total = int(type_totals[kinds.index(child_type)])
         sizes = MIN_UNIT_SIZE + _split_exact(
             total - MIN_UNIT_SIZE * n, rng.lognormal(0.0, SIZE_SPREAD, n)
@@ -287,6 +338,14 @@ def _build_organisation(params: SynthParams, rng: np.random.Generator) -> _Organ
             head = _Unit(unit_id, names[k], area_id, child_type, manager(), school)
             units.append(head)
             units.extend(_work_groups(head, int(sizes[k]), manager, rng))
+    # Each staffed higher unit is a workplace of its own, after the schools (whose
+    # indexes are thus the same with or without own staff).
+    for unit, staff in zip(higher, own, strict=True):
+        unit.staff, unit.chefs = staff.staff, staff.chefs
+        if unit.staff > 0:
+            unit.school = len(school_types)
+            school_types.append(unit.unit_type)
+            school_names.append(unit.name)
     return _Organisation(units, school_types, school_names)
 
 
@@ -322,6 +381,55 @@ def _work_groups(
             )
         )
     return groups
+
+
+# --- own staff of the förvaltning and the områden ------------------------------
+
+
+@dataclass(frozen=True)
+class _OwnStaff:
+    """Employees attached directly to one higher unit in the latest year."""
+
+    staff: int
+    chefs: int  # the unit's manager and any other chefs of its stab (answer as Chef)
+
+
+def _check_own_staff(median: int) -> None:
+    """Refuse a median below the larger own staffs' floor (0 = no own staff is fine)."""
+    if median != 0 and median < OWN_LARGER_MIN:
+        raise ValueError(
+            f"synth.own_staff must be 0 (no own staff above the schools) or at least "
+            f"{OWN_LARGER_MIN}, got {median}"
+        )
+
+
+def _draw_own_staff(n_areas: int, median: int, rng: np.random.Generator) -> list[_OwnStaff]:
+    """Own staff of the förvaltning (first) and of each of ``n_areas`` områden, in order.
+
+    Real organisations have people above the schools and departments: the
+    förvaltningsdirektör's ledningsstab, each områdeschef's stab and the
+    rektorers' support office. They make the anonymity rule's tree equation
+    "a parent = its children + the respondents attached to the parent itself"
+    bite at every level, and both sides of the threshold matter to it: an own
+    staff of 5 or more respondents is a publishable group whose subtraction
+    must stay safe, one of 2-4 a group a parent-minus-children subtraction
+    would reveal. So a share of the områden (at least one, chosen by the draw)
+    gets 2-4, the others and the förvaltning (whose ledningsstab in a
+    förvaltning of thousands is never a handful) about ``median``. ``median``
+    0 gives nobody above the schools and draws nothing from ``rng``.
+    """
+    _check_own_staff(median)
+    if median == 0:
+        return [_OwnStaff(0, 0) for _ in range(1 + n_areas)]
+    n_small = max(1, round(OWN_SMALL_SHARE * n_areas)) if n_areas else 0
+    small = np.zeros(1 + n_areas, dtype=bool)
+    small[1 + rng.permutation(n_areas)[:n_small]] = True
+    larger = np.rint(median * rng.lognormal(0.0, OWN_SPREAD, 1 + n_areas)).astype(int)
+    larger = np.clip(larger, OWN_LARGER_MIN, OWN_MAX_FACTOR * median)
+    few = rng.integers(OWN_SMALL_RANGE[0], OWN_SMALL_RANGE[1] + 1, 1 + n_areas)
+    staff = np.where(small, few, larger)
+    extra_chefs = rng.binomial(staff - 1, OWN_CHEF_SHARE)
+    return [_OwnStaff(int(s), 1 + int(c)) for s, c in zip(staff, extra_chefs, strict=True)]
 
 
 def _headcounts(org: _Organisation, n_years: int, rng: np.random.Generator) -> np.ndarray:
@@ -633,7 +741,10 @@ def _plant_school_results(
     valid: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """School/avdelning effect per school (rows) and year position (columns).
+    """Workplace effect per school index (rows) and year position (columns).
+
+    Schools and avdelningar, and the own staff of the förvaltning and the
+    områden, each have one; only schools are planted.
 
     The latest year's results are planted: a few schools below AMI 70 and a
     few at 89-90 (counts scaled from the seed's 9 + 2 and top 6), every other
