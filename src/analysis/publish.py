@@ -28,6 +28,9 @@ a crashed run is never half-trusted. ``.<Y>.old`` is put back as ``reports/<Y>``
 when ``reports/<Y>`` is missing (the crash fell between the two renames: the
 previous publication is restored, as if the failed run had not happened),
 and deleted when ``reports/<Y>`` exists (the crash fell after the swap).
+Deleting the previous set is the one step after the swap: if it fails, the
+new set is already published, the error still propagates (the stage fails
+and DVC reruns it), and the leftover goes at the next recovery.
 
 ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` in ``reports/<Y>`` checks it)
 lists every other file of the set; its presence marks a directory as a
@@ -53,10 +56,6 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 #: errno values meaning "this system or filesystem cannot exchange": fall back
 _NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
-
-
-class PublishError(RuntimeError):
-    """The published set could not be replaced (the previous set is kept)."""
 
 
 def staging_dir(target: Path) -> Path:
