@@ -777,7 +777,7 @@ def run_stages(data: SurveyData, tmp_path: Path, **settings) -> tuple[object, Pa
     stages.run_ingest_stage(run_params, paths.interim)
     stages.run_indexes(run_params, YEAR, paths)
     stages.run_drivers(run_params, YEAR, paths)
-    return paths, paths.reports_year(YEAR) / "drivers.csv"
+    return paths, paths.processed_year(YEAR) / "drivers.csv"  # render publishes it
 
 
 def test_drivers_csv_of_a_small_organisation_has_manager_rows(

@@ -185,3 +185,27 @@ def test_a_stage_declares_every_params_section_its_code_reads(stage: str) -> Non
     used |= set(pattern.findall(stage_source or ""))
     declared = {p if isinstance(p, str) else next(iter(p)) for p in body.get("params", [])}
     assert sorted(used - declared) == [], f"{stage}: declare these params sections"
+
+
+def _outs(stage: dict) -> dict[str, dict]:
+    return {
+        (o if isinstance(o, str) else next(iter(o))): (
+            {} if isinstance(o, str) else o[next(iter(o))]
+        )
+        for o in stage.get("outs", [])
+    }
+
+
+def test_only_render_publishes_and_its_out_is_the_whole_year() -> None:
+    """reports/<Y> is one out, kept by DVC before the run (render swaps it whole)."""
+    body = stages()
+    assert _outs(body["render"]) == {"reports/${item}": {"persist": True}}
+    for stage in ("indexes", "drivers"):
+        outs = _outs(body[stage])
+        assert not [o for o in outs if o.startswith("reports")], stage
+    assert "data/processed/${item}/figures.csv" in _outs(body["indexes"])
+    assert "data/processed/${item}/drivers.csv" in _outs(body["drivers"])
+    render_deps = set(body["render"]["deps"])
+    assert {"data/processed/${item}/figures.csv", "data/processed/${item}/drivers.csv"} <= (
+        render_deps
+    )

@@ -191,7 +191,7 @@ def test_other_input_in_quarantine_reruns_only_what_depends_on_it(
     re-runs, the synthetic data is not regenerated, the bad row is set aside and
     counted, and the published figures are those of the new input.
 
-    Last in this module: it leaves the repo pointed at the other input.
+    Next to last in this module: it leaves the repo pointed at the other input.
     """
     other = tmp_path / "other"
     shutil.copytree(repo / "data/synthetic", other)
@@ -234,3 +234,46 @@ def test_other_input_in_quarantine_reruns_only_what_depends_on_it(
     assert rate["n"] == answered_2023 - 1
     page = (repo / "reports/2023/index.html").read_text(encoding="utf-8")
     assert "karantänläge: 1 rad underkändes" in page
+
+
+def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_path: Path) -> None:
+    """The reviewer's case: input.dir pointed at a smaller organisation, then `dvc repro`.
+
+    Afterwards reports/2023 holds exactly the new organisation's reports (none
+    of the old units' reports beside them) and no staging directory is left.
+    Last in this module: it leaves the repo pointed at the other input.
+    """
+    from analysis.params import SynthParams
+    from analysis.publish import MANIFEST
+    from analysis.render import plan_reports
+    from analysis.report_data import load_processed_year
+    from analysis.synth import generate
+
+    smaller = tmp_path / "smaller"
+    generate(
+        SynthParams(
+            seed=8,
+            years=(2022, 2023),
+            employees=300,
+            grundskolor=2,
+            gymnasieskolor=1,
+            avdelningar=1,
+        ),
+        smaller,
+    )
+    before = {name for name in _published_bytes(repo) if name.endswith(".html")}
+    _set_params(repo, input__dir=str(smaller), input__on_invalid="fail")
+    _run(["dvc", "repro"], repo)
+
+    published = _published_bytes(repo)
+    year_dir = repo / "reports/2023"
+    planned = plan_reports(load_processed_year(repo / "data/processed/2023"), year_dir, "{}")
+    reports = {job.output.relative_to(year_dir).as_posix() for job in planned}
+    tables = {"figures.csv", "drivers.csv", "medarbetarenkat_2023.xlsx", MANIFEST}
+    assert set(published) == reports | tables
+    assert len(before - reports) > 0  # the old organisation's extra reports are gone
+    # no staging or old set left beside it (DVC's own .gitignore may be there)
+    assert [p.name for p in (repo / "reports").iterdir() if p.name.startswith(".2023")] == []
+    for name in ("figures.csv", "drivers.csv"):
+        assert published[name] == (repo / "data/processed/2023" / name).read_bytes()
+    assert "up to date" in _run(["dvc", "status"], repo).stdout

@@ -26,6 +26,7 @@ import io
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 import threading
 import time
@@ -50,6 +51,7 @@ from analysis.contract import (
 )
 from analysis.params import Params
 from analysis.provenance import PROJECT_ROOT, collect_provenance, effective_params
+from analysis.publish import is_publication, publication
 from analysis.report_data import (
     ENHET,
     FORVALTNING,
@@ -695,13 +697,24 @@ def render_year(
     notebook_dir: Path = NOTEBOOK_DIR,
     progress: bool = True,
 ) -> list[Path]:
-    """Render every report of ``year`` into ``out_dir`` (reports/<Y>/) and the workbook.
+    """Publish ``year``'s whole set as ``out_dir`` (reports/<Y>/), or render a subset into it.
 
-    ``only`` restricts the HTML reports to the given output paths relative to
-    ``out_dir`` (e.g. ``["index.html", "enhet/A.html"]``), for tests and quick
-    looks; the workbook is always written. Returns the written paths, reports
-    in plan order, then the workbook.
+    Without ``only`` this is the publication: every report, the workbook and
+    the stages' ``figures.csv`` and ``drivers.csv`` (copied byte for byte from
+    ``processed_dir``) are written into a staging directory and swapped in
+    whole by :func:`analysis.publish.publication`; files of the previous set
+    that the new one lacks are gone, and a failure leaves the previous set
+    untouched.
 
+    ``only`` (output paths relative to ``out_dir``, e.g. ``["index.html",
+    "enhet/A.html"]``) is for tests and quick looks, and is not a
+    publication: it writes straight into ``out_dir``, a scratch directory,
+    with no staging and no ``SHA256SUMS``; it refuses a directory holding a
+    publication and the project's own ``reports/<Y>``, so a partial set never
+    passes for the published one. The workbook is always written, the CSVs
+    are copied when ``processed_dir`` has them.
+
+    Returns the written paths: reports in plan order, then the workbook.
     Workers are started with "spawn": a script calling this needs the usual
     ``if __name__ == "__main__":`` guard (``python -m analysis`` is safe).
     """
@@ -711,6 +724,43 @@ def render_year(
     if data.year != year:
         raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
     provenance = collect_provenance(data, params)
+    if only is None:
+        for name in PUBLISHED_CSVS:
+            if not (processed_dir / name).is_file():
+                raise RenderError(
+                    f"{processed_dir / name} is missing: the indexes and drivers stages "
+                    "write it; run `dvc repro`"
+                )
+        with publication(out_dir) as staging:
+            written = _render_into(
+                staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress
+            )
+        return [out_dir / p.relative_to(staging) for p in written]
+    if is_publication(out_dir) or out_dir == (PROJECT_ROOT / "reports" / str(year)).resolve():
+        raise RenderError(
+            f"{out_dir} is where year {year} is published; a subset (only=...) goes to a "
+            "scratch directory, the whole set comes from a run without `only`"
+        )
+    return _render_into(
+        out_dir, data, provenance, processed_dir, jobs, only, notebook_dir, progress
+    )
+
+
+#: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
+PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
+
+
+def _render_into(
+    out_dir: Path,
+    data: ProcessedYear,
+    provenance: dict[str, Any],
+    processed_dir: Path,
+    jobs: int,
+    only: Iterable[str] | None,
+    notebook_dir: Path,
+    progress: bool,
+) -> list[Path]:
+    """Reports, workbook and the stages' CSVs into ``out_dir``; the written paths."""
     provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
     planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
     if only is not None:
@@ -718,12 +768,16 @@ def render_year(
         planned = [j for j in planned if j.output.relative_to(out_dir).as_posix() in wanted]
         missing = wanted - {j.output.relative_to(out_dir).as_posix() for j in planned}
         if missing:
-            raise RenderError(f"no such report in {year}: {sorted(missing)}")
+            raise RenderError(f"no such report in {data.year}: {sorted(missing)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in PUBLISHED_CSVS:
+        if (processed_dir / name).is_file():
+            shutil.copyfile(processed_dir / name, out_dir / name)
 
     with ThreadPoolExecutor(1) as side:
         # the workbook is written beside the workers (the main process is idle meanwhile)
         workbook = side.submit(write_workbook, data, provenance, out_dir)
-        reports = render_reports(planned, jobs, progress, desc=f"rapporter {year}")
+        reports = render_reports(planned, jobs, progress, desc=f"rapporter {data.year}")
         workbook_file = workbook.result()
     return [*reports, workbook_file]
 

@@ -1,7 +1,10 @@
 """The pipeline stages as plain functions (the CLI and the tests call these).
 
 Each stage reads what the previous one wrote and writes its outputs
-atomically, so a failed run never leaves a half-written publication behind.
+atomically. Only the render stage publishes: indexes and drivers write
+``figures.csv`` and ``drivers.csv`` under ``data/processed/<year>/``, and
+render swaps in ``reports/<year>/`` whole with them (:mod:`analysis.publish`),
+so a failed run never leaves a half-replaced publication behind.
 The report notebooks read only ``data/processed/<year>/``, which holds
 suppressed aggregates and the organisation tree - never respondent rows.
 """
@@ -127,11 +130,12 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
     write_parquet_atomic(data.units_in(year), out / "units.parquet")
     write_parquet_atomic(questions_for_year(data, year), out / "questions.parquet")
     write_json_atomic(meta, out / "meta.json")
-    write_figures_csv(figures, paths.reports_year(year) / "figures.csv")
+    # published by the render stage, whole with the reports (analysis.publish)
+    write_figures_csv(figures, out / "figures.csv")
 
 
 def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
-    """The driver analysis of ``year``: drivers.parquet, drivers.json and drivers.csv.
+    """The driver analysis of ``year``: drivers.parquet, drivers.json and drivers.csv (processed).
 
     Degenerate answers never stop the stage: what could not be analysed is
     recorded in drivers.json (the reports explain it) and printed on stderr.
@@ -147,10 +151,11 @@ def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
     out = paths.processed_year(year)
     write_parquet_atomic(results.table, out / "drivers.parquet")
     write_json_atomic(results.notes, out / "drivers.json")
-    write_drivers_csv(results.table, paths.reports_year(year) / "drivers.csv")
+    write_drivers_csv(results.table, out / "drivers.csv")  # published by render
 
 
 def run_render(params: Params, year: int, paths: StagePaths, jobs: int = 2) -> None:
+    """Publish ``year``'s whole set: reports, workbook, figures.csv, drivers.csv, in one swap."""
     from analysis.render import render_year
 
     render_year(year, paths.processed_year(year), paths.reports_year(year), params, jobs=jobs)
