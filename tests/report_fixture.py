@@ -53,6 +53,7 @@ from analysis.contract import (
 )
 from analysis.params import Params, params_from_dict
 from analysis.priority import assign_quadrants
+from analysis.report_data import ProcessedYear
 
 YEAR = 2023
 PREV = 2022
@@ -565,6 +566,19 @@ def _ami(unit_id: str) -> float:
 
 def _ami_prev(unit_id: str) -> float | None:
     return next(u[7] for u in UNITS if u[0] == unit_id)
+
+
+def variant(data: ProcessedYear, *, units=None, questions=None, figures=None) -> ProcessedYear:
+    """A loaded fixture year with some tables replaced (the others shared)."""
+    return ProcessedYear(
+        data.directory,
+        data.meta,
+        data.figures if figures is None else figures,
+        data.units if units is None else units,
+        data.questions if questions is None else questions,
+        data.drivers,
+        data.driver_notes,
+    )
 
 
 def write_fixture(directory: Path, params: Params | None = None) -> Path:

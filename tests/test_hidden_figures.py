@@ -48,15 +48,7 @@ def _hide(data: rd.ProcessedYear, why: str, **where: object) -> rd.ProcessedYear
     figures.loc[rows, ["value", "change", "value_prev"]] = np.nan
     figures.loc[rows, "n"] = pd.NA
     figures.loc[rows, "suppression"] = why
-    return rd.ProcessedYear(
-        data.directory,
-        data.meta,
-        figures,
-        data.units,
-        data.questions,
-        data.drivers,
-        data.driver_notes,
-    )
+    return rf.variant(data, figures=figures)
 
 
 def _report(data: rd.ProcessedYear, unit_id: str) -> rd.Report:

@@ -230,7 +230,7 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
             )
         else:
             ax.text(pos, 2, _wrap(text, MISSING_WIDTH), ha="center", style="italic", color=NEUTRAL)
-        ticks.append(f"{label}\n{change}" if change else label)
+        ticks.append(f"{label}\n{_wrap(change, MISSING_WIDTH)}" if change else label)
     ax.set_xticks(range(len(ticks)), ticks)
     ax.set_ylim(0, 110)
     ax.set_ylabel("Index")
