@@ -73,7 +73,7 @@ NO_ROW = "ingen uppgift"
 
 def hidden_text(suppression: str) -> str:
     """The words shown for a hidden figure: "för få svar" unless hidden to protect a group."""
-    return PROTECTED if suppression == COMPLEMENTARY else SUPPRESSED
+    return HIDDEN_TEXTS.get(suppression, SUPPRESSED)
 
 
 def hidden_predicate(texts: Iterable[str], k: int = 1) -> str:
@@ -333,14 +333,8 @@ class ProcessedYear:
         """measure -> (unit_id, year) -> the figure of group ``all``, every year."""
         rows = self.figures[self.figures["group"] == ALL]
         out: dict[str, dict[tuple[str, int], Shown]] = {}
-        for unit_id, year, measure, value, why in zip(
-            rows["unit_id"],
-            rows["year"],
-            rows["measure"],
-            rows["value"],
-            rows["suppression"],
-            strict=True,
-        ):
+        columns = ("unit_id", "year", "measure", "value", "suppression")
+        for unit_id, year, measure, value, why in zip(*(rows[c] for c in columns), strict=True):
             out.setdefault(measure, {})[(unit_id, int(year))] = Shown(_number(value), None, why)
         return out
 
