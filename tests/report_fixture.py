@@ -7,7 +7,8 @@ The organisation (2023, previous survey year 2022, history from 2021)::
     │   ├── A  Alfaskolan (grundskola, manager M1)     AMI 90.2
     │   │   └── W  Arbetslag Alfa 1 (arbetsgrupp, M2)  too small: all suppressed
     │   ├── B  Betaskolan (grundskola)                 AMI 69.5 -> shown 70, not under 70
-    │   └── H  Hagaskolan (grundskola, new in 2023)    AMI 60.2 -> under 70
+    │   └── H  Hagaskolan (grundskola, new in 2023)    AMI 60.2 -> under 70;
+    │                                                  women hidden to protect the men
     └── S  Område Syd & Väst (område)
         ├── G  Gammagymnasiet (gymnasieskola, M3)      AMI 90.4
         ├── D  Deltaskolan (grundskola)                AMI 89.6
@@ -27,7 +28,9 @@ Like the indexes stage, the table carries the comparison year 2022 whole
 2021, the response rate and AMI of group ``all``. The age groups exercise
 every way a comparison can be missing: ``-29`` is suppressed in 2023 but
 published in 2022, ``60-`` the other way round, and Hagaskolan (new in 2023)
-has no 2022 rows at all.
+has no 2022 rows at all. Every hidden row says why in ``suppression``:
+``threshold``, except Hagaskolan's women, ``complementary`` (hidden so that
+its men, too few, cannot be recovered as the school minus the women).
 """
 
 from __future__ import annotations
@@ -41,9 +44,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.contract import DRIVERS_TABLE_COLUMNS, params_record
+from analysis.contract import (
+    COMPLEMENTARY,
+    DRIVERS_TABLE_COLUMNS,
+    PUBLISHED,
+    THRESHOLD,
+    params_record,
+)
 from analysis.params import Params, params_from_dict
 from analysis.priority import assign_quadrants
+from analysis.report_data import ProcessedYear
 
 YEAR = 2023
 PREV = 2022
@@ -227,7 +237,11 @@ GROUPS = {
 # groups suppressed in every unit, per year
 SUPPRESSED_GROUPS = {YEAR: {"age_group=-29"}, PREV: {"age_group=60-"}}
 # (unit, group) pairs suppressed in addition in both years (small groups)
-SMALL_GROUPS = {("E", "gender=Man"), *((u, "role=Chef") for u in "ABHGDE")}
+SMALL_GROUPS = {("E", "gender=Man"), ("H", "gender=Man"), *((u, "role=Chef") for u in "ABHGDE")}
+# (unit, group) pairs with enough answers, hidden to protect a small group
+# (suppression "complementary"): Hagaskolan's women, or its men would be the
+# school minus the women
+PROTECTING_GROUPS = {("H", "gender=Kvinna")}
 
 # leader rows: manager -> (leadership, leadership prev, q3, q4, q11, response rate, n)
 LEADERS = {
@@ -313,7 +327,8 @@ def _year_measures(
     return out
 
 
-def _row(year, unit_id, group, measure, n, value, prev) -> dict:
+def _row(year, unit_id, group, measure, n, value, prev, hidden_as: str = THRESHOLD) -> dict:
+    """One figures row; a row without a value is hidden for ``hidden_as`` (its ``suppression``)."""
     published = value is not None
     prev = prev if published else None
     return {
@@ -326,11 +341,17 @@ def _row(year, unit_id, group, measure, n, value, prev) -> dict:
         "change": (value - prev) if prev is not None else np.nan,
         "suppression": "" if published else "threshold",
         "value_prev": prev if prev is not None else np.nan,
+        "suppression": PUBLISHED if published else hidden_as,
     }
 
 
 def _hidden(unit_id: str, group: str, year: int) -> bool:
-    return group in SUPPRESSED_GROUPS[year] or (unit_id, group) in SMALL_GROUPS
+    hidden = SMALL_GROUPS | PROTECTING_GROUPS
+    return group in SUPPRESSED_GROUPS[year] or (unit_id, group) in hidden
+
+
+def _hidden_as(unit_id: str, group: str) -> str:
+    return COMPLEMENTARY if (unit_id, group) in PROTECTING_GROUPS else THRESHOLD
 
 
 def response_prev(unit_id: str) -> tuple[float, int] | None:
@@ -354,7 +375,8 @@ def figure_rows() -> list[dict]:
                 value, prev = measures.get(name, (None, None))
                 value = None if hidden else value + offset
                 prev = None if prev is None or prev_hidden else prev + offset
-                rows.append(_row(YEAR, unit_id, group, name, 12, value, prev))
+                why = _hidden_as(unit_id, group)
+                rows.append(_row(YEAR, unit_id, group, name, 12, value, prev, why))
             if group == "all":
                 rate, before = RESPONSE.get(unit_id), response_prev(unit_id)
                 rows.append(
@@ -373,11 +395,10 @@ def figure_rows() -> list[dict]:
         if ami_prev is None:
             continue
         for group, offset in {"all": 0.0, **GROUPS}.items():
-            hidden = _hidden(unit_id, group, PREV)
+            hidden, why = _hidden(unit_id, group, PREV), _hidden_as(unit_id, group)
             for name, value in previous_measures(ami_prev).items():
-                rows.append(
-                    _row(PREV, unit_id, group, name, 11, None if hidden else value + offset, None)
-                )
+                value = None if hidden else value + offset
+                rows.append(_row(PREV, unit_id, group, name, 11, value, None, why))
         before = response_prev(unit_id)
         if before is not None:
             rows.append(_row(PREV, unit_id, "all", "response_rate", before[1], before[0], None))
@@ -546,6 +567,19 @@ def _ami(unit_id: str) -> float:
 
 def _ami_prev(unit_id: str) -> float | None:
     return next(u[7] for u in UNITS if u[0] == unit_id)
+
+
+def variant(data: ProcessedYear, *, units=None, questions=None, figures=None) -> ProcessedYear:
+    """A loaded fixture year with some tables replaced (the others shared)."""
+    return ProcessedYear(
+        data.directory,
+        data.meta,
+        data.figures if figures is None else figures,
+        data.units if units is None else units,
+        data.questions if questions is None else questions,
+        data.drivers,
+        data.driver_notes,
+    )
 
 
 def write_fixture(directory: Path, params: Params | None = None) -> Path:

@@ -23,19 +23,6 @@ def data(tmp_path_factory):
     return rd.load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("sections") / "2023"))
 
 
-def _variant(data, *, units=None, questions=None, figures=None) -> rd.ProcessedYear:
-    """The fixture year with some tables replaced (the others shared)."""
-    return rd.ProcessedYear(
-        data.directory,
-        data.meta,
-        data.figures if figures is None else figures,
-        data.units if units is None else units,
-        data.questions if questions is None else questions,
-        data.drivers,
-        data.driver_notes,
-    )
-
-
 def _report(data: rd.ProcessedYear, unit_id: str) -> rd.Report:
     provenance = collect_provenance(data, rf.fixture_params())
     return rd.Report(data, unit_id, effective_params(provenance), provenance)
@@ -67,7 +54,7 @@ def test_a_manager_without_staff_of_their_own_shows_no_response_rate(data):
     units.loc[units["unit_id"].isin(["N", "S"]), "manager_id"] = ["MN", "MS"]
     # what the indexes stage writes for M0: rows, all empty (0 invited, 0 answers)
     extra = _suppressed_rows("manager:M0", ["leadership", "q:q3", "q:q4", "q:q11", "response_rate"])
-    head = _variant(data, units=units, figures=pd.concat([data.figures, extra]))
+    head = rf.variant(data, units=units, figures=pd.concat([data.figures, extra]))
     assert rd.manager_invited(head, "manager:M0") == 0
     text = _text(rs.header_section(_report(head, "manager:M0")))
     assert "Inga medarbetare i enkäten har den här chefen som närmaste chef" in text
@@ -81,7 +68,7 @@ def test_a_leadership_index_with_new_questions_says_why_it_has_no_change(data):
     """q11 made new in 2023: the index rests on other questions than in 2022."""
     questions = data.questions.copy()
     questions.loc[questions["question_id"] == "q11", "asked_prev"] = False
-    changed = _variant(data, questions=questions)
+    changed = rf.variant(data, questions=questions)
     assert "leadership" not in changed.comparable_measures
     section = rs.leadership_section(_report(changed, "manager:M1"))
     soup = BeautifulSoup(section.data, "html.parser")
@@ -112,7 +99,7 @@ def test_a_chart_with_nothing_to_draw_is_one_sentence(data):
     hide = (figures["unit_id"] == "N") & figures["group"].str.startswith("gender=")
     figures.loc[hide, ["value", "change", "value_prev"]] = np.nan
     figures.loc[hide, "n"] = pd.NA
-    hidden = _variant(data, figures=figures)
+    hidden = rf.variant(data, figures=figures)
     section = rs.ami_groups_section(_report(hidden, "N"))
     soup = BeautifulSoup(section.data, "html.parser")
     alts = [img["alt"] for img in soup("img")]

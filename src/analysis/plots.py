@@ -8,7 +8,8 @@ version strings, so the same numbers always give the same bytes.
 
 Conventions (docs/design.md, "Visual language"): Swedish labels; level colours
 from :mod:`analysis.style`; bars sorted; value axes from 0 (no broken axes);
-suppressed figures drawn as the words "för få svar", never as a bar.
+a suppressed figure drawn as the words the table gives for it ("för få svar",
+"dold för att skydda en mindre grupp"), never as a bar.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ __all__ = [
     "target_chart",
 ]
 
-SUPPRESSED = "för få svar"
+SUPPRESSED = "för få svar"  # a missing bar's words where a table gives none
+MISSING_WIDTH = 20  # characters before the words under a missing column wrap
 WIDTH = 8.0  # inches; at 100 dpi a chart is 800 px wide
 LABEL_WIDTH = 48  # characters before a label wraps
 PALETTE = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
@@ -66,7 +68,14 @@ def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
     """Write why a bar is missing ("för få svar", "ingen jämförelse") where it would stand."""
     if text:
         ax.text(
-            x, 2, text, ha="center", fontsize=fontsize, rotation=90, style="italic", color=NEUTRAL
+            x,
+            2,
+            _wrap(text, MISSING_WIDTH + 4),
+            ha="center",
+            fontsize=fontsize,
+            rotation=90,
+            style="italic",
+            color=NEUTRAL,
         )
 
 
@@ -77,8 +86,8 @@ def _new_figure(height: float) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _wrap(label: str) -> str:
-    return "\n".join(textwrap.wrap(str(label), LABEL_WIDTH)) or str(label)
+def _wrap(label: str, width: int = LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
 def _level_colour(value: float, levels: LevelParams | None, colour: str) -> str:
@@ -111,7 +120,8 @@ def horizontal_bars(
 ) -> Figure:
     """Horizontal bars 0–100, highest on top; level colours when ``levels`` is given.
 
-    A bar without a value shows ``missing`` (default "för få svar") in its place.
+    A bar without a value shows ``missing`` (why it is hidden; default "för få
+    svar") in its place.
     """
     missing = list(missing) if missing is not None else [SUPPRESSED] * len(labels)
     items = list(zip(labels, values, missing, strict=True))
@@ -134,15 +144,15 @@ def horizontal_bars(
 
 
 def response_rate_by_year(history: pd.DataFrame) -> Figure:
-    """Response rate per survey year (columns ``year``, ``value``), oldest left."""
+    """Response rate per survey year (columns ``year``, ``value``, ``text``), oldest left."""
     fig, ax = _new_figure(3.0)
     years = [str(y) for y in history["year"]]
-    for pos, value in enumerate(history["value"]):
+    for pos, (value, text) in enumerate(zip(history["value"], history["text"], strict=True)):
         if _isnum(value):
             ax.bar(pos, float(value), color=ACCENT, width=0.6)
             ax.text(pos, float(value) + 1.5, f"{round_half_up(float(value))} %", ha="center")
         else:
-            ax.text(pos, 2, SUPPRESSED, ha="center", style="italic", color=NEUTRAL)
+            ax.text(pos, 2, _wrap(text, MISSING_WIDTH), ha="center", style="italic", color=NEUTRAL)
     ax.set_xticks(range(len(years)), years)
     ax.set_ylim(0, 110)
     ax.set_ylabel("Svarsfrekvens (%)")
@@ -198,11 +208,14 @@ def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
 
 
 def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
-    """AMI total and dimensions as level-coloured columns, the change written under each."""
+    """AMI total and dimensions as level-coloured columns, the change written under each.
+
+    A missing column shows its ``text`` (why it is hidden) in its place.
+    """
     fig, ax = _new_figure(3.4)
     ticks = []
-    for pos, (label, value, change) in enumerate(
-        zip(table["label"], table["value"], table["change_text"], strict=True)
+    for pos, (label, value, text, change) in enumerate(
+        zip(table["label"], table["value"], table["text"], table["change_text"], strict=True)
     ):
         if _isnum(value):
             value = float(value)
@@ -216,8 +229,8 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
                 fontweight="bold",
             )
         else:
-            ax.text(pos, 2, SUPPRESSED, ha="center", style="italic", color=NEUTRAL)
-        ticks.append(f"{label}\n{change}" if change else label)
+            ax.text(pos, 2, _wrap(text, MISSING_WIDTH), ha="center", style="italic", color=NEUTRAL)
+        ticks.append(f"{label}\n{_wrap(change, MISSING_WIDTH)}" if change else label)
     ax.set_xticks(range(len(ticks)), ticks)
     ax.set_ylim(0, 110)
     ax.set_ylabel("Index")
@@ -284,8 +297,8 @@ def grouped_index_bars(
 def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figure:
     """AMI per age group: this year's bar, last year's beside it.
 
-    A missing bar says why in its place: "för få svar" for a suppressed
-    figure of either year, otherwise the reason the comparison is missing.
+    A missing bar says why in its place: why a suppressed figure of either
+    year is hidden, otherwise the reason the comparison is missing.
     """
     fig, ax = _new_figure(3.4)
     labels = list(table["label"])
@@ -357,15 +370,17 @@ def change_bars(positive: pd.DataFrame, negative: pd.DataFrame) -> Figure:
     return fig
 
 
-def target_chart(value: float | None, targets: dict[str, float], levels: LevelParams) -> Figure:
-    """AMI as one bar against horizontal target lines (axis from 0)."""
+def target_chart(
+    value: float | None, targets: dict[str, float], levels: LevelParams, missing: str = SUPPRESSED
+) -> Figure:
+    """AMI as one bar against horizontal target lines (axis from 0); ``missing``: why no bar."""
     fig, ax = _new_figure(2.6)
     if _isnum(value):
         value = float(value)
         ax.barh(0, value, color=LEVEL_COLOURS[level(value, levels)], height=0.5)
         ax.text(2, 0, f"AMI {round_half_up(value)}", va="center", color="white", fontweight="bold")
     else:
-        ax.text(1, 0, SUPPRESSED, va="center", style="italic", color=NEUTRAL)
+        ax.text(1, 0, missing, va="center", style="italic", color=NEUTRAL)
     styles = ["--", ":"]
     for i, (label, target) in enumerate(targets.items()):
         ax.axvline(

@@ -447,6 +447,7 @@ def _cell(value: Any) -> Any:
 
 def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[Any]]:
     git = provenance.get("git", {})
+    min_group_size = effective_params(provenance).privacy.min_group_size
     return [
         [f"Medarbetarenkät {data.year} – tabeller"],
         [],
@@ -469,8 +470,23 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "leadership, q:<fråga>, response_rate",
         ],
         ["n", "antal svarande som värdet vilar på"],
-        ["value", "index 0–100 (svarsfrekvens i procent), full precision; tomt = för få svar"],
+        [
+            "value",
+            "index 0–100 (svarsfrekvens i procent), full precision; tomt = dolt (se suppression)",
+        ],
         ["change", "value minus föregående års värde där jämförbart; tomt annars"],
+        ["suppression", "varför n, value och change är tomma:"],
+        ["suppression = (tomt)", "siffran är publicerad"],
+        [
+            "suppression = threshold",
+            f"siffran vilar på färre än {min_group_size} svarande; rapporterna visar ”för få svar”",
+        ],
+        [
+            "suppression = complementary",
+            "siffran vilar på tillräckligt många svarande men döljs, eftersom den tillsammans med "
+            f"andra siffror skulle avslöja en grupp med färre än {min_group_size} svarande; "
+            "rapporterna visar ”dold för att skydda en mindre grupp”",
+        ],
         [
             "importance_from",
             "enheten vars analys gav vikterna (en överordnad enhet för små enheter)",
@@ -487,8 +503,8 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         ],
         [
             "Sekretess",
-            f"Ett värde publiceras bara om det vilar på minst "
-            f"{effective_params(provenance).privacy.min_group_size} svarande.",
+            f"Ett värde publiceras bara om det vilar på minst {min_group_size} svarande, och "
+            "inget dolt värde får gå att räkna fram ur publicerade (docs/privacy.md).",
         ],
         [],
         ["Indata (SHA-256)", provenance.get("input_sha256", "")],

@@ -12,7 +12,10 @@ is built from them in :mod:`analysis.report_sections`.
 
 Every number shown goes through :mod:`analysis.rounding` (half up; changes are
 differences of displayed values; levels decided on the displayed integer), and
-a suppressed figure is shown as "för få svar", never as a number.
+a suppressed figure is shown as the words that say why (its ``suppression``):
+"för få svar" under the threshold, "dold för att skydda en mindre grupp" when
+hidden to protect another group - never as a number. The Swedish for hidden
+figures is written here only (:func:`hidden_text`, :func:`hidden_predicate`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,16 +45,23 @@ from analysis.catalogue import (
     question_measure,
 )
 from analysis.contract import (
+    COMPLEMENTARY,
     DRIVERS_TABLE_COLUMNS,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
     NOT_ANALYSED,
     SUPPRESSED_SCORES,
+    THRESHOLD,
 )
 from analysis.params import LevelParams, Params, load_params
 from analysis.rounding import displayed_change, format_change, level, round_half_up
 
 SUPPRESSED = "för få svar"
+#: a figure with enough answers, hidden so that no smaller group can be recovered
+PROTECT_CLAUSE = "för att skydda en mindre grupp"
+PROTECTED = f"dold {PROTECT_CLAUSE}"
+#: what a reader sees instead of a hidden figure, per ``suppression``
+HIDDEN_TEXTS = {THRESHOLD: SUPPRESSED, COMPLEMENTARY: PROTECTED}
 ALL = "all"
 NEW = "ny"
 REWORDED = "omformulerad"
@@ -59,6 +69,34 @@ REWORDED = "omformulerad"
 NO_COMPARISON = "ingen jämförelse"
 #: a unit with no row at all for a measure (nothing published, nothing suppressed)
 NO_ROW = "ingen uppgift"
+
+
+def hidden_text(suppression: str) -> str:
+    """The words shown for a hidden figure: "för få svar" unless hidden to protect a group."""
+    return HIDDEN_TEXTS.get(suppression, SUPPRESSED)
+
+
+def hidden_predicate(texts: Iterable[str], k: int = 1) -> str:
+    """What ``k`` hidden figures do, from the words shown for them (default: too few answers).
+
+    "har för få svar", "är dold/dolda för att skydda en mindre grupp", or both
+    joined by "eller".
+    """
+    present = set(texts)
+    words = {
+        SUPPRESSED: f"har {SUPPRESSED}",
+        PROTECTED: f"är {'dold' if k == 1 else 'dolda'} {PROTECT_CLAUSE}",
+    }
+    return " eller ".join([w for t, w in words.items() if t in present] or [words[SUPPRESSED]])
+
+
+def protection_note(min_group_size: int) -> str:
+    """The one-line explanation a report with a figure hidden to protect a group carries once."""
+    return (
+        f"”{PROTECTED.capitalize()}”: siffran bygger på tillräckligt många svar, men visas inte "
+        "eftersom den tillsammans med andra siffror skulle avslöja resultatet för en grupp "
+        f"med färre än {min_group_size} svarande."
+    )
 
 
 def no_previous_text(previous_year: int) -> str:
@@ -154,6 +192,7 @@ class ProcessedYear:
         self.drivers = drivers.reset_index(drop=True)
         # sorted by unit for slicing; the index keeps the file's row order
         ordered = figures.reset_index(drop=True).sort_values("unit_id", kind="stable")
+        ordered["suppression"] = _text(ordered.get("suppression", pd.Series("", ordered.index)))
         self.figures = ordered
         ids = ordered["unit_id"].to_numpy()
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
@@ -290,18 +329,17 @@ class ProcessedYear:
         )
 
     @cached_property
-    def _history_all(self) -> dict[str, dict[tuple[str, int], float | None]]:
-        """measure -> (unit_id, year) -> value of group ``all`` (None: suppressed), every year."""
+    def _history_all(self) -> dict[str, dict[tuple[str, int], Shown]]:
+        """measure -> (unit_id, year) -> the figure of group ``all``, every year."""
         rows = self.figures[self.figures["group"] == ALL]
-        out: dict[str, dict[tuple[str, int], float | None]] = {}
-        for unit_id, year, measure, value in zip(
-            rows["unit_id"], rows["year"], rows["measure"], rows["value"], strict=True
-        ):
-            out.setdefault(measure, {})[(unit_id, int(year))] = _number(value)
+        out: dict[str, dict[tuple[str, int], Shown]] = {}
+        columns = ("unit_id", "year", "measure", "value", "suppression")
+        for unit_id, year, measure, value, why in zip(*(rows[c] for c in columns), strict=True):
+            out.setdefault(measure, {})[(unit_id, int(year))] = Shown(_number(value), None, why)
         return out
 
-    def history_of(self, measure: str) -> dict[tuple[str, int], float | None]:
-        """Every year's row of one measure, group ``all``: (unit_id, year) -> value or None."""
+    def history_of(self, measure: str) -> dict[tuple[str, int], Shown]:
+        """Every year's row of one measure, group ``all``: (unit_id, year) -> its figure."""
         return self._history_all.get(measure, {})
 
 
@@ -397,10 +435,20 @@ def _number(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class Shown:
-    """One published (or suppressed) figure: full precision in, display strings out."""
+    """One published (or suppressed) figure: full precision in, display strings out.
+
+    ``suppression`` is the row's (contract §5); a figure hidden for any reason
+    keeps no number at all, so no display string can show one.
+    """
 
     value: float | None = None
     n: int | None = None
+    suppression: str = ""
+
+    def __post_init__(self) -> None:
+        if self.suppression in HIDDEN_TEXTS:
+            object.__setattr__(self, "value", None)
+            object.__setattr__(self, "n", None)
 
     @property
     def published(self) -> bool:
@@ -412,7 +460,14 @@ class Shown:
 
     @property
     def text(self) -> str:
-        return SUPPRESSED if self.value is None else str(self.rounded)
+        return hidden_text(self.suppression) if self.value is None else str(self.rounded)
+
+    @property
+    def n_text(self) -> str:
+        """The respondents behind a published figure, else why it is hidden."""
+        return (
+            str(self.n) if self.published and self.n is not None else hidden_text(self.suppression)
+        )
 
     def level(self, levels: LevelParams) -> str | None:
         return None if self.value is None else level(self.value, levels)
@@ -425,7 +480,8 @@ class Compared:
     ``prev`` is the previous year's row (published or suppressed) where the
     measure is comparable and that row exists; otherwise None. ``reason``
     says why there is no change, so a reader never meets an unexplained
-    blank: "för få svar" (either year suppressed), "ingen jämförelse" (other
+    blank: the hidden year's words (this year's first: "för få svar" or "dold
+    för att skydda en mindre grupp"), "ingen jämförelse" (other
     questions than last year), "inget värde <år>" (no row last year), a
     question's status ("ny", "omformulerad"); "" when there is a change or no
     previous year.
@@ -459,7 +515,7 @@ class Compared:
 
     @property
     def prev_text(self) -> str:
-        """The previous year's displayed value, "för få svar", or "" where there is none."""
+        """The previous year's displayed value, why it is hidden, or "" where there is none."""
         return "" if self.prev is None else self.prev.text
 
 
@@ -471,9 +527,10 @@ class UnitFigures:
         self.unit_id = unit_id
         rows = data.unit_figures(unit_id)
         self._rows = {
-            (int(y), g, m): Shown(_number(v), None if pd.isna(n) else int(n))
-            for y, g, m, v, n in zip(
-                rows["year"], rows["group"], rows["measure"], rows["value"], rows["n"], strict=True
+            (int(y), g, m): Shown(_number(v), None if pd.isna(n) else int(n), why)
+            for y, g, m, v, n, why in zip(
+                *(rows[c] for c in ("year", "group", "measure", "value", "n", "suppression")),
+                strict=True,
             )
         }
 
@@ -502,7 +559,8 @@ class UnitFigures:
         if not self.has(measure, group, previous):
             return Compared(now, None, no_previous_text(previous))
         prev = self.get(measure, group, previous)
-        return Compared(now, prev, "" if now.published and prev.published else SUPPRESSED)
+        hidden = next((s.text for s in (now, prev) if not s.published), "")
+        return Compared(now, prev, hidden)
 
     def groups(self, variable: str, year: int | None = None) -> list[str]:
         """Labels of one background variable with rows this year, in natural order."""
@@ -514,6 +572,12 @@ class UnitFigures:
         }
         key = age_sort_key if variable == "age_group" else str.casefold
         return sorted(labels, key=key)
+
+    def hidden_texts(self, group: str = ALL) -> set[str]:
+        """Why the group's hidden figures of year Y are hidden, as the words a reader sees."""
+        year = self.data.year
+        rows = self._rows.items()
+        return {s.text for (y, g, _m), s in rows if (y, g) == (year, group) and not s.published}
 
     def any_published(self) -> bool:
         """Whether the unit has a single published number in year Y."""
@@ -597,14 +661,13 @@ def response_rate_history(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
     for year in years:
         if figures.has(RESPONSE_RATE, year=year):
             shown = figures.get(RESPONSE_RATE, year=year)
-            n_text = SUPPRESSED if not shown.published or shown.n is None else str(shown.n)
             rows.append(
                 {
                     "year": year,
                     "n": shown.n,
                     "value": shown.value,
                     "text": shown.text,
-                    "n_text": n_text,
+                    "n_text": shown.n_text,
                 }
             )
     return pd.DataFrame(rows, columns=["year", "n", "value", "text", "n_text"])
@@ -626,8 +689,8 @@ INDEX_TABLE_COLUMNS = [
 def child_history(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFrame:
     """One measure for each child unit in every survey year up to Y (long form).
 
-    Columns unit_id, unit_name, year, value, text: "för få svar" where the
-    row is suppressed, "ingen uppgift" where the child has no row that year
+    Columns unit_id, unit_name, year, value, text: why where the row is
+    suppressed (:func:`hidden_text`), "ingen uppgift" where the child has no row that year
     (e.g. it did not exist). Years are those in which any child has a row.
     """
     history = data.history_of(measure)
@@ -638,7 +701,7 @@ def child_history(data: ProcessedYear, unit_id: str, measure: str) -> pd.DataFra
     for child in children:
         for year in years:
             present = (child, year) in history
-            shown = Shown(history.get((child, year)))
+            shown = history.get((child, year), Shown())
             rows.append(
                 {
                     "unit_id": child,
@@ -686,8 +749,8 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
     """One row per label of ``variable`` × measure, this year against last.
 
     Columns: group, label, measure, value, text, value_prev, prev_text,
-    change, change_text. A previous-year row that is suppressed shows "för få
-    svar" (``prev_text``), never a blank; ``prev_text`` is "" only where no
+    change, change_text. A previous-year row that is suppressed says why
+    (``prev_text``), never a blank; ``prev_text`` is "" only where no
     comparable row exists, and ``change_text`` then says why.
     """
     rows = []
@@ -865,10 +928,10 @@ def top_units(
     """
     columns = ["place", "unit_id", "unit_name", "unit_type", "value", "shown"]
     schools = school_units(data, unit_id, school_types)
-    ami = data.current_all[AMI] if AMI in data.current_all.columns else pd.Series(dtype=float)
+    ami = data.history_of(AMI)
     rows = []
     for school in schools:
-        value = _number(ami.get(school))
+        value = ami.get((school, data.year), Shown()).value
         if value is not None:
             rows.append(
                 {
@@ -895,6 +958,7 @@ class UnderThreshold:
     units: pd.DataFrame  # unit_id, unit_name, unit_type, value, shown
     counts: pd.DataFrame  # unit_type, count: the school forms of the subtree, in params order
     suppressed: int  # schools with AMI "för få svar"
+    protected: int = 0  # schools with AMI "dold för att skydda en mindre grupp"
 
 
 def units_under_threshold(
@@ -902,12 +966,13 @@ def units_under_threshold(
 ) -> UnderThreshold:
     """Schools of the subtree that must draw up an action plan (displayed AMI < good_from)."""
     schools = school_units(data, unit_id, school_types)
-    ami = data.current_all[AMI] if AMI in data.current_all.columns else pd.Series(dtype=float)
-    rows, suppressed = [], 0
+    ami = data.history_of(AMI)
+    rows, hidden = [], {SUPPRESSED: 0, PROTECTED: 0}
     for school in schools:
-        value = _number(ami.get(school))
+        shown = ami.get((school, data.year), Shown())
+        value = shown.value
         if value is None:
-            suppressed += 1
+            hidden[shown.text] += 1
         elif round_half_up(value) < good_from:
             rows.append(
                 {
@@ -925,7 +990,7 @@ def units_under_threshold(
         [(t, int((units["unit_type"] == t).sum())) for t in school_types if t in present],
         columns=["unit_type", "count"],
     )
-    return UnderThreshold(units, counts, suppressed)
+    return UnderThreshold(units, counts, hidden[SUPPRESSED], hidden[PROTECTED])
 
 
 def priority_tables(data: ProcessedYear, unit_id: str) -> pd.DataFrame:
@@ -1012,7 +1077,7 @@ def target_table(shown: Shown, targets: dict[str, float]) -> pd.DataFrame:
                 "label": label,
                 "target": round_half_up(target),
                 "text": shown.text,
-                "gap_text": SUPPRESSED if gap is None else format_change(gap),
+                "gap_text": shown.text if gap is None else format_change(gap),
                 "reached": None if gap is None else gap >= 0,
             }
         )
@@ -1061,13 +1126,20 @@ def relative_href(from_kind: str, to_path: str) -> str:
 
 @dataclass(frozen=True)
 class Report:
-    """One report: the year's tables, the unit (or manager), params and provenance."""
+    """One report: the year's tables, the unit (or manager), params and provenance.
+
+    ``hidden_shown`` collects, as the notebook's cells run, the words of the
+    hidden figures the sections have shown, so that the footer (the last
+    cell) explains "dold för att skydda en mindre grupp" once, and only when
+    the report shows it.
+    """
 
     data: ProcessedYear
     unit_id: str
     params: Params
     provenance: dict[str, Any]
     links: bool = True
+    hidden_shown: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @cached_property
     def figures(self) -> UnitFigures:

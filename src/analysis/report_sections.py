@@ -7,7 +7,9 @@ selection lives in the data layer, where it is unit-tested on hand-made tables.
 
 Every number shown goes through :mod:`analysis.rounding` (half up; changes are
 differences of displayed values; levels decided on the displayed integer), and
-a suppressed figure is shown as "för få svar", never as a number.
+a suppressed figure is shown as the data layer's words for why ("för få svar",
+"dold för att skydda en mindre grupp"), never as a number; the footer explains
+the second once, in a report that shows it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import pandas as pd
 
 from analysis import plots, priority
 from analysis.area_texts import area_text
-from analysis.catalogue import AMI, AMI_DIMENSIONS, LEADERSHIP, RESPONSE_RATE, area_measure
+from analysis.catalogue import (
+    AMI,
+    AMI_DIMENSIONS,
+    LEADERSHIP,
+    RESPONSE_RATE,
+    area_measure,
+    question_measure,
+)
 from analysis.contract import (
     BASIS_BORROWED,
     BASIS_OWN_BELOW_MIN_N,
@@ -49,6 +58,8 @@ from analysis.report_data import (
     NO_COMPARISON,
     NO_ROW,
     OMRADE,
+    PROTECT_CLAUSE,
+    PROTECTED,
     REWORDED,
     SUPPRESSED,
     PriorityStatus,
@@ -58,6 +69,7 @@ from analysis.report_data import (
     area_overview,
     child_history,
     group_breakdown,
+    hidden_predicate,
     highest_lowest,
     index_table,
     largest_changes,
@@ -65,6 +77,7 @@ from analysis.report_data import (
     manager_units,
     no_previous_text,
     priority_status,
+    protection_note,
     question_results,
     relative_href,
     report_path,
@@ -124,15 +137,18 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _wrap(*parts: str) -> Any:
-    """Wrap section HTML for display in a notebook cell."""
+def _wrap(report: Report, *parts: str) -> Any:
+    """Wrap section HTML for display in a notebook cell, noting a figure hidden to protect."""
     from IPython.display import HTML
 
-    return HTML('<div class="rapport">' + "".join(parts) + "</div>")
+    body = "".join(parts)
+    if PROTECT_CLAUSE in body:
+        report.hidden_shown.add(PROTECTED)
+    return HTML(f'<div class="rapport">{body}</div>')
 
 
 def _value_cell(text: str, level_name: str | None = None) -> str:
-    if text == SUPPRESSED:
+    if text in (SUPPRESSED, PROTECTED):
         return f'<td class="tal ffs">{_e(text)}</td>'
     swatch = ""
     if isinstance(level_name, str):
@@ -219,6 +235,8 @@ def _comparison_note(report: Report, change_texts: Iterable[str] = ()) -> str:
     ]
     if SUPPRESSED in texts:
         lines.append(f"”{SUPPRESSED}”: ett av åren har för få svarande för att visas.")
+    if PROTECTED in texts:
+        lines.append(f"”{PROTECTED}”: ett av årens värden visas inte (se ”Om rapporten”).")
     if NO_COMPARISON in texts:
         lines.append(
             f"”{NO_COMPARISON}”: måttet bygger i år på andra frågor än {prev} "
@@ -238,10 +256,14 @@ def _new_questions_note(what: str, previous_year: int) -> str:
     )
 
 
-def _chart(values: Iterable[Any], build: Callable[[], Any], alt: str) -> str:
-    """The figure ``build`` draws, or one sentence when it would hold no bar at all."""
+def _chart(
+    values: Iterable[Any], build: Callable[[], Any], alt: str, texts: Iterable[str] = ()
+) -> str:
+    """The figure ``build`` draws, or one sentence (why, from ``texts``) when it has no bar."""
     if not plots.any_number(list(values)):
-        return _p(f"Diagrammet ”{alt}” visas inte: alla värden har {SUPPRESSED}.", "not")
+        return _p(
+            f"Diagrammet ”{alt}” visas inte: alla värden {hidden_predicate(texts, 2)}.", "not"
+        )
     return plots.figure_html(build(), alt)
 
 
@@ -348,7 +370,7 @@ def header_section(report: Report) -> Any:
     no_own_staff = report.kind == LEDARE and not manager_invited(data, report.unit_id)
     if report.figures.has(RESPONSE_RATE) and not no_own_staff:  # nobody invited: no rate
         answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
-        rate_text = SUPPRESSED if not rate.published else f"{rate.text} %"
+        rate_text = rate.text if not rate.published else f"{rate.text} %"
         parts.append(f'<p class="nyckeltal">Svarsfrekvens: {_e(rate_text)}{_e(answers)}</p>')
     if data.quarantine_mode or data.rows_rejected:
         parts.append(
@@ -364,13 +386,18 @@ def header_section(report: Report) -> Any:
             "hör till enheter med egna chefer, vars ledarrapporter visar resultaten.</p>"
         )
     elif report.too_small:
-        parts.append(
-            '<p class="varning">'
-            f"För få svar: {_e(report.name)} har färre än {report.params.privacy.min_group_size} "
-            "svarande i varje redovisningsgrupp, så inga resultat kan visas för enheten. "
-            "Resultaten ingår i överordnade enheters rapporter.</p>"
+        hidden = report.figures.hidden_texts()
+        why = (
+            f"Inga resultat visas för {_e(report.name)}: de {hidden_predicate(hidden, 2)}."
+            if PROTECTED in hidden
+            else f"För få svar: {_e(report.name)} har färre än "
+            f"{report.params.privacy.min_group_size} svarande i varje redovisningsgrupp, så inga "
+            "resultat kan visas för enheten."
         )
-    return _wrap(*parts)
+        parts.append(
+            f'<p class="varning">{why} Resultaten ingår i överordnade enheters rapporter.</p>'
+        )
+    return _wrap(report, *parts)
 
 
 def about_section(report: Report) -> Any:
@@ -401,8 +428,7 @@ def about_section(report: Report) -> Any:
     )
     if report.figures.has(RESPONSE_RATE):
         rate = report.figures.get(RESPONSE_RATE)
-        answers = str(rate.n) if rate.published and rate.n is not None else SUPPRESSED
-        items.append(f"Antal svarande i {report.name}: {answers}.")
+        items.append(f"Antal svarande i {report.name}: {rate.n_text}.")
     links = ""
     if report.links:
         links = (
@@ -414,7 +440,7 @@ def about_section(report: Report) -> Any:
             f"medarbetarenkat_{data.year}.xlsx</a>.</p>"
         )
     listed = "".join(f"<li>{_e(item)}</li>" for item in items)
-    return _wrap(_h2("Om enkäten"), f"<ul>{listed}</ul>", links)
+    return _wrap(report, _h2("Om enkäten"), f"<ul>{listed}</ul>", links)
 
 
 def response_rate_section(report: Report) -> Any:
@@ -455,6 +481,7 @@ def response_rate_section(report: Report) -> Any:
                 history["value"],
                 lambda: plots.response_rate_by_year(history),
                 "Svarsfrekvens per år",
+                history["text"],
             )
         )
     if not history.empty:
@@ -472,7 +499,7 @@ def response_rate_section(report: Report) -> Any:
         )
     if report.kind != LEDARE and not children.empty:
         parts.append(_children_rates(report, children))
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def _children_rates(report: Report, children: pd.DataFrame) -> str:
@@ -488,6 +515,7 @@ def _children_rates(report: Report, children: pd.DataFrame) -> str:
                 children["value"],
                 lambda: plots.bars_by_year(children, "Svarsfrekvens (%)", " %"),
                 "Svarsfrekvens per enhet och år",
+                children["text"],
             )
         )
     elif len(names) <= MAX_CHART_BARS:
@@ -502,6 +530,7 @@ def _children_rates(report: Report, children: pd.DataFrame) -> str:
                     missing=list(current["text"]),
                 ),
                 "Svarsfrekvens per enhet",
+                current["text"],
             )
         )
     # the table: every unit and year, highest this year first, suppressed last
@@ -542,7 +571,10 @@ def ami_section(report: Report) -> Any:
             "samt tre delindex: Motivation, Ledarskap och Styrning. Index 0–100."
         ),
         _chart(
-            table["value"], lambda: plots.index_columns(table, levels), "AMI totalt och delindex"
+            table["value"],
+            lambda: plots.index_columns(table, levels),
+            "AMI totalt och delindex",
+            table["text"],
         ),
         html_table(
             ["Index", "Värde", "Förändring"],
@@ -593,7 +625,7 @@ def ami_section(report: Report) -> Any:
             "stäms av med överordnad chef senast den "
             f"{_e(report.params.report.action_plan_deadline)} {data.year}.</p>"
         )
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def _ami_summary(table: pd.DataFrame, results: pd.DataFrame, prev: int | None) -> list[str]:
@@ -665,13 +697,14 @@ def ami_groups_section(report: Report) -> Any:
                 [*table["value"], *table["value_prev"]],
                 lambda table=table: plots.grouped_index_bars(table, MEASURE_LABELS, year, prev),
                 f"AMI per {title}",
+                [*table["text"], *table["prev_text"]],
             )
         )
         parts.append(_breakdown_table(table, measures, year, prev))
         parts.append(_comparison_note(report, table["change_text"]) if prev is not None else "")
     if not parts:
         return None
-    return _wrap(_h2("AMI – kön och chef/medarbetare"), *parts)
+    return _wrap(report, _h2("AMI – kön och chef/medarbetare"), *parts)
 
 
 def _groups_summary(table: pd.DataFrame) -> str:
@@ -750,9 +783,15 @@ def ami_age_section(report: Report) -> Any:
         ("åldersgruppen ", "åldersgrupperna "),
     )
     return _wrap(
+        report,
         _h2("AMI – ålder"),
         _summary([summary]),
-        _chart(values, lambda: plots.age_bars(table, year, prev), "AMI per åldersgrupp"),
+        _chart(
+            values,
+            lambda: plots.age_bars(table, year, prev),
+            "AMI per åldersgrupp",
+            [*table["text"], *table["prev_text"]],
+        ),
         html_table(headers, rows, numeric),
         _comparison_note(report, table["change_text"]) if prev is not None else "",
     )
@@ -792,9 +831,14 @@ def areas_section(report: Report) -> Any:
         _chart(
             table["value"],
             lambda: plots.horizontal_bars(
-                list(table["area"]), list(table["value"]), levels=levels, xlabel="Index", sort=True
+                list(table["area"]),
+                list(table["value"]),
+                levels=levels,
+                xlabel="Index",
+                missing=list(table["text"]),
             ),
             "Frågeområden",
+            table["text"],
         ),
         html_table(
             ["Frågeområde", "Index", "Förändring"],
@@ -825,7 +869,7 @@ def areas_section(report: Report) -> Any:
         explained = {NO_COMPARISON} if table["has_new"].any() else set()
         texts = [t for t in table["change_text"] if t not in explained]
         parts.append(_comparison_note(report, texts))
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def priority_section(report: Report) -> Any:
@@ -840,7 +884,7 @@ def priority_section(report: Report) -> Any:
     if table.empty:
         parts.append(_no_priority_matrix(report, status))
         parts.extend(_excluded_questions_note(report, status))
-        return _wrap(*parts)
+        return _wrap(report, *parts)
     texts = report.data.question_texts
     figure = priority_matrix_figure(table, texts, f"Prioriteringsmatris – {report.name}")
     parts.append(plots.figure_html(figure, "Prioriteringsmatris"))
@@ -875,7 +919,7 @@ def priority_section(report: Report) -> Any:
                 [False, True],
             )
         )
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 # ---------------------------------------------------------------------------
@@ -974,14 +1018,27 @@ def _no_priority_matrix(report: Report, status: PriorityStatus) -> str:
         total = status.n_drivers or count
         who = "chefens grupp" if report.kind == LEDARE else _e(name)
         texts = report.data.question_texts
-        items = "".join(f"<li>{_e(texts.get(q, q))}</li>" for q in status.questions)
+        why = {q: report.figures.get(question_measure(q)).text for q in status.questions}
+        counts = {t: list(why.values()).count(t) for t in dict.fromkeys(why.values())}
+        if set(counts) == {SUPPRESSED}:  # the words the threshold alone has always had
+            head, title, items = (
+                f"{count} av {total} frågor har för få svar i {who} för att resultatet ska "
+                "kunna visas",
+                "Frågor med för få svar",
+                [texts.get(q, q) for q in why],
+            )
+        else:
+            each = _join([f"{k} {hidden_predicate([t], k)}" for t, k in counts.items()])
+            head, title, items = (
+                f"resultatet för {count} av {total} frågor visas inte i {who} ({each})",
+                "Frågor vars resultat inte visas",
+                [f"{texts.get(q, q)} – {t}" for q, t in why.items()],
+            )
+        listed = "".join(f"<li>{_e(item)}</li>" for item in items)
         return (
-            '<p class="ffs">'
-            f"Prioriteringsmatris saknas: {count} av {total} frågor har för få svar i {who} "
-            "för att resultatet ska kunna visas, och matrisen visas bara när alla frågors "
-            "resultat kan visas.</p>"
-            f'<details class="not"><summary>Frågor med för få svar</summary><ul>{items}</ul>'
-            "</details>"
+            f'<p class="ffs">Prioriteringsmatris saknas: {head}, och matrisen visas bara när '
+            "alla frågors resultat kan visas.</p>"
+            f'<details class="not"><summary>{title}</summary><ul>{listed}</ul></details>'
         )
     return _p(
         f"Prioriteringsmatris saknas: underlaget räcker inte för en drivkraftsanalys för {name}.",
@@ -1019,7 +1076,7 @@ def extremes_section(report: Report) -> Any:
     for title, rows in (("Högst", high), ("Lägst", low)):
         parts.append(f"<h3>{title}</h3>")
         parts.append(_question_table(rows))
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def _question_table(rows: pd.DataFrame, with_bar: bool = False) -> str:
@@ -1046,7 +1103,7 @@ def changes_section(report: Report) -> Any:
     parts = [_h2("Största utvecklingen")]
     if data.previous_year is None:
         parts.append(_comparison_note(report))
-        return _wrap(*parts)
+        return _wrap(report, *parts)
     results = question_results(data, report.figures, report.params.levels)
     changes = largest_changes(results, 3)
     parts.append(
@@ -1076,7 +1133,7 @@ def changes_section(report: Report) -> Any:
             '<p class="not">Utveckling för nya och omformulerade frågor redovisas ej, eftersom '
             f'jämförelse med {data.previous_year} saknas:</p><ul class="not">{items}</ul>'
         )
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def top_units_section(report: Report) -> Any:
@@ -1094,6 +1151,7 @@ def top_units_section(report: Report) -> Any:
         )
     ]
     return _wrap(
+        report,
         _h2(f"Toppresultat (AMI) – topp {len(table)} skolor"),
         _p(
             "Skolor med högst AMI. Lika avrundat resultat delar placering; alla skolor som delar "
@@ -1146,15 +1204,13 @@ def under_threshold_section(report: Report) -> Any:
                 [False, False, True],
             )
         )
-    if result.suppressed:
-        parts.append(
-            _p(
-                f"{result.suppressed} {'skola' if result.suppressed == 1 else 'skolor'} har "
-                f"{SUPPRESSED} för att AMI ska visas.",
-                "not",
-            )
-        )
-    return _wrap(*parts)
+    for k, sentence in (
+        (result.suppressed, "{k} {schools} har för få svar för att AMI ska visas."),
+        (result.protected, "För {k} {schools} visas inte AMI: siffran är " + PROTECTED + "."),
+    ):
+        if k:
+            parts.append(_p(sentence.format(k=k, schools="skola" if k == 1 else "skolor"), "not"))
+    return _wrap(report, *parts)
 
 
 def targets_section(report: Report) -> Any:
@@ -1188,12 +1244,14 @@ def targets_section(report: Report) -> Any:
         )
         lines.append(f"AMI {shown.text} " + " men ".join(clauses) + ".")
     return _wrap(
+        report,
         _h2("AMI mot målen"),
         _summary(lines),
         _chart(
             [shown.value],
-            lambda: plots.target_chart(shown.value, targets, report.params.levels),
+            lambda: plots.target_chart(shown.value, targets, report.params.levels, shown.text),
             "AMI mot målen",
+            [shown.text],
         ),
         html_table(
             ["Mål", "Målvärde", "AMI", "Skillnad"],
@@ -1231,7 +1289,7 @@ def questions_section(report: Report) -> Any:
         if (rows["status"] != "").any():
             parts.append(_new_questions_note("frågeområdet", data.previous_year))
         parts.append(_question_table(rows, with_bar=True))
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def leadership_section(report: Report) -> Any:
@@ -1271,7 +1329,7 @@ def leadership_section(report: Report) -> Any:
         _level_legend(levels),
         _question_table(results, with_bar=True),
     ]
-    return _wrap(*parts)
+    return _wrap(report, *parts)
 
 
 def links_section(report: Report) -> Any:
@@ -1317,7 +1375,7 @@ def links_section(report: Report) -> Any:
         parts.append(f"<ul>{items}</ul>")
     if not parts:
         return None
-    return _wrap(_h2("Fler rapporter"), *parts)
+    return _wrap(report, _h2("Fler rapporter"), *parts)
 
 
 def provenance_section(report: Report) -> Any:
@@ -1331,6 +1389,7 @@ def provenance_section(report: Report) -> Any:
     params_text = json.dumps(prov.get("params", {}), ensure_ascii=False, indent=1, sort_keys=True)
     data = report.data
     return _wrap(
+        report,
         "<footer>",
         "<h3>Om rapporten</h3>",
         _p(
@@ -1338,6 +1397,9 @@ def provenance_section(report: Report) -> Any:
             f"{data.year}. Ett värde som vilar på färre än "
             f"{report.params.privacy.min_group_size} svarande visas som ”{SUPPRESSED}”."
         ),
+        _p(protection_note(report.params.privacy.min_group_size))
+        if PROTECTED in report.hidden_shown
+        else "",
         f"<p>Indata (SHA-256): <code>{_e(prov.get('input_sha256', ''))}</code></p>",
         f"<p>Kodversion (git commit): <code>{_e(commit)}</code> · ej incheckade ändringar: "
         f"{dirty_text}</p>",
