@@ -339,7 +339,6 @@ def _row(year, unit_id, group, measure, n, value, prev, hidden_as: str = THRESHO
         "n": n if published else None,
         "value": value if published else np.nan,
         "change": (value - prev) if prev is not None else np.nan,
-        "suppression": "" if published else "threshold",
         "value_prev": prev if prev is not None else np.nan,
         "suppression": PUBLISHED if published else hidden_as,
     }

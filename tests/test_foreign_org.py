@@ -52,6 +52,9 @@ DRIVERS_COLUMNS = [
     "n_used",
 ]
 SUPPRESSED = "för få svar"
+PROTECTED = "dold för att skydda en mindre grupp"
+#: what a report shows for a hidden figure, by its figures.csv ``suppression``
+HIDDEN = {"threshold": SUPPRESSED, "complementary": PROTECTED}
 #: what the XLSX variant renders (the mixed variant renders every report)
 XLSX_RENDERED = ["index.html", "omrade/KSK.html"]
 
@@ -557,18 +560,21 @@ def test_group_table_matches_the_published_figures(run: Run) -> None:
             & (table["group"] == group)
             & (table["measure"] == measures[index])
         ]
-        expected_now = SUPPRESSED if now["value"] == "" else shown(now["value"])
+        expected_now = HIDDEN[now["suppression"]] if now["value"] == "" else shown(now["value"])
         if before.empty:
             expected_prev, expected_change = "", f"inget värde {PREV}"
         else:
-            prev_value = before.iloc[0]["value"]
-            expected_prev = SUPPRESSED if prev_value == "" else shown(prev_value)
-            if SUPPRESSED in (expected_now, expected_prev):
-                expected_change = SUPPRESSED
+            prev = before.iloc[0]
+            expected_prev = (
+                HIDDEN[prev["suppression"]] if prev["value"] == "" else shown(prev["value"])
+            )
+            if now["value"] == "" or prev["value"] == "":
+                # this year's reason first when both are hidden
+                expected_change = expected_now if now["value"] == "" else expected_prev
             else:
                 diff = int(expected_now) - int(expected_prev)
                 expected_change = f"+{diff}" if diff > 0 else f"\u2212{-diff}" if diff else "0"
-        suppressed_cells += (expected_now == SUPPRESSED) + (expected_prev == SUPPRESSED)
+        suppressed_cells += (expected_now in HIDDEN.values()) + (expected_prev in HIDDEN.values())
         assert [now_cell, prev_cell, change_cell] == [
             expected_now,
             expected_prev,
@@ -616,5 +622,11 @@ def test_school_forms_from_params_drive_the_top_list(xlsx: Run) -> None:
     under = table_after(xlsx.reports / "index.html", "AMI under 70")
     below = sum(int(shown(v)) < 70 for v in published.values())
     assert under[1] == ["skola", str(below)]
-    hidden = len(schools) - len(published)
-    assert f"{hidden} skolor har {SUPPRESSED}" in visible_text(xlsx.reports / "index.html")
+    reasons = [figure(table, YEAR, u, "AMI")["suppression"] for u in schools]
+    text = visible_text(xlsx.reports / "index.html")
+    for count, sentence in (
+        (reasons.count("threshold"), "{k} {s} har för få svar för att AMI ska visas."),
+        (reasons.count("complementary"), "För {k} {s} visas inte AMI: siffran är " + PROTECTED),
+    ):
+        if count:
+            assert sentence.format(k=count, s="skola" if count == 1 else "skolor") in text

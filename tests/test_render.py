@@ -591,6 +591,7 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
         "n",
         "value",
         "change",
+        "suppression",
         "unit_name",
     )
     assert len(figures) - 1 == len(rf.figure_rows())  # every year's rows, not only 2023's
@@ -598,11 +599,13 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
     assert len(ami) == 1
     assert ami[0][4] == 12 and ami[0][5] == pytest.approx(79.4)
     assert ami[0][6] == pytest.approx(79.4 - 80.3)
-    assert ami[0][7] == "Testförvaltningen"
+    assert ami[0][7] is None  # published: no reason (Excel has no empty-text cell)
+    assert ami[0][8] == "Testförvaltningen"
     earlier = [r[0] for r in figures if r[1:4] == ("F", "all", "AMI")]
     assert sorted(earlier) == [2021, 2022, 2023]
     tiny = next(r for r in figures if r[1] == "L" and r[3] == "AMI" and r[2] == "all")
     assert tiny[4:7] == (None, None, None)  # suppressed: empty, never 0
+    assert tiny[7] == "threshold"
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
@@ -625,8 +628,8 @@ def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  
 
     book = openpyxl.load_workbook(rendered_year.out_dir / "medarbetarenkat_2023.xlsx")
     published = read_figures_csv(rendered_year.out_dir / "figures.csv")
-    expected = [
-        tuple(None if pd.isna(v) else v for v in row)
+    expected = [  # an empty field is an empty cell: Excel has no empty-text cells
+        tuple(None if pd.isna(v) or v == "" else v for v in row)
         for row in published.itertuples(index=False, name=None)
     ]
     assert _sheet_rows(book, "figurer", FIGURES_CSV_COLUMNS) == expected  # exact floats
