@@ -55,13 +55,15 @@ def test_total_minus_women_pins_the_one_man():
 
 
 def test_invited_alone_narrows_a_hidden_group():
-    # 6 women answered of 8 invited; the man's figure and both totals hidden:
-    # nobody subtracts, but the organisation table says at most 8 - 6 = 2 men
+    # 6 women answered of 8 invited; the man's figure, both totals and both
+    # response counts hidden: nobody subtracts, but the organisation table says
+    # at most 8 - 6 = 2 men
     figures = compute_unsuppressed(school(6, 1, invited=8), K5, YEAR)
     table = figures.table
     published = publishable(table, 5)
     for unit_id in ("F", "S"):
-        published[row(table, unit_id, "all", "q:q1")] = False
+        for measure in ("q:q1", "response_rate"):
+            published[row(table, unit_id, "all", measure)] = False
     man = row(table, "S", "gender=Man", "q:q1")
     result = audit_counts(figures, published, 5, measures=["q:q1"])
     assert [f.bound for f in result.failures if f.row == man] == [2.0]
@@ -114,3 +116,16 @@ def test_protect_leaves_nothing_for_the_attacker_in_the_school_of_five_women_and
     assert audit_counts(figures, decision.published, 5).ok
     assert audit_values(figures, decision.published, 5).ok
     assert np.all(decision.published <= publishable(table, 5))
+
+
+def test_a_published_response_count_caps_every_measure():
+    # as above, but the school's response rate is published: 7 answered, so
+    # at most 7 - 6 = 1 man answered the question
+    figures = compute_unsuppressed(school(6, 1, invited=8), K5, YEAR)
+    table = figures.table
+    published = publishable(table, 5)
+    for unit_id in ("F", "S"):
+        published[row(table, unit_id, "all", "q:q1")] = False
+    man = row(table, "S", "gender=Man", "q:q1")
+    result = audit_counts(figures, published, 5, measures=["q:q1"])
+    assert [f.bound for f in result.failures if f.row == man] == [1.0]

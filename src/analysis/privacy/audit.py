@@ -98,11 +98,15 @@ def audit_counts(
     measure = table["measure"].to_numpy()
     result = AuditResult(sensitive=int(sensitive.sum()))
     required = np.minimum(k, prior_bound(figures))
+    # no measure counts more respondents than a unit's (or leader's) published response count
+    responding = np.full(model.n_cells, np.inf)
+    counted = np.flatnonzero((measure == RESPONSE_RATE) & published)
+    responding[model.cell_of_row[counted]] = n[counted]
     for name in measures if measures is not None else pd.unique(measure):
         rows = np.flatnonzero(measure == name)
         if not sensitive[rows].any():
             continue
-        program = _CountProgram(model, rows, published[rows], n[rows], k)
+        program = _CountProgram(model, rows, published[rows], n[rows], k, responding)
         for row, bound, candidates in program.failures(rows[sensitive[rows]]):
             if bound < required[row] - TOLERANCE:
                 result.failures.append(Failure(int(row), "count", bound, candidates))
@@ -169,7 +173,13 @@ class _CountProgram:
     """One measure's counts: the unknowns, their constraints, and the pieces they fall into."""
 
     def __init__(
-        self, model: CountModel, rows: np.ndarray, published: np.ndarray, n: np.ndarray, k: int
+        self,
+        model: CountModel,
+        rows: np.ndarray,
+        published: np.ndarray,
+        n: np.ndarray,
+        k: int,
+        responding: np.ndarray,
     ):
         self.k = k
         self.solved = 0
@@ -203,6 +213,7 @@ class _CountProgram:
         self.column = np.full(model.n_cells, -1, dtype=np.int64)
         self.column[self.unknown] = np.arange(len(self.unknown))
         self.cell_of_row = model.cell_of_row
+        self.col_upper = responding[self.unknown]
 
     def failures(self, targets: np.ndarray):
         """Yield (row, upper bound, candidate rows) for each target count held below k.
@@ -230,7 +241,9 @@ class _CountProgram:
             cols = np.flatnonzero(self.piece == piece)
             prow = np.flatnonzero(self.row_piece == piece)
             local = np.searchsorted(cols, target_col[members])
-            solver = _PieceSolver(self.a[prow][:, cols], self.lower[prow], self.upper[prow])
+            solver = _PieceSolver(
+                self.a[prow][:, cols], self.lower[prow], self.upper[prow], self.col_upper[cols]
+            )
             x = solver.maximise(local)
             self.solved += 1
             certified = np.ones(len(members), bool) if x is None else x[local] >= k - TOLERANCE
@@ -266,13 +279,15 @@ class _CountProgram:
 class _PieceSolver:
     """One piece's program in HiGHS, re-solved warm with each new objective."""
 
-    def __init__(self, a: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+    def __init__(
+        self, a: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray, col_upper: np.ndarray
+    ):
         csc = a.tocsc()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
         lp.col_cost_ = np.zeros(csc.shape[1])
         lp.col_lower_ = np.zeros(csc.shape[1])
-        lp.col_upper_ = np.full(csc.shape[1], np.inf)
+        lp.col_upper_ = np.asarray(col_upper, np.float64)
         lp.row_lower_ = np.asarray(lower, np.float64)
         lp.row_upper_ = np.asarray(upper, np.float64)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

@@ -58,11 +58,47 @@ def cost(figures: UnsuppressedFigures) -> np.ndarray:
     return weight * (1.0 + n / (1.0 + n.max(initial=0.0)))
 
 
-def _repairs(failures: list[Failure], status: np.ndarray, price: np.ndarray) -> np.ndarray:
+def _neighbours(figures: UnsuppressedFigures) -> dict[tuple[str, str], list[str]]:
+    """(unit, measure) -> the units whose figures of that measure border it: itself, its
+    parent, its children, and the leader reports of its managers."""
+    tree = figures.tree
+    near: dict[str, set[str]] = {u: {u} for u in tree["unit_id"]}
+    for unit_id, parent_id in zip(tree["unit_id"], tree["parent_id"], strict=True):
+        if parent_id:
+            near[unit_id].add(parent_id)
+            near[parent_id].add(unit_id)
+    for unit_id, leader in zip(
+        figures.manager_units["unit_id"], figures.manager_units["leader_id"], strict=True
+    ):
+        near[unit_id].add(leader)
+        near.setdefault(leader, {leader}).add(unit_id)
+    return {u: sorted(v) for u, v in near.items()}
+
+
+def _fallback(figures: UnsuppressedFigures, row: int, status: np.ndarray) -> list[int]:
+    """Published figures of the same measure around a failing cell, when the attacker's
+    bound rests on figures derived from others (no published figure in its constraints)."""
+    table = figures.table
+    unit_id, measure = table["unit_id"].iat[row], table["measure"].iat[row]
+    around = _neighbours(figures).get(unit_id, [unit_id])
+    hits = np.flatnonzero(
+        table["unit_id"].isin(around).to_numpy() & (table["measure"].to_numpy() == measure)
+    )
+    return [int(r) for r in hits if status[r]]
+
+
+def _repairs(
+    figures: UnsuppressedFigures,
+    failures: list[Failure],
+    status: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:
     """One figure to hide per failing cell: its cheapest published candidate."""
     chosen = set()
     for failure in failures:
         candidates = [c for c in failure.candidates if status[c]]
+        if not candidates:
+            candidates = _fallback(figures, failure.row, status)
         if not candidates:
             raise RuntimeError(
                 f"disclosure audit: row {failure.row} fails ({failure.kind}) and no published "
@@ -91,7 +127,7 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
     for rounds in range(1, MAX_ROUNDS + 1):
         values = audit_values(figures, status, k)
         if values.failures:
-            hide = _repairs(values.failures, status, price)
+            hide = _repairs(figures, values.failures, status, price)
             touched = set(measure[hide])
             pending = None if pending is None else pending | touched
         else:
@@ -102,7 +138,7 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
                 result = _final(figures, status, k, model)
                 reason = np.where(~allowed, THRESHOLD, np.where(~status, COMPLEMENTARY, ""))
                 return Protection(status, reason, result, first_pass_hidden, repaired, rounds)
-            hide = _repairs(counts.failures, status, price)
+            hide = _repairs(figures, counts.failures, status, price)
             pending = set(measure[hide])
         status = status.copy()
         status[hide] = False
