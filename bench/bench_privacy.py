@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.indexes import compute_unsuppressed
     from analysis.params import load_params
     from analysis.privacy import suppress
-    from analysis.privacy.audit import audit_counts, audit_values
+    from analysis.privacy.audit import audit
 
     params = load_params(args.params)
     year = args.year if args.year is not None else max(params.report.years)
@@ -80,15 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  hidden among figures of >= k respondents, {kind:<18} {share:6.1%} of {cells:,}")
 
     start = time.perf_counter()
-    values = audit_values(figures, published, k)
-    counts = audit_counts(figures, published, k)
+    result = audit(figures, published, k)
     audit_s = time.perf_counter() - start
+    kinds = [f.kind for f in result.failures]
     print(
-        f"  joint audit: {counts.sensitive:,} sensitive cells, "
-        f"{len([f for f in counts.failures if f.kind == 'count'])} count failures, "
-        f"{len(values.failures)} value failures, {counts.programs:,} programs, {audit_s:.1f} s"
+        f"  joint audit: {result.sensitive:,} sensitive cells, {kinds.count('count')} count "
+        f"failures, {kinds.count('value')} value failures, {result.programs:,} programs, "
+        f"{audit_s:.1f} s"
     )
-    failures = len(counts.failures) + len(values.failures)
+    failures = len(result.failures)
     ok = failures == 0 and audit_s < AUDIT_TARGET_S
     print(
         f"  {'PASS' if ok else 'FAIL'}: audit failures {failures} (target 0), "

@@ -1,19 +1,23 @@
 """The joint disclosure audit: what an attacker combining every published number learns.
 
-Run on the final table before anything is published. Two linear systems:
+Meant to run on the final table before anything is published (see
+:mod:`.protect`). Two linear systems:
 
-counts, one linear program per measure (HiGHS through scipy): the atoms of
-    :mod:`.attacker_model` under every published count of the measure at
-    once (groups with their unknown-label remainder, the tree with each
-    unit's own respondents bounded by ``invited``, leader reports). For every
+counts, per measure (HiGHS through highspy): the constraints of
+    :mod:`.attacker_model` -- groups with their unknown-label remainder,
+    each unit's own respondents at least 0 and at most its ``invited``,
+    leader reports -- with every published count of the measure fixed, and
+    every count capped by the unit's (or leader's) published response count.
+    Counts an equation determines outright are fixed first; the rest falls
+    apart into independent pieces, each one warm HiGHS model. For every
     *sensitive* hidden cell -- resting on 1 .. k-1 respondents, or on none
     in a group that has respondents (a zero would tell that its few members
     skipped the question) -- the largest count the attacker cannot rule out
-    must be at least k. Most cells are certified together: one program
-    maximises the sum of min(cell, k) over the uncertified cells; what is
-    left is maximised cell by cell, and a cell that stays below k fails,
-    with the published figures its bound rests on (the constraints with a
-    non-zero dual) as the candidates to hide.
+    must reach min(k, what the organisation table alone allows). A piece
+    first maximises all its cells together; each cell not yet seen that
+    high in some solution is then maximised alone, and one that stays below
+    fails, with the published figures its bound rests on (the constraints
+    with a non-zero dual) as the candidates to hide.
 values, per unit and group: a composite x its answered questions = the sum of
     their question indexes. A hidden value is pinned when the published ones
     determine it (its unit vector lies in the row space of the unknowns'
@@ -36,12 +40,11 @@ import scipy.sparse as sp
 from scipy.linalg import null_space
 from scipy.sparse.csgraph import connected_components
 
-from analysis.catalogue import question_measure
+from analysis.catalogue import RESPONSE_RATE, question_measure
 from analysis.privacy.attacker_model import CountModel, build_count_model
 from analysis.privacy.figures import UnsuppressedFigures
 
 TOLERANCE = 1e-7
-RESPONSE_RATE = "response_rate"
 
 
 @dataclass(frozen=True)
@@ -390,10 +393,12 @@ def audit_values(figures: UnsuppressedFigures, published: np.ndarray, k: int) ->
     return result
 
 
-def audit(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> AuditResult:
-    """Both systems; the failures of the values first (their remedies touch the counts)."""
+def audit(
+    figures: UnsuppressedFigures, published: np.ndarray, k: int, model: CountModel | None = None
+) -> AuditResult:
+    """Both systems over every measure; the values' failures first."""
     values = audit_values(figures, published, k)
-    counts = audit_counts(figures, published, k)
+    counts = audit_counts(figures, published, k, model)
     return AuditResult(
         failures=values.failures + counts.failures,
         sensitive=counts.sensitive,

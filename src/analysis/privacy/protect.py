@@ -19,8 +19,8 @@ import pandas as pd
 
 from analysis.contract import COMPLEMENTARY, THRESHOLD
 from analysis.params import PrivacyParams
-from analysis.privacy.attacker_model import build_count_model
-from analysis.privacy.audit import AuditResult, Failure, audit_counts, audit_values
+from analysis.privacy.attacker_model import CountModel, build_count_model
+from analysis.privacy.audit import AuditResult, Failure, audit, audit_counts, audit_values
 from analysis.privacy.figures import UnsuppressedFigures, blank, publishable
 from analysis.privacy.first_pass import complementary_suppression
 
@@ -146,14 +146,14 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
     raise RuntimeError(f"disclosure audit: still failing after {MAX_ROUNDS} repair rounds")
 
 
-def _final(figures: UnsuppressedFigures, status: np.ndarray, k: int, model) -> AuditResult:
-    """The proof that is published with the table: both systems, every measure, no failure."""
-    values = audit_values(figures, status, k)
-    counts = audit_counts(figures, status, k, model)
-    failures = values.failures + counts.failures
-    if failures:
-        raise RuntimeError(f"disclosure audit: {len(failures)} failures in the final check")
-    return AuditResult(failures, counts.sensitive, counts.programs)
+def _final(
+    figures: UnsuppressedFigures, status: np.ndarray, k: int, model: CountModel
+) -> AuditResult:
+    """The proof that goes with the table: both systems, every measure, no failure."""
+    result = audit(figures, status, k, model)
+    if result.failures:
+        raise RuntimeError(f"disclosure audit: {len(result.failures)} failures in the final check")
+    return result
 
 
 def suppress(
