@@ -594,6 +594,14 @@ def test_figures_csv_round_trips_bit_for_bit(tmp_path):
     pd.testing.assert_frame_equal(back, figures[CSV_COLUMNS], check_exact=True)
 
 
+def test_a_suppression_reason_outside_the_contract_is_refused(tmp_path):
+    figures = tiny_figures()
+    figures.loc[1, "suppression"] = "hidden"
+    with pytest.raises(ValueError, match="suppression must be one of"):
+        write_figures_csv(figures, tmp_path / "figures.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_failed_write_leaves_the_published_file_alone(tmp_path):
     path = tmp_path / "figures.csv"
     write_figures_csv(tiny_figures(), path)

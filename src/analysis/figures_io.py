@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.atomic import write_bytes_atomic
-from analysis.contract import FIGURES_CSV_COLUMNS
+from analysis.contract import FIGURES_CSV_COLUMNS, SUPPRESSION_REASONS
 
 CSV_COLUMNS = FIGURES_CSV_COLUMNS
 TEXT_COLUMNS = ("unit_id", "group", "measure", "suppression")
@@ -47,6 +47,11 @@ def figures_csv_text(df: pd.DataFrame) -> str:
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"figures table lacks column(s) {missing}")
+    unknown = sorted(set(df["suppression"].astype(str)) - set(SUPPRESSION_REASONS))
+    if unknown:
+        raise ValueError(
+            f"figures table: suppression must be one of {SUPPRESSION_REASONS}, got {unknown}"
+        )
     columns = {
         "year": [str(int(y)) for y in df["year"]],
         "unit_id": df["unit_id"].astype(str).tolist(),
