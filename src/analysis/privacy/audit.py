@@ -148,7 +148,7 @@ def prior_bound(figures: UnsuppressedFigures) -> np.ndarray:
     return np.maximum(bound, n)  # never below the truth (invited covers respondents)
 
 
-def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> None:
+def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Fix every unknown an equation with no other unknown determines (in place).
 
     The attacker reads these straight off (a unit total minus its published
@@ -157,12 +157,13 @@ def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> 
     """
     matrix = model.matrix
     equality = model.lower == model.upper
+    source = np.full(model.n_cells, -1, dtype=np.int64)  # the equation that fixed a cell
     while True:
         unknown = np.flatnonzero(~known)
         part = matrix[:, unknown].tocsr()
         single = np.flatnonzero(equality & (np.diff(part.indptr) == 1))
         if not len(single):
-            return
+            return source
         picked = part[single]
         columns = unknown[picked.indices]
         rhs = model.lower[single] - matrix[single][:, known] @ value[known]
@@ -170,6 +171,7 @@ def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> 
         columns, first = np.unique(columns, return_index=True)
         value[columns] = found[first]
         known[columns] = True
+        source[columns] = single[first]
 
 
 class _CountProgram:
@@ -197,7 +199,7 @@ class _CountProgram:
         value[cells] = np.where(published, n, 0.0)
         self.row_of_cell = np.full(model.n_cells, -1, dtype=np.int64)
         self.row_of_cell[cells] = rows
-        _fix_determined(model, known, value)
+        self.source = _fix_determined(model, known, value)
         self.value = value
         self.model = model
         shift = model.matrix[:, known] @ value[known]
@@ -264,19 +266,30 @@ class _CountProgram:
                     yield targets[members[i]], float(x[local[i]]), self._candidates(binding)
 
     def _candidates_of(self, model_rows: np.ndarray) -> tuple[int, ...]:
-        """Published table rows in the given rows of the whole model."""
-        cells = np.unique(self.model.matrix[model_rows].indices)
-        rows = self.row_of_cell[cells]
-        published = rows >= 0
-        published[published] = self.known_mask[cells[published]]
-        return tuple(int(r) for r in rows[published])
+        """Published table rows behind the given rows of the whole model."""
+        return self._published_behind(np.unique(self.model.matrix[model_rows].indices))
 
     def _candidates(self, constraint_rows: np.ndarray) -> tuple[int, ...]:
-        """Published table rows in the constraints an upper bound rests on."""
+        """Published table rows behind the constraints an upper bound rests on."""
         part = self.known_part[constraint_rows]
-        cells = self.known_cells[np.unique(part.indices)]
-        rows = self.row_of_cell[cells]
-        return tuple(int(r) for r in rows[rows >= 0])
+        return self._published_behind(self.known_cells[np.unique(part.indices)])
+
+    def _published_behind(self, cells: np.ndarray) -> tuple[int, ...]:
+        """The published figures among ``cells`` and, for a cell the attacker derived from
+        an equation, the published figures of that equation (followed back to the end)."""
+        found: list[int] = []
+        seen: set[int] = set()
+        todo = [int(c) for c in cells]
+        while todo:
+            cell = todo.pop()
+            if cell in seen:
+                continue
+            seen.add(cell)
+            if self.known_mask[cell] and self.row_of_cell[cell] >= 0:
+                found.append(int(self.row_of_cell[cell]))
+            elif self.source[cell] >= 0:
+                todo += [int(c) for c in self.model.matrix[self.source[cell]].indices]
+        return tuple(sorted(found))
 
 
 class _PieceSolver:
