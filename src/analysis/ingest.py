@@ -23,9 +23,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from analysis.dataset import BACKGROUND, RESPONSE_KEYS, SurveyData
 from analysis.errors import UserError
 from analysis.params import Params
+from analysis.publish import publication
 from analysis.schemas import (
     DIMENSION_BY_FOLDED,
     LEADERSHIP_TRUE,
@@ -811,34 +810,14 @@ def write_outputs(result: IngestResult, directory: Path) -> None:
 
 
 def publish_directory(out_dir: Path, build: Callable[[Path], None]) -> None:
-    """Build ``out_dir`` in a sibling staging directory, then swap it in.
+    """Build ``out_dir`` in a sibling staging directory, then swap it in whole.
 
     A build that fails leaves the previous ``out_dir`` exactly as it was; the
     whole directory belongs to the stage (no other files survive a swap).
+    The swap is :func:`analysis.publish.publication`'s, without a manifest.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
-    previous = out_dir.with_name(f".{out_dir.name}.previous-{os.getpid()}")
-    for leftover in (staging, previous):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    staging.mkdir()
-    try:
+    with publication(out_dir, manifest=False) as staging:
         build(staging)
-        if out_dir.exists():
-            os.replace(out_dir, previous)
-            try:
-                os.replace(staging, out_dir)
-            except OSError:
-                os.replace(previous, out_dir)
-                raise
-            shutil.rmtree(previous)
-        else:
-            os.replace(staging, out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
 
 
 def run_ingest(params: Params, out_dir: str | Path) -> IngestResult:

@@ -140,12 +140,16 @@ def is_publication(directory: Path) -> bool:
 
 
 @contextmanager
-def publication(target: str | Path, *, use_exchange: bool = True) -> Iterator[Path]:
+def publication(
+    target: str | Path, *, use_exchange: bool = True, manifest: bool = True
+) -> Iterator[Path]:
     """Yield an empty staging directory; on success publish it whole as ``target``.
 
     On any exception inside the block (or while swapping) the staging
     directory is removed, ``target`` is left as it was, and the exception
-    propagates. ``use_exchange=False`` forces the two-rename fallback (tests).
+    propagates. ``use_exchange=False`` forces the two-rename fallback (tests);
+    ``manifest=False`` writes no ``SHA256SUMS`` (a stage's own output directory,
+    not a published set).
     """
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +158,8 @@ def publication(target: str | Path, *, use_exchange: bool = True) -> Iterator[Pa
     staging.mkdir()
     try:
         yield staging
-        (staging / MANIFEST).write_text(manifest_text(staging), encoding="utf-8")
+        if manifest:
+            (staging / MANIFEST).write_text(manifest_text(staging), encoding="utf-8")
         swap_in(staging, target, use_exchange=use_exchange)
     except BaseException:
         if staging.exists():
