@@ -127,6 +127,8 @@ def figures_2023() -> list[Row]:
         rr=("5", "83.33333333333333", "-16.66666666666667"),
     )  # fmt: skip
     rows += block("B", "gender=Kvinna", arbete=EMPTY, ledning=EMPTY, l1=EMPTY, l2=EMPTY)
+    # B has no men: every unit has a row for every label of the year, empty and hidden
+    rows += block("B", "gender=Man", arbete=EMPTY, ledning=EMPTY, l1=EMPTY, l2=EMPTY)
     # F all: m1 47/13 -> 850/13 (2022: 50); l1 42/11 -> 775/11 (2022: 50); l2 23/6 -> 70.83;
     # Ledning mean(775/11, 425/6) = 9325/132 on 11; response 13/16 (2022: 10/15).
     rows += block(
@@ -174,6 +176,9 @@ FIGURES_2022: list[Row] = [
     (2022, "B", "all", "AMI", "5", "25.00", ""),
     (2022, "B", "all", "AMI.Motivation", "5", "25.00", ""),
     (2022, "B", "all", "response_rate", "5", "100.00", ""),
+    # none of B's 2022 respondents is a woman: the row is there, empty
+    (2022, "B", "gender=Kvinna", "AMI", "", "", ""),
+    (2022, "B", "gender=Kvinna", "AMI.Motivation", "", "", ""),
 ]
 
 
@@ -226,8 +231,8 @@ def found(reconciliations) -> list[tuple]:
 def test_hand_worked_figures_pass(tmp_path: Path) -> None:
     history, current = audit_hand_figures(tmp_path, figures_2023() + FIGURES_2022)
     assert found([history, current]) == []
-    assert (current.year, current.rows_checked, current.rows_matched) == (YEAR, 85, 85)
-    assert (history.year, history.rows_checked, history.rows_matched) == (2022, 13, 13)
+    assert (current.year, current.rows_checked, current.rows_matched) == (YEAR, 93, 93)
+    assert (history.year, history.rows_checked, history.rows_matched) == (2022, 15, 15)
     # A Kvinna's AMI, AMI.Motivation, area:Arbete and q:m1 rest on 5 but are left empty.
     assert current.complementary_suppressions == 4
     assert history.complementary_suppressions == 0
@@ -307,15 +312,15 @@ def test_change_of_previous_year_counts_as_unverifiable_when_its_publication_is_
 
 def test_missing_and_extra_rows_are_reported(tmp_path: Path) -> None:
     rows = [r for r in figures_2023() if r[:4] != (YEAR, "B", "all", "response_rate")]
-    rows += [(YEAR, "B", "gender=Man", "q:m1", "", "", "")]  # B has no men
+    rows += [(YEAR, "B", "gender=Annat", "q:m1", "", "", "")]  # a label nobody gave
     rows += [(2024, "F", "all", "AMI", "13", "65.38461538461539", "")]  # a year after the report
     rows += FIGURES_2022
     history, current, future = audit_hand_figures(tmp_path, rows)
     assert found([current]) == [
-        (YEAR, "B", "gender=Man", "q:m1", "row", "present", "no such figure"),
+        (YEAR, "B", "gender=Annat", "q:m1", "row", "present", "no such figure"),
         (YEAR, "B", "all", "response_rate", "row", "missing", "present"),
     ]
-    assert (current.rows_checked, current.rows_matched) == (85, 84)
+    assert (current.rows_checked, current.rows_matched) == (93, 92)
     assert found([future]) == [
         (2024, "F", "all", "AMI", "row", "present",
          "no such figure: year 2024 is not the report year or an earlier survey year"),
@@ -640,7 +645,7 @@ def test_main_reconciles_files_and_exits_by_the_result(
 
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert f"figures.csv, year {YEAR}: 85 rows checked, 85 matched, 4 complementary" in out
+    assert f"figures.csv, year {YEAR}: 93 rows checked, 93 matched, 4 complementary" in out
     assert "drivers.csv, year 2023: 2 rows checked, 2 matched, 0 mismatches" in out
     assert out.endswith("AUDIT PASSED: no mismatches\n")
 

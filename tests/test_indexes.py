@@ -259,7 +259,7 @@ def test_group_of_four_is_suppressed_and_group_of_five_shown():
     assert value(figures, "root", "all", "q:q1") == 77.5
 
 
-def test_groups_listed_for_known_labels_present_in_the_subtree():
+def test_every_unit_lists_every_label_of_the_year():
     data = survey(
         questions=[question("q1")],
         units=[unit(2023, "root"), unit(2023, "x", parent="root"), unit(2023, "y", parent="root")],
@@ -274,17 +274,14 @@ def test_groups_listed_for_known_labels_present_in_the_subtree():
     def groups(unit_id):
         return list(dict.fromkeys(figures.loc[figures["unit_id"] == unit_id, "group"]))
 
-    # labels sorted within each variable ("-29" before "30-39", "Kvinna" before "Man")
-    assert groups("root") == [
-        "all",
-        "gender=Kvinna",
-        "gender=Man",
-        "age_group=-29",
-        "age_group=30-39",
-        "role=Chef",
-    ]
-    assert groups("x") == ["all", "gender=Man", "age_group=30-39", "role=Chef"]
-    assert groups("y") == ["all", "gender=Kvinna", "age_group=-29"]
+    # labels sorted within each variable ("-29" before "30-39", "Kvinna" before "Man"); a
+    # row for every label in every unit, so that a row's existence tells nothing
+    every = ["all", "gender=Kvinna", "gender=Man", "age_group=-29", "age_group=30-39", "role=Chef"]
+    assert groups("root") == groups("x") == groups("y") == every
+    # x has no women: the row is there, empty and hidden by the threshold (n = 0 < k = 1)
+    x_women = row(figures, "x", "gender=Kvinna", "q:q1")
+    assert pd.isna(x_women["n"]) and pd.isna(x_women["value"])
+    assert x_women["suppression"] == "threshold"
     # y all: 5 x "2" + 3 x "5" = 25 over 8 -> (25 - 8) x 100 / 32 = 53.125
     assert value(figures, "y", "all", "q:q1") == 53.125
     assert value(figures, "y", "gender=Kvinna", "q:q1") == 25.0
@@ -292,7 +289,8 @@ def test_groups_listed_for_known_labels_present_in_the_subtree():
     unknown = compute_unsuppressed(data, K1, 2023).unknown_groups
     y_gender = row(unknown, "y", "gender=", "q:q1")
     assert (y_gender["n"], y_gender["value"]) == (3, 100.0)
-    assert len(unknown[(unknown["unit_id"] == "x")]) == 0  # x has no unknown labels
+    # x has no unknown labels: its unknown-label rows are empty
+    assert (unknown.loc[unknown["unit_id"] == "x", "n"] == 0).all()
 
 
 def test_row_order_units_preorder_groups_and_measures():
@@ -339,7 +337,10 @@ def test_row_order_units_preorder_groups_and_measures():
     root = figures[figures["unit_id"] == "root"]
     assert list(root["group"]) == ["all"] * 13 + ["gender=Man"] * 12
     assert list(root["measure"]) == [*unit_measures, "response_rate", *unit_measures]
-    assert list(figures.loc[figures["unit_id"] == "y", "group"]) == ["all"] * 13
+    # y has no respondents: its rows are there all the same (every label in every unit)
+    assert (
+        list(figures.loc[figures["unit_id"] == "y", "group"]) == ["all"] * 13 + ["gender=Man"] * 12
+    )
     leader = figures[figures["unit_id"] == "manager:zed"]
     # leader rows carry every measure of a unit, at group "all" only
     assert list(leader["measure"]) == [*unit_measures, "response_rate"]

@@ -233,7 +233,8 @@ def recompute_figures(data: SurveyData, params: Params, year: int) -> pd.DataFra
     Columns ``year, unit_id, group, measure, n, value, in_figures``:
     ``in_figures`` marks the rows figures.csv must carry. The others are there
     for the checks - groups of respondents with an unknown label (``gender=``).
-    Leaders' rows carry every measure, at group ``all`` only.
+    Every unit has a row for every label given that year (n = 0 where nobody
+    with it answered); leaders' rows carry every measure, at group ``all`` only.
     """
     responses = data.responses_in(year)
     asked = data.asked_in(year)
@@ -273,9 +274,12 @@ def recompute_figures(data: SurveyData, params: Params, year: int) -> pd.DataFra
     frames.append(_response_rates(all_units, responding.to_numpy(), invited))
 
     for variable in BACKGROUND:
-        labels = responses[variable].fillna("").astype(str).to_numpy()[copies]
+        given = responses[variable].fillna("").astype(str)
+        labels = given.to_numpy()[copies]
+        # every unit has a row for every label of the year, respondents or not
+        every = pd.MultiIndex.from_product([all_units, sorted(set(given))])
         by_label = _group_measures(
-            rolled_answers, rolled_answered, [rolled_unit, labels], composites, params
+            rolled_answers, rolled_answered, [rolled_unit, labels], composites, params, every
         )
         by_label.columns = ["measure", "unit_id", "label", "n", "value"]
         by_label["group"] = variable + "=" + by_label["label"]

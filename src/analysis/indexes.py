@@ -60,6 +60,7 @@ class OrgTree:
     parent: np.ndarray  # int64, pre-order position of the parent, -1 for the root
     ancestors: sp.csr_matrix  # [a, u] = 1 when a is u or an ancestor of u
     invited: np.ndarray  # float64, the unit's own invited (empty = 0)
+    invited_given: np.ndarray  # bool: the organisation table gives it (the attacker's cap)
     managers: list[str]  # responsible managers, sorted
     nearest_manager: np.ndarray  # int64 index into managers, -1 when none above
 
@@ -133,7 +134,9 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
     )
     parent_pre = np.where(parent[order] >= 0, position[np.maximum(parent[order], 0)], -1)
 
-    invited = units["invited"].astype("Float64").fillna(0).to_numpy(np.float64)[order]
+    given = units["invited"].astype("Float64")
+    invited = given.fillna(0).to_numpy(np.float64)[order]
+    invited_given = given.notna().to_numpy(bool)[order]
     manager_ids = units["manager_id"].fillna("").astype(str).to_numpy(dtype=object)[order]
     managers = sorted(set(manager_ids) - {""})
     own_manager = pd.Index(managers).get_indexer(manager_ids).astype(np.int64)
@@ -152,6 +155,7 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
         parent=parent_pre,
         ancestors=ancestors,
         invited=invited,
+        invited_given=invited_given,
         managers=managers,
         nearest_manager=nearest,
     )
@@ -414,14 +418,16 @@ def compute_unsuppressed(
     value = np.concatenate([value, rr_value[:, None, None]], axis=-1)
     parts = [_flatten(n, value, np.ones((n_units, 1), bool), 0)]
 
-    # Background groups: rows where the unit's subtree has such respondents;
-    # the unknown label goes aside, for the privacy pass only.
+    # Background groups: every unit gets a row for every label of the year,
+    # respondents or not, so that a row's existence tells nothing about a
+    # group of 1..k-1 (an empty group is hidden like a small one); the
+    # unknown label goes aside, for the privacy pass only.
     group_names = [ALL]
     unknown_parts: list[pd.DataFrame] = []
     for breakdown in cells.breakdowns:
         rolled = _roll_up(tree, _group_stats(cells, n_units, breakdown.cell_code, breakdown.width))
         n, value = _measures(rolled, len(asked), composite_columns, survey)
-        present = rolled[..., -1] > 0
+        present = np.ones(rolled.shape[:2], dtype=bool)
         known = len(breakdown.labels)
         offset = len(group_names)
         group_names += [group_name(breakdown.variable, label) for label in breakdown.labels]
@@ -466,7 +472,8 @@ def compute_unsuppressed(
         {
             "unit_id": tree.unit_ids,
             "parent_id": np.where(tree.parent >= 0, tree.unit_ids[np.maximum(tree.parent, 0)], ""),
-            "invited": tree.invited.astype(np.float64),
+            # not given: the attacker knows no cap (NaN)
+            "invited": np.where(tree.invited_given, tree.invited, np.nan),
         }
     )
     return privacy.UnsuppressedFigures(
