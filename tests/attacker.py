@@ -16,7 +16,8 @@ variable (unknown label "" included); the labels of a variable add up to
 whose nearest responsible manager leads a leader report. Published counts
 and sums (n x value) are equalities; ``0 <= m <= r``, ``0 <= s <= 100 m``,
 ``o_r[u] <= invited[u]``; a group row that exists has a respondent, a
-missing one has none. Composite values are a separate system per cell:
+missing one has none -- unless every unit has a row for every label, when
+existence tells nothing. Composite values are a separate system per cell:
 composite x (its questions with an answer there) = the sum of their values.
 
 A composite's value is a mean of question indexes, not of respondents, so it
@@ -256,10 +257,11 @@ def _measure_lp(
     present: set[tuple[str, str]],
     zero: np.ndarray,
     counter: list[int],
+    sums: bool = True,
 ) -> LP:
     """The count (and, for a question, sum) system of one measure: blocks r, m, s."""
     b = org.size
-    blocks = 1 if measure == RESPONSE_RATE else (3 if measure.startswith("q:") else 2)
+    blocks = 1 if measure == RESPONSE_RATE else (3 if measure.startswith("q:") and sums else 2)
     width = blocks * b
     g = org.structure()
     eq = [sp.block_diag([g] * blocks)]
@@ -310,13 +312,16 @@ def attack(
     published: pd.DataFrame | None = None,
     measures: Collection[str] | None = None,
     log: Callable[[str], None] | None = None,
+    sums: bool = True,
 ) -> AttackReport:
     """Every breach an LP attacker finds in ``year``'s published figures.
 
     ``published`` defaults to :func:`analysis.indexes.published_figures`; tests
     pass a hand-made (deliberately leaky) table to check the attacker itself.
     ``measures`` limits the targets to those measures (every published figure
-    is still used); ``log`` gets one line per measure attacked.
+    is still used); ``log`` gets one line per measure attacked; ``sums=False``
+    leaves out the questions' sums (n x value within 0 .. 100 per respondent),
+    the one part of this attacker the pipeline's audit does not model yet.
     """
     start, counter = time.perf_counter(), [0]
     k = params.privacy.min_group_size
@@ -332,9 +337,11 @@ def attack(
     present = set(zip(unit_rows["unit_id"], unit_rows["group"], strict=True))
     zero = org.absent(present)
     present_groups = {(u, g) for u, g in present if g != "all"}
-    # a group row exists only where the group has respondents; "all" rows carry the count
-    respondents = table[table["measure"] == RESPONSE_RATE].set_index("unit_id")["n"]
-    group_n = table["unit_id"].map(respondents).where(table["group"] == "all", 1)
+    layout = unit_rows.groupby("unit_id")["group"].agg(frozenset)
+    if layout.nunique() <= 1:  # every unit has every label's row: existence tells nothing
+        present_groups = set()
+    # whether the unit's group has respondents at all (its largest n over the measures)
+    group_n = table.groupby(["unit_id", "group"])["n"].transform("max")
     small = hidden & table["n"].between(1, k - 1)
     zero_candidates = hidden & (table["n"] == 0) & (group_n > 0)
     if measures is not None:
@@ -349,12 +356,13 @@ def attack(
     for measure, rows in table.groupby("measure", sort=False):
         count_t = rows[small[rows.index]]
         zero_t = rows[zero_candidates[rows.index]]
-        value_t = rows[hidden[rows.index] & (rows["n"] > 0)] if measure.startswith("q:") else None
+        with_sums = sums and measure.startswith("q:")
+        value_t = rows[hidden[rows.index] & (rows["n"] > 0)] if with_sums else None
         if measures is not None and measure not in measures:
             continue
         if count_t.empty and zero_t.empty and (value_t is None or value_t.empty):
             continue
-        lp = _measure_lp(org, measure, rows, rr, present_groups, zero, counter)
+        lp = _measure_lp(org, measure, rows, rr, present_groups, zero, counter, sums)
         b, mblock = org.size, 0 if measure == RESPONSE_RATE else org.size
         lps[measure] = (lp, mblock)
 
@@ -385,6 +393,7 @@ def attack(
                             present_groups,
                             zero,
                             counter,
+                            sums,
                         )
                     alone = layout.extremes(ns[i])[1] < k - COUNT_TOL
                     reason = "count < k (row layout)" if alone else "count < k"

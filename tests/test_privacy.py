@@ -94,7 +94,9 @@ def equation_breaches(members: pd.DataFrame, k: int) -> list[str]:
     unknown-label group). When every hidden member with n > 0 sits on one
     side, subtraction reveals their sum. A breach: that sum rests on 1..k-1
     respondents (unless it is the whole side, i.e. a published sum), or it is
-    one single table figure (a suppressed figure recovered exactly).
+    one single table figure of 1..k-1 respondents recovered exactly. (A figure
+    of k or more hidden only to protect another may be derived: docs/privacy.md,
+    section 3.)
     """
     m = members[members["n"] > 0]
     eq, labels = pd.factorize(m["eq"])
@@ -114,7 +116,7 @@ def equation_breaches(members: pd.DataFrame, k: int) -> list[str]:
         revealed = (hidden[:, side] > 0) & (hidden[:, 1 - side] == 0)
         whole = hidden[:, side] == positive[:, side]
         small = ~whole & (hidden_n[:, side] < k)
-        pinned = (hidden[:, side] == 1) & (hidden_rows[:, side] == 1)
+        pinned = (hidden[:, side] == 1) & (hidden_rows[:, side] == 1) & (hidden_n[:, side] < k)
         for i in np.flatnonzero(revealed & (small | pinned)):
             what = "pins down one figure" if pinned[i] else f"reveals {int(hidden_n[i, side])}"
             out.append(f"{labels[i]}: side {'LR'[side]} {what}")
@@ -229,7 +231,8 @@ def composite_breaches(p: Published) -> list[str]:
     A composite is the mean of its questions' indexes, so with the composite
     and all but some questions published, the hidden questions' indexes sum
     is revealed; it rests on the respondents who answered any of them (counted
-    here from the respondents themselves).
+    here from the respondents themselves). A single figure of k or more hidden
+    only to protect others may be derived (docs/privacy.md, section 3).
     """
     cell = {
         (u, g, m): (n, shown)
@@ -252,9 +255,11 @@ def composite_breaches(p: Published) -> list[str]:
                 variable, label = group.split("=", 1)
                 who = who[who[variable] == label]
             union = int(who[hidden].notna().any(axis=1).sum())
-            if union < p.k or len(hidden) == 1:
+            # one hidden question is pinned: a breach when it rests on 1..k-1 itself
+            single_small = len(hidden) == 1 and cell[(unit_id, group, f"q:{hidden[0]}")][0] < p.k
+            if union < p.k or single_small:
                 problems.append(f"{unit_id} {group} {measure}: hidden {hidden} rest on {union}")
-        if not is_shown and n > 0 and asked and not hidden:
+        if not is_shown and 0 < n < p.k and asked and not hidden:
             problems.append(f"{unit_id} {group} {measure}: hidden composite = its questions' mean")
     return problems
 
@@ -459,7 +464,7 @@ def test_unknown_group_smaller_than_k_hides_the_smallest_known_group():
     assert not shown(figures, "root", "gender=Man")
 
 
-def test_a_group_identical_to_its_unit_is_hidden_with_it():
+def test_a_group_identical_to_its_unit_protects_its_sibling():
     data = survey(
         questions=[question("q1")],
         units=[unit(YEAR, "P"), unit(YEAR, "c1", parent="P"), unit(YEAR, "c2", parent="P")],
@@ -470,18 +475,16 @@ def test_a_group_identical_to_its_unit_is_hidden_with_it():
         ],
     )
     figures = safely_published(data)
-    # threshold: c2 women (2).
-    # groups: c2 all (8) = women 2 + unknown 6: both hidden, the whole side.
-    #   P all (16) = women 10 + unknown 6: nothing hidden yet.
-    # tree: P women (10) = c1 women (8) + c2 women (2): hide c1 women.
-    # c1 all = c1 women exactly (no men, no unknown gender): hiding one and
-    #   publishing the other hides nothing -- P women - c1 all = c2 women.
-    #   So c1 all goes too ...
-    # ... and P all (16) = c1 all + c2 all (8 + 8): c1 all alone hidden would be
-    #   P all - c2 all: hide c2 all.
+    # threshold: c2 women (2). Tree: P women (10) - c1 women (8) = c2 women, so c1
+    # women must go too. c1 all = c1 women exactly (no men, no unknown gender) may
+    # stay: it pins c1 women (8), a figure hidden only to protect c2's two women,
+    # which tells nothing about them (docs/privacy.md, section 3).
     assert shown(figures, "P") and shown(figures, "P", "gender=Kvinna")
-    assert not shown(figures, "c1") and not shown(figures, "c1", "gender=Kvinna")
-    assert not shown(figures, "c2") and not shown(figures, "c2", "gender=Kvinna")
+    assert not shown(figures, "c2", "gender=Kvinna")
+    assert not shown(figures, "c1", "gender=Kvinna")
+    reasons = figures.set_index(["unit_id", "group", "measure"])["suppression"]
+    assert reasons[("c2", "gender=Kvinna", "q:q1")] == "threshold"
+    assert reasons[("c1", "gender=Kvinna", "q:q1")] == "complementary"
 
 
 # ---------------------------------------------------------------------------

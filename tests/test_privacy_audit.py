@@ -15,6 +15,7 @@ from builders import question, respondents, survey, unit
 from analysis.indexes import compute_unsuppressed
 from analysis.params import params_from_dict
 from analysis.privacy import protect, publishable
+from analysis.privacy.attacker_model import build_count_model
 from analysis.privacy.audit import audit_counts, audit_values, prior_bound
 
 YEAR = 2023
@@ -27,6 +28,11 @@ def row(table: pd.DataFrame, unit_id: str, group: str, measure: str) -> int:
     ]
     assert len(hit) == 1, (unit_id, group, measure)
     return int(hit[0])
+
+
+def rows_of(table: pd.DataFrame, measure: str) -> np.ndarray:
+    """The table rows of one measure: the audit checks only these."""
+    return np.flatnonzero(table["measure"].to_numpy() == measure)
 
 
 def school(women: int, men: int, invited: int):
@@ -45,13 +51,15 @@ def test_total_minus_women_pins_the_one_man():
     figures = compute_unsuppressed(school(5, 1, invited=6), K5, YEAR)
     table = figures.table
     threshold_only = publishable(table, 5)
-    result = audit_counts(figures, threshold_only, 5, measures=["q:q1"])
+    result = audit_counts(figures, threshold_only, 5, only=rows_of(table, "q:q1"))
     man = row(table, "S", "gender=Man", "q:q1")
     failing = {f.row: f for f in result.failures}
     # S (6) - women (5) = men + unknown gender = 1: the attacker's bound is exactly 1
     assert failing[man].bound == 1.0
-    # what the bound rests on: the school's total and its women (and the same at F)
-    assert row(table, "S", "gender=Kvinna", "q:q1") in failing[man].candidates
+    # what the bound rests on: a total and its women, at the school or (the same
+    # subtraction one level up, S being F's only unit) at F
+    routes = {(row(table, u, "all", "q:q1"), row(table, u, "gender=Kvinna", "q:q1")) for u in "SF"}
+    assert tuple(sorted(failing[man].candidates)) in routes
 
 
 def test_invited_alone_narrows_a_hidden_group():
@@ -65,7 +73,7 @@ def test_invited_alone_narrows_a_hidden_group():
         for measure in ("q:q1", "response_rate"):
             published[row(table, unit_id, "all", measure)] = False
     man = row(table, "S", "gender=Man", "q:q1")
-    result = audit_counts(figures, published, 5, measures=["q:q1"])
+    result = audit_counts(figures, published, 5, only=rows_of(table, "q:q1"))
     assert [f.bound for f in result.failures if f.row == man] == [2.0]
 
 
@@ -127,5 +135,37 @@ def test_a_published_response_count_caps_every_measure():
     for unit_id in ("F", "S"):
         published[row(table, unit_id, "all", "q:q1")] = False
     man = row(table, "S", "gender=Man", "q:q1")
-    result = audit_counts(figures, published, 5, measures=["q:q1"])
+    result = audit_counts(figures, published, 5, only=rows_of(table, "q:q1"))
     assert [f.bound for f in result.failures if f.row == man] == [1.0]
+
+
+def test_a_manager_leading_a_unit_and_its_child_adds_them_once():
+    # M leads P and P's child C: M's report = P's own + C's own, i.e. P - C + C = P. The
+    # model's leader equation must not keep C with a coefficient of 0 (an "equation" that
+    # would fix C from nothing), and P's small group stays protected.
+    data = survey(
+        questions=[question("q1", area="Lön", dimension="Motivation")],
+        units=[
+            unit(YEAR, "F", invited=None),
+            unit(YEAR, "P", parent="F", invited=4, manager="M"),
+            unit(YEAR, "C", parent="P", invited=8, manager="M"),
+            unit(YEAR, "D", parent="F", invited=9),
+        ],
+        responses=[
+            *respondents(YEAR, "P", gender="Kvinna", q1=[4] * 3),
+            *respondents(YEAR, "C", gender="Kvinna", q1=[3] * 6),
+            *respondents(YEAR, "D", gender="Man", q1=[2] * 8),
+        ],
+    )
+    figures = compute_unsuppressed(data, K5, YEAR)
+    model = build_count_model(figures)
+    assert np.all(model.matrix.data != 0)
+    decision = protect(figures, 5)
+    assert audit_counts(figures, decision.published, 5).ok
+    assert audit_values(figures, decision.published, 5).ok
+    # P's own three women: P (9) - C (6) must not both be shown
+    table = figures.table
+    shown = {
+        u: bool(decision.published[row(table, u, "all", "q:q1")]) for u in ("P", "C", "manager:M")
+    }
+    assert not (shown["P"] and shown["C"])

@@ -12,8 +12,12 @@ suppressed aggregates and the organisation tree - never respondent rows.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import pandas as pd
@@ -77,26 +81,46 @@ def _check_year(data: SurveyData, year: int) -> None:
 def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
     """Figures of ``year``, all of the comparison year's, and the trend rows before it.
 
-    Each year is suppressed once (the costly step) and reused for its own
-    rows and as the comparison of the year after it.
+    Each year is suppressed once (the costly step, :func:`published_years`)
+    and reused for its own rows and as the comparison of the year after it.
     """
-    from functools import cache
+    from analysis.indexes import figures_with_changes
 
-    from analysis.indexes import figures_with_changes, published_figures
-
-    @cache
-    def published(y: int) -> pd.DataFrame:
-        return published_figures(data, params, y)
-
+    published = published_years(data, params, [y for y in data.years if y <= year])
     previous = data.previous_year(year)
-    tables = [figures_with_changes(data, year, published)]
+    tables = [figures_with_changes(data, year, published.__getitem__)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
-        table = figures_with_changes(data, earlier, published)
+        table = figures_with_changes(data, earlier, published.__getitem__)
         if earlier != previous:
             is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+#: respondent rows from which the years are suppressed in parallel processes: below
+#: this a year's disclosure audit takes seconds, less than starting a process
+PARALLEL_FROM_RESPONSES = 2_000
+
+
+def published_years(data: SurveyData, params: Params, years: list[int]) -> dict[int, pd.DataFrame]:
+    """Each year's suppressed figures (:func:`analysis.indexes.published_figures`).
+
+    The years are independent, and on a large survey each one's disclosure
+    audit takes most of a minute, so they run in separate processes, one per
+    core (processes, not threads: HiGHS instances are not safe to run side
+    by side in one process). The result does not depend on the scheduling.
+    """
+    from analysis.indexes import published_figures
+
+    years = sorted(years, reverse=True)  # the latest, usually largest, first
+    workers = min(len(years), os.cpu_count() or 1)
+    if workers < 2 or len(data.responses) < PARALLEL_FROM_RESPONSES:
+        return {y: published_figures(data, params, y) for y in years}
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+        tables = pool.map(published_figures, repeat(data), repeat(params), years)
+        return dict(zip(years, tables, strict=True))
 
 
 def questions_for_year(data: SurveyData, year: int) -> pd.DataFrame:

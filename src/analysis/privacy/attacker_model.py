@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.catalogue import RESPONSE_RATE
 from analysis.privacy.figures import UnsuppressedFigures
 
 ALL = "all"
@@ -63,6 +64,32 @@ def _groups(figures: UnsuppressedFigures) -> tuple[list[str], dict[str, list[str
     return [ALL, *(g for m in variables.values() for g in m)], variables
 
 
+def own_cap(figures: UnsuppressedFigures) -> np.ndarray:
+    """Per tree unit, the most own respondents the organisation table allows.
+
+    ``invited`` where given. Empty ``invited`` means, by the input contract,
+    that no respondents belong to the unit itself: a cap of 0 -- unless the
+    unit has own respondents all the same, when the table says nothing the
+    attacker could rely on (no cap). Never below the truth, so the attacker's
+    program always holds the real answers.
+    """
+    tree, table = figures.tree, figures.table
+    units = pd.Index(tree["unit_id"])
+    parent = units.get_indexer(tree["parent_id"])
+    counted = table[(table["group"] == ALL) & (table["measure"] == RESPONSE_RATE)]
+    responding = (
+        pd.Series(counted["n"].astype("Int64").fillna(0).to_numpy(np.float64), counted["unit_id"])
+        .reindex(units, fill_value=0.0)
+        .to_numpy()
+    )
+    own = responding.copy()
+    child = np.flatnonzero(parent >= 0)
+    np.subtract.at(own, parent[child], responding[child])
+    invited = tree["invited"].to_numpy(np.float64)
+    empty = np.where(own > 0, np.inf, 0.0)
+    return np.maximum(np.where(np.isnan(invited), empty, invited), own)
+
+
 def build_count_model(figures: UnsuppressedFigures) -> CountModel:
     """The attacker's constraints for any measure of the year (module docstring)."""
     tree = figures.tree
@@ -92,7 +119,7 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
         # own respondents of each unit in this group: unit - its children >= 0
         hi = np.full(n_units, np.inf)
         if b == 0:
-            hi = tree["invited"].to_numpy(np.float64)
+            hi = own_cap(figures)
         add(
             np.concatenate([own, parent[child]]),
             np.concatenate([b * n_units + own, b * n_units + child]),
@@ -125,6 +152,10 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(count, n_cells),
     )
+    # a unit can enter one leader's row twice with opposite signs (led, and a child of a
+    # led unit): the duplicates add up to an explicit zero, which is no constraint at all
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
     table = figures.table
     unit_code = units.get_indexer(table["unit_id"])
     cell = np.where(

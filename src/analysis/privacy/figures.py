@@ -29,8 +29,9 @@ class UnsuppressedFigures:
         complementary suppression must treat them as a group of their own.
     tree: ``unit_id, parent_id, invited`` of the year's units in pre-order
         (root first, ``parent_id`` "" for the root; ``invited`` the unit's
-        own, 0 where empty): parent minus children, and what an attacker
-        knowing the organisation table knows of each unit's own respondents.
+        own, NaN where the organisation table does not give it): parent minus
+        children, and what an attacker knowing the organisation table knows
+        of each unit's own respondents.
     manager_units: ``manager_id, unit_id, leader_id`` -- the units whose own
         respondents make up the leader-report rows ``leader_id``
         (= ``manager:<manager_id>``; nearest responsible manager): leader

@@ -228,8 +228,14 @@ def complementary_suppression(
     secondary = np.zeros(len(status), dtype=bool)
     dirty = np.arange(r.count)
     extra: Family | None = None
+    searched: np.ndarray | None = None
     while True:
         _close_breaches(r, dirty, status, secondary, size, k, guard_secondary)
+        if searched is not None and np.array_equal(searched, status):
+            # the last search's equations hid nothing (without the secondary guard a
+            # residual can pass the breach test): searching again finds the same ones
+            return status[:-1]
+        searched = status.copy()
         found = deeper_tree_equations(figures, codes, tree, status, k, first_key=_count(extra))
         if found is None:
             return status[:-1]

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.contract import COMPLEMENTARY, THRESHOLD
 from analysis.params import PrivacyParams
-from analysis.privacy.attacker_model import CountModel, build_count_model
-from analysis.privacy.audit import AuditResult, Failure, audit, audit_counts, audit_values
+from analysis.privacy.count_audit import CountAudit
 from analysis.privacy.figures import UnsuppressedFigures, blank, publishable
 from analysis.privacy.first_pass import complementary_suppression
+from analysis.privacy.targets import AuditResult, Failure
+from analysis.privacy.value_audit import ValueAudit
 
 #: repairs before the loop gives up (each round hides at least one figure)
 MAX_ROUNDS = 200
@@ -93,8 +96,16 @@ def _repairs(
     status: np.ndarray,
     price: np.ndarray,
 ) -> np.ndarray:
-    """One figure to hide per failing cell: its cheapest published candidate."""
-    chosen = set()
+    """The cheapest figures to hide so that every failing cell loses one of its candidates.
+
+    A set-cover integer program (HiGHS through :func:`scipy.optimize.milp`):
+    minimise the readers' cost of what is hidden, subject to each failure
+    having at least one of its published candidates hidden. One figure often
+    serves several failures (a school's women's count guards both its small
+    men's group and a manager's group); the program finds that, where taking
+    each failure's cheapest candidate in turn would not.
+    """
+    sets: dict[tuple[int, ...], None] = {}
     for failure in failures:
         candidates = [c for c in failure.candidates if status[c]]
         if not candidates:
@@ -104,56 +115,74 @@ def _repairs(
                 f"disclosure audit: row {failure.row} fails ({failure.kind}) and no published "
                 "figure its bound rests on is left to hide"
             )
-        if chosen.intersection(candidates):
-            continue  # another failure's repair already hides one of them
-        chosen.add(min(candidates, key=lambda c: (price[c], c)))
-    return np.array(sorted(chosen), dtype=np.int64)
+        sets[tuple(sorted(candidates))] = None
+    pool = np.unique(np.concatenate([np.array(c, dtype=np.int64) for c in sets]))
+    where = {int(c): i for i, c in enumerate(pool)}
+    rows = np.repeat(np.arange(len(sets)), [len(c) for c in sets])
+    cols = np.array([where[c] for members in sets for c in members], dtype=np.int64)
+    cover = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(sets), len(pool)))
+    solution = milp(
+        price[pool],
+        constraints=LinearConstraint(cover, lb=1.0, ub=np.inf),
+        integrality=np.ones(len(pool)),
+        bounds=Bounds(0.0, 1.0),
+    )
+    if not solution.success:
+        raise RuntimeError(f"disclosure audit: choosing repairs failed: {solution.message}")
+    return pool[solution.x > 0.5]
 
 
 def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
-    """Threshold, first pass, then audit and repair until the audit finds nothing."""
+    """Threshold, first pass, then audit and repair until the audit finds nothing.
+
+    Hiding a figure only widens what an attacker cannot rule out: a value
+    left undetermined stays so, and a solution that lifted a count to k
+    stays possible. So the values are repaired to the end first, then the
+    counts, and each repair round re-checks only the cells that failed the
+    round before -- the others keep their proof.
+    """
     k = min_group_size
     table = figures.table
     allowed = publishable(table, k)
-    status = complementary_suppression(figures, allowed, k, guard_secondary=False)
+    status = complementary_suppression(figures, allowed, k)
     first_pass_hidden = int((allowed & ~status).sum())
-    model = build_count_model(figures)
     price = cost(figures)
-    measure = table["measure"].to_numpy()
-    # measures whose counts must be (re-)audited; None: all. A measure's
-    # program depends on its own rows only, so a repair re-opens its measure.
-    pending: set[str] | None = None
-    repaired = 0
-    for rounds in range(1, MAX_ROUNDS + 1):
-        values = audit_values(figures, status, k)
-        if values.failures:
-            hide = _repairs(figures, values.failures, status, price)
-            touched = set(measure[hide])
-            pending = None if pending is None else pending | touched
-        else:
-            counts = audit_counts(
-                figures, status, k, model, None if pending is None else sorted(pending)
-            )
-            if not counts.failures:
-                result = _final(figures, status, k, model)
-                reason = np.where(~allowed, THRESHOLD, np.where(~status, COMPLEMENTARY, ""))
-                return Protection(status, reason, result, first_pass_hidden, repaired, rounds)
-            hide = _repairs(figures, counts.failures, status, price)
-            pending = set(measure[hide])
-        status = status.copy()
-        status[hide] = False
-        repaired += len(hide)
-    raise RuntimeError(f"disclosure audit: still failing after {MAX_ROUNDS} repair rounds")
+    rounds = 1
+    value_audit = ValueAudit(figures, k)
+    values = value_audit.run(status)
+    while not values.ok:
+        rounds = _next_round(rounds)
+        status = _hide(status, _repairs(figures, values.failures, status, price))
+        values = value_audit.run(status, only=_rows(values))
+    count_audit = CountAudit(figures, k)
+    counts = count_audit.run(status)
+    programs = counts.programs
+    while not counts.ok:
+        rounds = _next_round(rounds)
+        status = _hide(status, _repairs(figures, counts.failures, status, price))
+        counts = count_audit.run(status, only=_rows(counts))
+        programs += counts.programs
+    result = AuditResult(sensitive=counts.sensitive, programs=programs)
+    reason = np.where(~allowed, THRESHOLD, np.where(~status, COMPLEMENTARY, ""))
+    repaired = int((allowed & ~status).sum()) - first_pass_hidden
+    return Protection(status, reason, result, first_pass_hidden, repaired, rounds)
 
 
-def _final(
-    figures: UnsuppressedFigures, status: np.ndarray, k: int, model: CountModel
-) -> AuditResult:
-    """The proof that goes with the table: both systems, every measure, no failure."""
-    result = audit(figures, status, k, model)
-    if result.failures:
-        raise RuntimeError(f"disclosure audit: {len(result.failures)} failures in the final check")
-    return result
+def _rows(result: AuditResult) -> np.ndarray:
+    """The failed rows: all a repair round must re-check (hiding more never undoes a proof)."""
+    return np.array([f.row for f in result.failures], dtype=np.int64)
+
+
+def _next_round(rounds: int) -> int:
+    if rounds >= MAX_ROUNDS:
+        raise RuntimeError(f"disclosure audit: still failing after {MAX_ROUNDS} repair rounds")
+    return rounds + 1
+
+
+def _hide(status: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    out = status.copy()
+    out[rows] = False
+    return out
 
 
 def suppress(
@@ -161,17 +190,19 @@ def suppress(
 ) -> pd.DataFrame:
     """The publishable table with a ``suppression`` column (contract §5).
 
-    The threshold rule, then the first pass of complementary suppression
-    (:mod:`.first_pass`); ``complementary=False`` applies the threshold rule
-    alone (for comparisons and tests). Each hidden row says why: ``threshold``
-    (too few respondents) or ``complementary`` (hidden to protect another
-    group). :func:`protect` -- the first pass proven by the joint audit -- is
-    not yet what the pipeline runs: on the synthetic default it takes minutes.
+    The threshold rule, then :func:`protect` -- the first pass proven and
+    repaired by the joint audit; ``complementary=False`` applies the threshold
+    rule alone (for comparisons and tests). Each hidden row says why:
+    ``threshold`` (too few respondents) or ``complementary`` (hidden to
+    protect another group).
     """
     k = privacy.min_group_size
-    allowed = publishable(figures.table, k)
-    published = complementary_suppression(figures, allowed, k) if complementary else allowed
-    reason = np.where(~allowed, THRESHOLD, np.where(~published, COMPLEMENTARY, ""))
+    if complementary:
+        decision = protect(figures, k)
+        published, reason = decision.published, decision.reason
+    else:
+        published = publishable(figures.table, k)
+        reason = np.where(published, "", THRESHOLD)
     out = blank(figures.table, published)
     out["suppression"] = pd.array(reason, dtype="str")
     return out
