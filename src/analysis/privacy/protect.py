@@ -3,9 +3,10 @@
 The threshold rule hides what rests on too few respondents; the first pass
 (:mod:`.first_pass`) hides, equation by equation, what would give those away;
 then the joint audit (:mod:`.audit`) combines every published number at once.
-Each cell that still fails gets one more figure hidden -- among those its
-bound rests on, the one that costs readers least (:func:`cost`) -- and the
-audit repeats until no cell fails. Every hidden row keeps its reason:
+The cells that still fail lose one of the published figures their bound
+rests on each -- the set that costs readers least (:func:`cost`), chosen by
+an integer program (:func:`_repairs`) -- and the audit repeats until no cell
+fails. Every hidden row keeps its reason:
 ``threshold`` (too few respondents) or ``complementary`` (hidden to protect
 another group).
 """
