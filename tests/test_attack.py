@@ -19,7 +19,7 @@ import pytest
 from attacker import AttackReport, attack
 from builders import question, respondents, survey, unit
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from random_organisations import organisations
 
 from analysis.dataset import SurveyData
 from analysis.indexes import compute_unsuppressed
@@ -213,46 +213,6 @@ def test_issue_organisations_leak_nothing(name):
 # (c) random small organisations leak nothing
 # ---------------------------------------------------------------------------
 
-LABELS = {
-    "gender": ["Kvinna", "Man", ""],
-    "age_group": ["-39", "40-", ""],
-    "role": ["Chef", "Medarbetare", ""],
-}
-ANSWERS = st.sampled_from([1, 2, 3, 4, 5, 5, 4, 0, None])  # about 1 in 4 don't-know or blank
-QUESTIONS = [
-    question("q1", area="A", dimension="Motivation"),
-    question("q2", area="A", leadership=True),
-    question("q3", area="B", dimension="Ledarskap", leadership=True),
-]
-
-
-@st.composite
-def organisations(draw) -> tuple[SurveyData, int]:
-    """2-10 units in a tree of depth 1-3, respondents on any level, some managers, k 3 or 5."""
-    n_units = draw(st.integers(2, 10))
-    max_depth = draw(st.integers(1, 3))
-    depth, tree = [0], [("u0", "", draw(st.sampled_from(["", "m0"])))]
-    for i in range(1, n_units):
-        parent = draw(st.sampled_from([j for j in range(i) if depth[j] < max_depth]))
-        depth.append(depth[parent] + 1)
-        tree.append((f"u{i}", f"u{parent}", draw(st.sampled_from(["", "", "m1", "m2", "m3"]))))
-    rows, units = [], []
-    for unit_id, parent, manager in tree:
-        mine = 0
-        for labels in draw(st.lists(st.tuples(*map(st.sampled_from, LABELS.values())), max_size=3)):
-            count = draw(st.integers(1, 7))
-            answers = {
-                f"q{j}": draw(st.lists(ANSWERS, min_size=count, max_size=count)) for j in "123"
-            }
-            rows += respondents(YEAR, unit_id, **dict(zip(LABELS, labels, strict=True)), **answers)
-            mine += count
-        invited = mine + draw(st.integers(0, 2)) if mine else None
-        units.append(unit(YEAR, unit_id, parent=parent, manager=manager, invited=invited))
-    if not rows:
-        rows = respondents(YEAR, "u0", q1=[3])
-        units[0] = unit(YEAR, "u0", manager=tree[0][2], invited=1)
-    return survey(QUESTIONS, units, rows), draw(st.sampled_from([5, 5, 3]))
-
 
 # No shrinking: a failing example is printed as drawn; shrinking one takes minutes.
 @settings(
@@ -263,7 +223,7 @@ def organisations(draw) -> tuple[SurveyData, int]:
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(organisations())
+@given(organisations(max_units=10))
 def test_random_organisations_leak_nothing(org):
     # counts and composite values: the guarantee of docs/privacy.md, section 3. The
     # questions' sums (each respondent's index within 0 .. 100) can narrow a count
