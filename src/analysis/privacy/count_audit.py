@@ -7,7 +7,7 @@ fixed, and every count capped by the unit's (or leader's) published response
 count. Counts an equation determines outright are fixed first; the rest falls
 apart into independent pieces, each one warm HiGHS model (highspy).
 
-For every sensitive hidden cell (:func:`.targets.sensitive_cells`) the
+For every sensitive hidden cell (:func:`.targets.small_or_empty`) the
 largest count the attacker cannot rule out must reach min(k, what the
 organisation table alone allows). Each piece is asked, in order:
 
@@ -47,7 +47,7 @@ from analysis.privacy.targets import (
     AuditResult,
     Failure,
     prior_bound,
-    sensitive_cells,
+    small_or_empty,
 )
 
 
@@ -75,7 +75,7 @@ class CountAudit:
         self.n = table["n"].astype("Int64").fillna(0).to_numpy(np.float64)
         self.measure = table["measure"].to_numpy()
         # small or empty cells: hidden by the threshold whatever else is published
-        self.small = sensitive_cells(figures, np.zeros(len(table), dtype=bool), k)
+        self.small = small_or_empty(figures, k)
         self.required = np.minimum(k, prior_bound(figures))
         self.k = k
 

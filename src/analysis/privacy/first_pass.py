@@ -201,8 +201,6 @@ def complementary_suppression(
     figures: UnsuppressedFigures,
     published: np.ndarray,
     min_group_size: int,
-    *,
-    guard_secondary: bool = True,
 ) -> np.ndarray:
     """Extend the threshold rule's mask until no subtraction gives a suppressed figure away.
 
@@ -212,11 +210,6 @@ def complementary_suppression(
     member :func:`_choose` picks, until no equation gives anything away; then
     deeper tree subtractions are searched, and any found become equations
     and are closed the same way, until none is left.
-
-    ``guard_secondary=False`` drops the rule that a figure hidden by this
-    pass must not be pinned down on its own: the joint audit guards the
-    small cells themselves, and a derivable figure of k or more respondents
-    discloses nothing about them it does not check (docs/privacy.md).
     """
     k = min_group_size
     codes = Codes(figures.table)
@@ -228,14 +221,8 @@ def complementary_suppression(
     secondary = np.zeros(len(status), dtype=bool)
     dirty = np.arange(r.count)
     extra: Family | None = None
-    searched: np.ndarray | None = None
     while True:
-        _close_breaches(r, dirty, status, secondary, size, k, guard_secondary)
-        if searched is not None and np.array_equal(searched, status):
-            # the last search's equations hid nothing (without the secondary guard a
-            # residual can pass the breach test): searching again finds the same ones
-            return status[:-1]
-        searched = status.copy()
+        _close_breaches(r, dirty, status, secondary, size, k)
         found = deeper_tree_equations(figures, codes, tree, status, k, first_key=_count(extra))
         if found is None:
             return status[:-1]
@@ -262,7 +249,6 @@ def _close_breaches(
     secondary: np.ndarray,
     size: np.ndarray,
     k: int,
-    guard_secondary: bool = True,
 ) -> None:
     """Hide figures (in ``status``/``secondary``) until no equation gives anything away.
 
@@ -280,6 +266,6 @@ def _close_breaches(
         now = _unblocked(r, breached, chosen)
         hidden = np.unique(chosen[now])
         status[hidden] = False
-        secondary[hidden] = guard_secondary
+        secondary[hidden] = True
         touched = r.equation[r.equations_of(hidden)]
         dirty = np.union1d(touched, breached[~now])

@@ -44,8 +44,8 @@ class AuditResult:
         return not self.failures
 
 
-def sensitive_cells(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> np.ndarray:
-    """Hidden rows that must keep their protection interval.
+def small_or_empty(figures: UnsuppressedFigures, k: int) -> np.ndarray:
+    """Rows that must keep their protection interval once hidden (the threshold hides them all).
 
     1 .. k-1 respondents; or none while the same unit and group has
     respondents in another measure (a pinned zero would tell that they skipped
@@ -56,9 +56,12 @@ def sensitive_cells(figures: UnsuppressedFigures, published: np.ndarray, k: int)
     pair = pd.factorize(table["unit_id"].astype(str) + "\x1f" + table["group"].astype(str))[0]
     group_size = np.zeros(pair.max(initial=-1) + 1, dtype=np.int64)
     np.maximum.at(group_size, pair, n)
-    small = (n >= 1) & (n < k)
-    zero = (n == 0) & (group_size[pair] > 0)
-    return ~np.asarray(published, dtype=bool) & (small | zero)
+    return ((n >= 1) & (n < k)) | ((n == 0) & (group_size[pair] > 0))
+
+
+def sensitive_cells(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> np.ndarray:
+    """The hidden rows among :func:`small_or_empty`'s."""
+    return small_or_empty(figures, k) & ~np.asarray(published, dtype=bool)
 
 
 def prior_bound(figures: UnsuppressedFigures) -> np.ndarray:

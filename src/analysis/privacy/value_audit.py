@@ -21,7 +21,7 @@ from scipy.linalg import null_space
 
 from analysis.catalogue import question_measure
 from analysis.privacy.figures import UnsuppressedFigures
-from analysis.privacy.targets import AuditResult, Failure, sensitive_cells
+from analysis.privacy.targets import AuditResult, Failure, small_or_empty
 
 
 def audit_values(figures: UnsuppressedFigures, published: np.ndarray, k: int) -> AuditResult:
@@ -40,7 +40,7 @@ class ValueAudit:
         table = figures.table
         self.n = table["n"].astype("Int64").fillna(0).to_numpy(np.int64)
         # small or empty cells: hidden by the threshold whatever else is published
-        self.small = sensitive_cells(figures, np.zeros(len(table), dtype=bool), k)
+        self.small = small_or_empty(figures, k)
         self.cell, _ = pd.factorize(
             table["unit_id"].astype(str) + "\x1f" + table["group"].astype(str)
         )
