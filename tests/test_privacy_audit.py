@@ -169,3 +169,36 @@ def test_a_manager_leading_a_unit_and_its_child_adds_them_once():
         u: bool(decision.published[row(table, u, "all", "q:q1")]) for u in ("P", "C", "manager:M")
     }
     assert not (shown["P"] and shown["C"])
+
+
+def test_a_parents_own_staff_is_protected_though_it_has_no_row():
+    # P's own staff: one man and five women; its schools C1 and C2 each have men and
+    # women enough. Every row rests on 5 or more, but P's men minus the schools' men
+    # is the one man of P's own staff -- a group that is never published.
+    data = survey(
+        questions=[question("q1", area="Lön", dimension="Motivation")],
+        units=[
+            unit(YEAR, "P", invited=10),
+            unit(YEAR, "C1", parent="P", invited=12),
+            unit(YEAR, "C2", parent="P", invited=12),
+        ],
+        responses=[
+            *respondents(YEAR, "P", gender="Man", q1=[1]),
+            *respondents(YEAR, "P", gender="Kvinna", q1=[4] * 5),
+            *respondents(YEAR, "C1", gender="Man", q1=[3] * 6),
+            *respondents(YEAR, "C1", gender="Kvinna", q1=[4] * 6),
+            *respondents(YEAR, "C2", gender="Man", q1=[2] * 5),
+            *respondents(YEAR, "C2", gender="Kvinna", q1=[5] * 7),
+        ],
+    )
+    figures = compute_unsuppressed(data, K5, YEAR)
+    table = figures.table
+    result = audit_counts(figures, publishable(table, 5), 5)
+    own_men = [f for f in result.failures if f.row < 0 and f.unit_id == "P"]
+    assert own_men and {f.bound for f in own_men} == {1.0}
+    men = {row(table, u, "gender=Man", "q:q1") for u in ("P", "C1", "C2")}
+    assert any(men <= set(f.candidates) for f in own_men)
+    decision = protect(figures, 5)
+    assert decision.audit.ok
+    assert audit_counts(figures, decision.published, 5).ok
+    assert not all(decision.published[r] for r in men)

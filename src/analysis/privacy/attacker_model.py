@@ -7,10 +7,14 @@ the organisation table:
 
 - each background variable's groups, the unknown label included, add up to
   the unit's total;
-- a unit minus its children is its own respondents: at least 0 in every
-  group, and in total at most its ``invited``;
+- a unit minus its children is its own respondents (a cell of its own,
+  never published): at least 0 in every group, and in total at most its
+  ``invited``;
 - a leader report is the own respondents of the units whose nearest
-  responsible manager it is.
+  responsible manager it is;
+- no measure counts more of a unit's own respondents than answered the
+  survey (the response counts, published or not, are cells beside every
+  measure's).
 
 That is the same polytope as "respondents attached to each unit, per label",
 written in the figures' own coordinates so that it falls apart into small
@@ -39,7 +43,12 @@ class CountModel:
 
     Cells: ``block * units + unit`` for each tree unit and group block
     (``all`` first, then each variable's labels and its unknown label), then
-    one per leader report. ``row_of[i]`` is table row i's cell.
+    one per leader report, then the own respondents of each unit with
+    children per block (``own_cells``; a leaf's own respondents are its unit
+    cell), then the same tree of the survey's respondents (response_rate's
+    counts: units, leaders, heads' own) that every measure's own respondents
+    stay within. ``cell_of_row[i]`` is table row i's cell; a response count's
+    row also has its cell among the respondents (``answered_cell``).
     """
 
     matrix: sp.csr_matrix
@@ -49,6 +58,9 @@ class CountModel:
     cell_of_row: np.ndarray  # per table row
     tree_cells: int  # cells below this index are unit cells
     unknown_label: np.ndarray  # the unknown-label groups' cells: never published
+    own_cells: np.ndarray  # [block, unit]: the cell of a unit's own respondents; -1 for a leaf
+    blocks: list[str]  # the group of each block
+    answered_cell: np.ndarray  # per table row: its cell among the respondents beside (or -1)
 
 
 def _groups(figures: UnsuppressedFigures) -> tuple[list[str], dict[str, list[str]]]:
@@ -100,7 +112,6 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
     block_of = {g: b for b, g in enumerate(blocks)}
     leader_ids = pd.Index(pd.unique(figures.manager_units["leader_id"]))
     tree_cells = n_units * len(blocks)
-    n_cells = tree_cells + len(leader_ids)
     rows, cols, vals, lower, upper = [], [], [], [], []
     count = 0
 
@@ -115,18 +126,62 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
 
     own = np.arange(n_units)
     child = np.flatnonzero(parent >= 0)
+    leaf = np.setdiff1d(own, parent[child])
+    heads = np.unique(parent[child])  # units with children: their own staff is a cell
+    first_own = tree_cells + len(leader_ids)
+    own_cells = np.full((len(blocks), n_units), -1, dtype=np.int64)
     for b in range(len(blocks)):
-        # own respondents of each unit in this group: unit - its children >= 0
-        hi = np.full(n_units, np.inf)
-        if b == 0:
-            hi = own_cap(figures)
+        own_cells[b, heads] = first_own + b * len(heads) + np.arange(len(heads))
+    n_cells = first_own + len(blocks) * len(heads)
+    cap = own_cap(figures)
+    # the respondents (response_rate's counts) beside every measure's: per unit, leader and head
+    first_answered = n_cells
+    answered_leader = first_answered + n_units
+    answered_own = np.full(n_units, -1, dtype=np.int64)
+    answered_own[heads] = answered_leader + len(leader_ids) + np.arange(len(heads))
+    n_cells = answered_leader + len(leader_ids) + len(heads)
+    at = pd.Index(heads).get_indexer(parent[child])
+
+    def own_rows(unit_cells: np.ndarray, own_of_heads: np.ndarray, hi: np.ndarray) -> None:
+        """A leaf's own respondents are the unit's; a head's are unit - children: each at
+        least 0 and at most ``hi`` (the unit's invited)."""
         add(
-            np.concatenate([own, parent[child]]),
-            np.concatenate([b * n_units + own, b * n_units + child]),
-            np.concatenate([np.ones(n_units), -np.ones(len(child))]),
-            np.zeros(n_units),
-            hi,
+            np.arange(len(leaf)),
+            unit_cells[leaf],
+            np.ones(len(leaf)),
+            np.zeros(len(leaf)),
+            hi[leaf],
         )
+        add(
+            np.concatenate([np.arange(len(heads)), at, np.arange(len(heads))]),
+            np.concatenate([unit_cells[heads], unit_cells[child], own_of_heads]),
+            np.concatenate([np.ones(len(heads)), -np.ones(len(child)), -np.ones(len(heads))]),
+            np.zeros(len(heads)),
+            np.zeros(len(heads)),
+        )
+        add(
+            np.arange(len(heads)),
+            own_of_heads,
+            np.ones(len(heads)),
+            np.zeros(len(heads)),
+            hi[heads],
+        )
+
+    for b in range(len(blocks)):
+        own_rows(
+            b * n_units + own, own_cells[b, heads], cap if b == 0 else np.full(n_units, np.inf)
+        )
+    own_rows(first_answered + own, answered_own[heads], cap)
+    # no measure counts more of a unit's own respondents than answered the survey
+    measured = np.where(own_cells[0] >= 0, own_cells[0], own)
+    answered = np.where(answered_own >= 0, answered_own, first_answered + own)
+    add(
+        np.concatenate([own, own]),
+        np.concatenate([measured, answered]),
+        np.concatenate([np.ones(n_units), -np.ones(n_units)]),
+        np.full(n_units, -np.inf),
+        np.zeros(n_units),
+    )
     for members in variables.values():
         # the variable's groups add up to the unit's total
         r = np.concatenate([own, *(own for _ in members)])
@@ -139,15 +194,22 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
         unit = units.get_indexer(mine["unit_id"])
         kids = pd.DataFrame({"unit": parent[child], "child": child})
         below = pd.DataFrame({"leader": leader, "unit": unit}).merge(kids, on="unit")
-        add(
-            np.concatenate([np.arange(len(leader_ids)), leader, below["leader"].to_numpy()]),
-            np.concatenate(
-                [tree_cells + np.arange(len(leader_ids)), unit, below["child"].to_numpy()]
-            ),
-            np.concatenate([np.ones(len(leader_ids)), -np.ones(len(unit)), np.ones(len(below))]),
-            np.zeros(len(leader_ids)),
-            np.zeros(len(leader_ids)),
-        )
+        for leaders, units_at in ((tree_cells, 0), (answered_leader, first_answered)):
+            add(
+                np.concatenate([np.arange(len(leader_ids)), leader, below["leader"].to_numpy()]),
+                np.concatenate(
+                    [
+                        leaders + np.arange(len(leader_ids)),
+                        units_at + unit,
+                        units_at + below["child"].to_numpy(),
+                    ]
+                ),
+                np.concatenate(
+                    [np.ones(len(leader_ids)), -np.ones(len(unit)), np.ones(len(below))]
+                ),
+                np.zeros(len(leader_ids)),
+                np.zeros(len(leader_ids)),
+            )
     matrix = sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(count, n_cells),
@@ -163,6 +225,18 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
         np.array([block_of[g] for g in table["group"]]) * n_units + unit_code,
         tree_cells + leader_ids.get_indexer(table["unit_id"]),
     )
+    is_answered = (table["measure"].to_numpy() == RESPONSE_RATE) & (
+        table["group"].to_numpy() == ALL
+    )
+    answered_cell = np.where(
+        is_answered,
+        np.where(
+            unit_code >= 0,
+            first_answered + unit_code,
+            answered_leader + leader_ids.get_indexer(table["unit_id"]),
+        ),
+        -1,
+    )
     unknown_label = np.concatenate(
         [block_of[f"{v}="] * n_units + np.arange(n_units) for v in variables]
         or [np.zeros(0, dtype=np.int64)]
@@ -175,4 +249,7 @@ def build_count_model(figures: UnsuppressedFigures) -> CountModel:
         cell,
         tree_cells,
         unknown_label,
+        own_cells,
+        blocks,
+        answered_cell,
     )

@@ -6,12 +6,13 @@ Two linear systems, one module each:
 - counts (:mod:`.count_audit`): per measure, one linear program over every
   published count -- groups with the unknown-label remainder, the tree with
   each unit's own respondents (at least 0, at most ``invited``), leader
-  reports, response counts capping every measure;
+  reports, each unit's own respondents within those who answered the survey;
 - values (:mod:`.value_audit`): per unit and group, the composites against
   their question indexes.
 
 A sensitive hidden cell (:mod:`.targets`: 1 .. k-1 respondents, or none in
-a group that has respondents) passes when its count cannot be narrowed below
+a group that has respondents) -- or such a group that is never published (a
+unit's own staff, an unknown label) -- passes when its count cannot be narrowed below
 min(k, what the organisation table alone allows) and its value is not
 determined.
 

@@ -2,13 +2,16 @@
 
 The constraints are :mod:`.attacker_model`'s -- groups with their
 unknown-label remainder, each unit's own respondents at least 0 and at most
-its ``invited``, leader reports -- with every published count of the measure
-fixed, and every count capped by the unit's (or leader's) published response
-count. Counts an equation determines outright are fixed first; the rest falls
-apart into independent pieces, each one warm HiGHS model (highspy).
+its ``invited``, leader reports, and every unit's own respondents within
+those who answered the survey -- with every published count of the measure
+and every published response count fixed. Counts an equation determines
+outright are fixed first; the rest falls apart into independent pieces,
+each one warm HiGHS model (highspy). The measures run side by side in
+``THREADS`` threads, their failures collected in a fixed order.
 
-For every sensitive hidden cell (:func:`.targets.small_or_empty`) the
-largest count the attacker cannot rule out must reach min(k, what the
+For every sensitive hidden cell (:func:`.targets.small_or_empty`) and every
+sensitive group that is never published (:func:`.targets.never_published_targets`)
+the largest count the attacker cannot rule out must reach min(k, what the
 organisation table alone allows). Each piece is asked, in order:
 
 1. maximise the sum over its targets of min(count, required) -- one solve
@@ -17,8 +20,11 @@ organisation table alone allows). Each piece is asked, in order:
    repeated for the targets not yet lifted while that certifies more;
 2. maximise each remaining target alone; one that stays below fails, with
    the published figures its bound rests on (the constraints with a non-zero
-   dual, followed back through the equations that derived them) as the
-   candidates to hide.
+   dual, followed back through the equations that derived them, and the
+   published response counts that cap it) as the candidates to hide;
+3. a target the organisation table caps below k must not be pinned: its
+   smallest possible count must lie below the truth (any solution seen so
+   far may show it; the rest are pushed down together, then alone).
 
 Every solution is a point the attacker cannot rule out, so any target at its
 requirement in it is certified on the way.
@@ -31,9 +37,10 @@ target stays a valid witness after any further suppression: a repair round
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -42,13 +49,18 @@ from scipy.sparse.csgraph import connected_components
 from analysis.catalogue import RESPONSE_RATE
 from analysis.privacy.attacker_model import CountModel, build_count_model
 from analysis.privacy.figures import UnsuppressedFigures
+from analysis.privacy.piece_solver import PieceSolver
 from analysis.privacy.targets import (
     TOLERANCE,
     AuditResult,
     Failure,
+    never_published_targets,
     prior_bound,
     small_or_empty,
 )
+
+#: measures audited side by side (HiGHS solves outside Python's lock)
+THREADS = max(1, min(2, len(os.sched_getaffinity(0))))
 
 
 def audit_counts(
@@ -74,34 +86,62 @@ class CountAudit:
         self.model = model if model is not None else build_count_model(figures)
         self.n = table["n"].astype("Int64").fillna(0).to_numpy(np.float64)
         self.measure = table["measure"].to_numpy()
+        self.unit_id = table["unit_id"].to_numpy()
         # small or empty cells: hidden by the threshold whatever else is published
         self.small = small_or_empty(figures, k)
         self.required = np.minimum(k, prior_bound(figures))
         self.k = k
+        self.hidden_groups = never_published_targets(figures, self.model, k)
+        self.answered = np.flatnonzero(self.model.answered_cell >= 0)
 
     def run(self, published: np.ndarray, only: np.ndarray | None = None) -> AuditResult:
-        """The failures of ``published``; ``only``: the rows to re-check."""
+        """The failures of ``published``; ``only``: the rows to re-check.
+
+        A failure's ``row`` is a table row, or ``-1 - i`` for the i-th of
+        :attr:`hidden_groups` (a group that is never published).
+        """
         published = np.asarray(published, dtype=bool)
         sensitive = self.small & ~published
-        result = AuditResult(sensitive=int(sensitive.sum()))
+        groups = self.hidden_groups
+        result = AuditResult(sensitive=int(sensitive.sum()) + len(groups.cell))
+        checked = np.ones(len(groups.cell), dtype=bool)
         if only is not None:
+            only = np.asarray(only, dtype=np.int64)
             sensitive &= np.isin(np.arange(len(sensitive)), only)
+            checked = np.isin(np.arange(len(groups.cell)), -1 - only[only < 0])
         model, n, measure = self.model, self.n, self.measure
         # no measure counts more respondents than a unit's (or leader's) published response count
         responding = np.full(model.n_cells, np.inf)
         counted = np.flatnonzero((measure == RESPONSE_RATE) & published)
         responding[model.cell_of_row[counted]] = n[counted]
-        for name in pd.unique(measure[sensitive]):
+        responding_row = np.full(model.n_cells, -1, dtype=np.int64)
+        responding_row[model.cell_of_row[counted]] = counted
+        names = pd.unique(np.concatenate([measure[sensitive], groups.measure[checked]]))
+
+        def one_measure(name: str) -> tuple[list[Failure], int]:
             rows = np.flatnonzero(measure == name)
-            program = _CountProgram(model, rows, published[rows], n[rows], responding)
+            program = _CountProgram(
+                model, rows, self.answered, published, n, responding, responding_row
+            )
             targets = rows[sensitive[rows]]
+            extra = np.flatnonzero(checked & (groups.measure == name))
+            ids = np.concatenate([targets, -1 - extra])
+            cells = np.concatenate([model.cell_of_row[targets], groups.cell[extra]])
+            required = np.concatenate([self.required[targets], groups.required[extra]])
+            truth = np.concatenate([n[targets], groups.truth[extra]])
             # the organisation table caps it below k: then it must not be pinned either
-            capped = (self.required[targets] < self.k) & (n[targets] > 0)
-            for row, bound, candidates in program.failures(
-                targets, self.required[targets], n[targets], capped
-            ):
-                result.failures.append(Failure(int(row), "count", bound, candidates))
-            result.programs += program.solved
+            capped = (required < self.k) & (truth > 0)
+            failures = []
+            for row, bound, candidates in program.failures(cells, ids, required, truth, capped):
+                unit_id = self.unit_id[row] if row >= 0 else groups.unit_id[-1 - row]
+                failures.append(Failure(int(row), "count", bound, candidates, unit_id))
+            return failures, program.solved
+
+        # HiGHS releases the GIL: the measures' programs run side by side, in a fixed order
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            for failures, solved in pool.map(one_measure, names):
+                result.failures += failures
+                result.programs += solved
         return result
 
 
@@ -139,21 +179,28 @@ class _CountProgram:
         self,
         model: CountModel,
         rows: np.ndarray,
+        answered: np.ndarray,
         published: np.ndarray,
         n: np.ndarray,
         responding: np.ndarray,
+        responding_row: np.ndarray,
     ):
         self.solved = 0
         known = np.ones(model.n_cells, dtype=bool)
         value = np.zeros(model.n_cells)  # a unit and group without a row: known to be empty
         known[model.tree_cells :] = False  # every leader has rows; set below
         known[model.unknown_label] = False
-        cells = model.cell_of_row[rows]
-        known[cells] = published
-        self.known_mask = known.copy()  # published (before anything is derived)
-        value[cells] = np.where(published, n, 0.0)
         self.row_of_cell = np.full(model.n_cells, -1, dtype=np.int64)
-        self.row_of_cell[cells] = rows
+        # the measure's counts, and the response counts beside them (every measure's own
+        # respondents stay within those who answered the survey)
+        for cells, at in (
+            (model.cell_of_row[rows], rows),
+            (model.answered_cell[answered], answered),
+        ):
+            known[cells] = published[at]
+            value[cells] = np.where(published[at], n[at], 0.0)
+            self.row_of_cell[cells] = at
+        self.known_mask = known.copy()  # published (before anything is derived)
         self.source = _fix_determined(model, known, value)
         self.value = value
         self.model = model
@@ -173,19 +220,26 @@ class _CountProgram:
         self.column = np.full(model.n_cells, -1, dtype=np.int64)
         self.column[self.unknown] = np.arange(len(self.unknown))
         self.col_upper = responding[self.unknown]
+        # the published response count behind each unknown's cap (-1: uncapped)
+        self.cap_row = responding_row[self.unknown]
 
     def failures(
-        self, targets: np.ndarray, required: np.ndarray, truth: np.ndarray, capped: np.ndarray
+        self,
+        cells: np.ndarray,
+        targets: np.ndarray,
+        required: np.ndarray,
+        truth: np.ndarray,
+        capped: np.ndarray,
     ) -> Iterator[tuple[int, float, tuple[int, ...]]]:
-        """Yield (row, bound, candidate rows) for each target held below its requirement.
+        """Yield (target, bound, candidate rows) for each target cell held below its requirement.
 
         ``capped`` targets (the organisation table caps them below k) must
         also not be pinned: their smallest possible count must lie below the truth.
         """
-        target_col = self.column[self.model.cell_of_row[targets]]
+        target_col = self.column[cells]
         for t in np.flatnonzero(target_col < 0):
             # determined outright by an equation: pinned
-            cell = self.model.cell_of_row[targets[t]]
+            cell = cells[t]
             bound = float(self.value[cell])
             if bound < required[t] - TOLERANCE or capped[t]:
                 holding = self.model.matrix[:, cell].nonzero()[0]
@@ -198,7 +252,7 @@ class _CountProgram:
             cols = np.flatnonzero(self.piece == piece)
             prow = np.flatnonzero(self.row_piece == piece)
             local = np.searchsorted(cols, target_col[members])
-            solver = _PieceSolver(
+            solver = PieceSolver(
                 self.a[prow][:, cols],
                 self.lower[prow],
                 self.upper[prow],
@@ -207,8 +261,10 @@ class _CountProgram:
                 required[members],
                 np.where(capped[members], truth[members], np.nan),
             )
-            for i, bound, binding in solver.held_below():
-                yield targets[members[i]], bound, self._candidates(prow[binding])
+            for i, bound, binding, capping in solver.held_below():
+                caps = self.cap_row[cols[capping]]
+                candidates = sorted({*self._candidates(prow[binding]), *caps[caps >= 0].tolist()})
+                yield targets[members[i]], bound, tuple(candidates)
             self.solved += solver.solved
 
     def _candidates_of(self, model_rows: np.ndarray) -> tuple[int, ...]:
@@ -236,114 +292,3 @@ class _CountProgram:
             elif self.source[cell] >= 0:
                 todo += [int(c) for c in self.model.matrix[self.source[cell]].indices]
         return tuple(sorted(found))
-
-
-class _PieceSolver:
-    """One piece's program in HiGHS, re-solved warm with each new objective.
-
-    Columns: the piece's counts x, then one z per target with 0 <= z <= its
-    requirement and z <= x (so maximising the z's lifts each target only as
-    far as it needs).
-    """
-
-    def __init__(
-        self,
-        a: sp.csr_matrix,
-        lower: np.ndarray,
-        upper: np.ndarray,
-        col_upper: np.ndarray,
-        targets: np.ndarray,
-        required: np.ndarray,
-        pinnable: np.ndarray,
-    ):
-        m, n_x = a.shape
-        n_t = len(targets)
-        self.targets = np.asarray(targets, np.int64)
-        self.required = np.asarray(required, np.float64)
-        self.pinnable = np.asarray(pinnable, np.float64)  # the truth of capped targets, else nan
-        self.rows = m
-        self.solved = 0
-        lift = sp.csr_matrix(
-            (
-                np.concatenate([np.ones(n_t), -np.ones(n_t)]),
-                (np.tile(np.arange(n_t), 2), np.concatenate([self.targets, n_x + np.arange(n_t)])),
-            ),
-            shape=(n_t, n_x + n_t),
-        )
-        csc = sp.vstack([sp.hstack([a, sp.csr_matrix((m, n_t))]), lift]).tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
-        lp.col_cost_ = np.zeros(csc.shape[1])
-        lp.col_lower_ = np.zeros(csc.shape[1])
-        lp.col_upper_ = np.concatenate([np.asarray(col_upper, np.float64), self.required])
-        lp.row_lower_ = np.concatenate([np.asarray(lower, np.float64), np.zeros(n_t)])
-        lp.row_upper_ = np.concatenate([np.asarray(upper, np.float64), np.full(n_t, np.inf)])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = csc.indptr
-        lp.a_matrix_.index_ = csc.indices
-        lp.a_matrix_.value_ = csc.data
-        lp.sense_ = highspy.ObjSense.kMaximize
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
-        # small programs re-solved with a new objective on the same constraints: the
-        # previous basis stays feasible, so primal simplex without presolve restarts fastest
-        self.h.setOptionValue("presolve", "off")
-        self.h.setOptionValue("simplex_strategy", 4)
-        self.h.passModel(lp)
-        self.n_x = n_x
-        self.cost = np.zeros(csc.shape[1])
-
-    def held_below(self) -> Iterator[tuple[int, float, np.ndarray]]:
-        """Yield (target index, its upper bound, binding rows of ``a``) per target that fails."""
-        done = np.zeros(len(self.targets), dtype=bool)
-        while True:  # 1. lift the open targets together while that certifies more
-            cost = np.zeros(len(self.cost))
-            cost[self.n_x + np.flatnonzero(~done)] = 1.0
-            x = self._maximise(cost)
-            if x is None:  # cannot happen: every lift is capped at its requirement
-                raise RuntimeError("disclosure audit: a bounded program reported unbounded")
-            newly = ~done & (x[self.targets] >= self.required - TOLERANCE)
-            done |= newly
-            if done.all() or not newly.any():
-                break
-        for i in np.flatnonzero(~done):  # 2. each remaining target alone
-            if done[i]:
-                continue
-            cost = np.zeros(len(self.cost))
-            cost[self.targets[i]] = 1.0
-            x = self._maximise(cost)
-            if x is None:
-                done[i] = True
-                continue
-            done |= x[self.targets] >= self.required - TOLERANCE
-            if not done[i]:
-                yield int(i), float(x[self.targets[i]]), self._binding()
-        for i in np.flatnonzero(~np.isnan(self.pinnable)):  # 3. capped: not pinned either
-            cost = np.zeros(len(self.cost))
-            cost[self.targets[i]] = -1.0
-            x = self._maximise(cost)
-            if x is not None and x[self.targets[i]] >= self.pinnable[i] - TOLERANCE:
-                yield int(i), float(x[self.targets[i]]), self._binding()
-
-    def _binding(self) -> np.ndarray:
-        """The rows of ``a`` with a non-zero dual in the last solution."""
-        duals = np.asarray(self.h.getSolution().row_dual)[: self.rows]
-        return np.flatnonzero(np.abs(duals) > TOLERANCE)
-
-    def _maximise(self, cost: np.ndarray) -> np.ndarray | None:
-        """Maximise ``cost @ columns``: the solution, or None when unbounded."""
-        changed = np.flatnonzero(cost != self.cost).astype(np.int32)
-        if len(changed):
-            self.h.changeColsCost(len(changed), changed, cost[changed])
-        self.cost = cost
-        self.h.run()
-        self.solved += 1
-        status = self.h.getModelStatus()
-        if status == highspy.HighsModelStatus.kUnbounded:
-            return None
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(
-                "disclosure audit: the attacker's program failed: "
-                + self.h.modelStatusToString(status)
-            )
-        return np.asarray(self.h.getSolution().col_value)

@@ -107,14 +107,17 @@ def _repairs(
     each failure's cheapest candidate in turn would not.
     """
     sets: dict[tuple[int, ...], None] = {}
+    unit_of = figures.table["unit_id"].to_numpy()
     for failure in failures:
         candidates = [c for c in failure.candidates if status[c]]
-        if not candidates:
+        unit_id = failure.unit_id or unit_of[failure.row]
+        if not candidates and failure.row >= 0:
             candidates = _fallback(figures, failure.row, status)
         if not candidates:
+            where = f"row {failure.row}" if failure.row >= 0 else "a never-published group"
             raise RuntimeError(
-                f"disclosure audit: row {failure.row} fails ({failure.kind}) and no published "
-                "figure its bound rests on is left to hide"
+                f"disclosure audit: {where} of unit {unit_id} fails ({failure.kind}) and no "
+                "published figure its bound rests on is left to hide"
             )
         sets[tuple(sorted(candidates))] = None
     pool = np.unique(np.concatenate([np.array(c, dtype=np.int64) for c in sets]))
