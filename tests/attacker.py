@@ -34,6 +34,20 @@ give it away, e.g. a unit of 5 invited with a row for men leaves <= 4 women.
 Zero fact: a hidden figure with n = 0 in a group that has respondents, which
 the attacker can pin to 0 ("all of them answered don't know").
 
+Groups that are never published as rows are targets too (``hidden_groups``),
+each the sum of its own atoms: a unit's own respondents (the unit minus its
+children) in every group, for units with children -- spelt ``own:all``,
+``own:gender=Kvinna``, ``own:gender=`` (unknown label) -- and every unit's
+unknown-label group, ``gender=`` (its subtree's unknown-label atoms), in the
+measures that break that variable down. Their true counts come from the
+unsuppressed table, turned into atoms here (figure minus children, unit minus
+its labels). The rule is the rows': 1 .. k-1 respondents must keep an upper
+bound of min(k, cap), cap being the unit's own ``invited`` (own staff) or its
+subtree's (unknown label), never below the truth -- and where the cap is below
+k the count must not be pinned either (its lower bound below the truth,
+"count pinned"); n = 0 while the same group has respondents in another measure
+must not be pinned to 0. Their values are not attacked.
+
 Speed: a target is cleared without its own LP when some feasible point the
 attacker has already found shows the opposite (count >= k, another value,
 count > 0); batches of targets are cleared at once by maximising
@@ -60,6 +74,7 @@ from analysis.indexes import compute_unsuppressed, published_figures
 from analysis.params import Params
 
 KEYS = ["unit_id", "group", "measure"]
+OWN = "own:"  # a never-published group: the unit's own respondents (unit minus children)
 COUNT_TOL = 1e-6
 VALUE_TOL = 1e-6
 
@@ -81,6 +96,7 @@ class AttackReport:
     k: int
     targets: int  # hidden figures on 1 .. k-1 respondents, plus zero-fact candidates
     invited_below_k: int = 0  # of them, figures whose units invite fewer than k: no count breach
+    never_published: int = 0  # of them, groups without a row (own staff, unknown label)
     breaches: list[Breach] = field(default_factory=list)
     lps: int = 0
     seconds: float = 0.0
@@ -103,8 +119,11 @@ class Org:
         self.unit_ids = list(units["unit_id"].astype(str))
         self.index = {u: i for i, u in enumerate(self.unit_ids)}
         parent = [self.index.get(p, -1) for p in units["parent_id"].fillna("").astype(str)]
+        self.parent = np.array(parent, dtype=np.int64)
         manager = list(units["manager_id"].fillna("").astype(str))
-        self.invited = units["invited"].astype("Float64").fillna(0).to_numpy(np.float64)
+        given = units["invited"].astype("Float64").to_numpy(np.float64, na_value=np.nan)
+        self.given = given  # NaN where the org table gives no invited
+        self.invited = np.nan_to_num(given, nan=0.0)
         n = len(self.unit_ids)
         self.subtree: list[list[int]] = [[i] for i in range(n)]
         self.led: dict[str, list[int]] = {}
@@ -127,10 +146,16 @@ class Org:
         self.size = size
 
     def atoms(self, unit_id: str, group: str) -> np.ndarray:
-        """Atom positions (within a block) whose sum is the figure of (unit_id, group)."""
+        """Atom positions (within a block) whose sum is the figure of (unit_id, group).
+
+        ``own:<group>`` is the unit's own respondents in that group: one atom.
+        """
         if unit_id.startswith(MANAGER_PREFIX):
             return np.array(self.led.get(unit_id, []), dtype=np.int64)
-        sub = np.array(self.subtree[self.index[unit_id]], dtype=np.int64)
+        own = group.startswith(OWN)
+        group = group.removeprefix(OWN)
+        unit = [self.index[unit_id]] if own else self.subtree[self.index[unit_id]]
+        sub = np.array(unit, dtype=np.int64)
         if group == "all":
             return sub
         v, label = group.split("=", 1)
@@ -313,6 +338,7 @@ def attack(
     measures: Collection[str] | None = None,
     log: Callable[[str], None] | None = None,
     sums: bool = True,
+    hidden_groups: bool = True,
 ) -> AttackReport:
     """Every breach an LP attacker finds in ``year``'s published figures.
 
@@ -321,7 +347,9 @@ def attack(
     ``measures`` limits the targets to those measures (every published figure
     is still used); ``log`` gets one line per measure attacked; ``sums=False``
     leaves out the questions' sums (n x value within 0 .. 100 per respondent),
-    the one part of this attacker the pipeline's audit does not model yet.
+    the one part of this attacker the pipeline's audit does not model yet;
+    ``hidden_groups=False`` attacks only the table's hidden rows, not the groups
+    that are never published (own staff, unknown label: module docstring).
     """
     start, counter = time.perf_counter(), [0]
     k = params.privacy.min_group_size
@@ -347,7 +375,11 @@ def attack(
     if measures is not None:
         small &= table["measure"].isin(measures)
         zero_candidates &= table["measure"].isin(measures)
-    report = AttackReport(year, k, int(small.sum() + zero_candidates.sum()))
+    extra = _never_published(org, table, k) if hidden_groups else _no_groups()
+    if measures is not None:
+        extra = extra[extra["measure"].isin(measures)]
+    report = AttackReport(year, k, int(small.sum() + zero_candidates.sum()) + len(extra))
+    report.never_published = len(extra)
     found: dict[tuple[str, str, str], Breach] = {}
     pinned: dict[tuple[str, str, str], float] = {}  # question values pinned by the sums
     lps: dict[str, tuple[LP, int]] = {}
@@ -356,11 +388,12 @@ def attack(
     for measure, rows in table.groupby("measure", sort=False):
         count_t = rows[small[rows.index]]
         zero_t = rows[zero_candidates[rows.index]]
+        groups_t = extra[extra["measure"] == measure]
         with_sums = sums and measure.startswith("q:")
         value_t = rows[hidden[rows.index] & (rows["n"] > 0)] if with_sums else None
         if measures is not None and measure not in measures:
             continue
-        if count_t.empty and zero_t.empty and (value_t is None or value_t.empty):
+        if count_t.empty and zero_t.empty and groups_t.empty and (value_t is None or value_t.empty):
             continue
         lp = _measure_lp(org, measure, rows, rr, present_groups, zero, counter, sums)
         b, mblock = org.size, 0 if measure == RESPONSE_RATE else org.size
@@ -370,19 +403,20 @@ def attack(
 
         prior = count_t["unit_id"].map(org.invited_of)
         report.invited_below_k += int((prior < k).sum())
-        count_t = count_t[prior >= k]  # the org table alone tells those are small
-        if not count_t.empty:  # count: can it reach k?
+        # the org table alone tells those are small
+        count_t = count_t[prior >= k].assign(required=float(k), pin=False)
+        count_t = _stack(count_t, groups_t[groups_t["n"] > 0])
+        zero_t = _stack(zero_t, groups_t[groups_t["n"] == 0])
+        if not count_t.empty:  # count: can it reach min(k, what the org table allows)?
             ns = exprs(count_t, mblock)
+            need = count_t["required"].to_numpy(np.float64)
             ok = _clear(
-                lp,
-                ns,
-                np.full(len(count_t), float(k)),
-                lambda z, idx, ns=ns: ns[idx] @ z >= k - COUNT_TOL,
+                lp, ns, need, lambda z, idx, ns=ns, need=need: ns[idx] @ z >= need[idx] - COUNT_TOL
             )
             layout = None  # the same system without any published number
             for i in np.flatnonzero(~ok):
                 lo, hi, _, _ = lp.extremes(ns[i])
-                if hi < k - COUNT_TOL:
+                if hi < need[i] - COUNT_TOL:
                     if layout is None:
                         blank = {"pub_n": pd.NA, "pub_value": np.nan}
                         layout = _measure_lp(
@@ -395,9 +429,24 @@ def attack(
                             counter,
                             sums,
                         )
-                    alone = layout.extremes(ns[i])[1] < k - COUNT_TOL
-                    reason = "count < k (row layout)" if alone else "count < k"
+                    alone = layout.extremes(ns[i])[1] < need[i] - COUNT_TOL
+                    reason = "count < k" if need[i] >= k else "count < invited"
+                    reason += " (row layout)" if alone else ""
                     _note(found, count_t.iloc[i], reason, count=(lo, hi))
+            # capped below k by the org table: some point must hold it below the truth
+            pin = np.flatnonzero(count_t["pin"].to_numpy(bool))
+            if len(pin):
+                truth = count_t["n"].to_numpy(np.float64)[pin]
+                below = _clear(
+                    lp,
+                    -ns[pin],
+                    1.0 - truth,  # maximise min(-count, 1 - truth): push each down to truth - 1
+                    lambda z, idx, ns=ns[pin], t=truth: ns[idx] @ z < t[idx] - COUNT_TOL,
+                )
+                for i in pin[~below]:
+                    lo, hi, _, _ = lp.extremes(ns[i])
+                    if lo >= count_t["n"].iloc[i] - COUNT_TOL:
+                        _note(found, count_t.iloc[i], "count pinned", count=(lo, hi))
         if not zero_t.empty:  # zero facts: can it be positive?
             ns = exprs(zero_t, mblock)
             ok = _clear(lp, ns, np.ones(len(zero_t)), lambda z, idx, ns=ns: ns[idx] @ z > COUNT_TOL)
@@ -449,6 +498,103 @@ def attack(
     report.breaches = sorted(found.values(), key=lambda x: (x.unit_id, x.group, x.measure))
     report.lps, report.seconds = counter[0], time.perf_counter() - start
     return report
+
+
+def _never_published(org: Org, table: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The groups without a row of their own that are targets: ``KEYS``, n, required, pin.
+
+    Their true counts are the atoms' (module docstring), from the table's
+    true n: a figure minus its children's, then the unknown label as the
+    unit's own respondents minus its labels.
+    """
+    rows = table[~table["unit_id"].str.startswith(MANAGER_PREFIX)]
+    measures = pd.Index(pd.unique(table["measure"]))
+    n_units = len(org.unit_ids)
+    # every (unit, group) figure at the position of its unit's own atom
+    slot = {"all": (0, 1, 0)}
+    for v in BACKGROUND:
+        width = len(org.labels[v])
+        slot |= {f"{v}={label}": (org.offset[v], width, j) for j, label in enumerate(org.labels[v])}
+    code, groups = pd.factorize(rows["group"])
+    start, width, j = (
+        np.array(x, dtype=np.int64)[code] for x in zip(*(slot[g] for g in groups), strict=True)
+    )
+    unit = rows["unit_id"].map(org.index).to_numpy(np.int64)
+    figure = np.zeros((len(measures), org.size))
+    figure[measures.get_indexer(rows["measure"]), start + unit * width + j] = rows["n"]
+    # own atoms: a figure minus its children's figures, label by label
+    child = np.flatnonzero(org.parent >= 0)
+    parent = org.parent[child]
+    at_child, at_parent = [child], [parent]
+    for v in BACKGROUND:
+        w = len(org.labels[v])
+        for label in range(w - 1):
+            at_child.append(org.offset[v] + child * w + label)
+            at_parent.append(org.offset[v] + parent * w + label)
+    own = figure.copy()
+    np.subtract.at(own.T, np.concatenate(at_parent), figure.T[np.concatenate(at_child)])
+    everyone = np.arange(n_units)
+    for v in BACKGROUND:  # the unknown label: own respondents minus those with a label
+        w = len(org.labels[v])
+        labelled = sum(own[:, org.offset[v] + everyone * w + label] for label in range(w - 1))
+        own[:, org.offset[v] + everyone * w + w - 1] = own[:, :n_units] - labelled
+    if (own < -COUNT_TOL).any():
+        raise RuntimeError("the table's true counts are not sums of respondents")
+
+    # which measures break each variable down (a group's count means nothing elsewhere)
+    variable = rows["group"].str.split("=").str[0]
+    shown = pd.crosstab(variable, rows["measure"]).reindex(columns=measures, fill_value=0) > 0
+    rr = measures.get_indexer([RESPONSE_RATE])[0]
+    responding = own[rr, :n_units] if rr >= 0 else own[:, :n_units].max(axis=0)
+    cap = np.where(np.isnan(org.given), np.where(responding > 0, np.inf, 0.0), org.given)
+    cap = np.maximum(cap, responding)  # never below the truth
+    heads = np.unique(parent)
+    candidates = [(org.unit_ids[u], OWN + "all", cap[u], "all") for u in heads]
+    for v in BACKGROUND:
+        if len(org.labels[v]) == 1:  # no label at all: the unknown label is everyone
+            continue
+        for label in org.labels[v]:
+            candidates += [(org.unit_ids[u], f"{OWN}{v}={label}", cap[u], v) for u in heads]
+        candidates += [
+            (unit_id, f"{v}=", cap[org.subtree[u]].sum(), v)
+            for u, unit_id in enumerate(org.unit_ids)
+        ]
+    if not candidates:
+        return _no_groups()
+    unit_ids, names, caps, by = (list(x) for x in zip(*candidates, strict=True))
+    pick = sp.vstack(
+        [_row(org.atoms(u, g), org.size) for u, g in zip(unit_ids, names, strict=True)]
+    )
+    count = np.asarray(pick @ own.T).T  # measures x candidates
+    mask = np.array(
+        [shown.loc[v].to_numpy() if v in shown.index else np.ones(len(measures), bool) for v in by]
+    ).T
+    count = np.where(mask, count.round(), np.nan)
+    elsewhere = np.nanmax(np.where(mask, count, 0.0), axis=0) > 0
+    small = ((count >= 1) & (count < k)) | ((count == 0) & elsewhere)
+    m_at, c_at = np.nonzero(small)
+    held = count[m_at, c_at]
+    required = np.minimum(k, np.maximum(np.array(caps)[c_at], held))
+    return pd.DataFrame(
+        {
+            "unit_id": np.array(unit_ids, dtype=object)[c_at],
+            "group": np.array(names, dtype=object)[c_at],
+            "measure": measures.to_numpy()[m_at],
+            "n": held.astype(np.int64),
+            "required": required,
+            "pin": (required < k) & (held > 0),
+        }
+    )
+
+
+def _no_groups() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in KEYS} | {"n": [], "required": [], "pin": []})
+
+
+def _stack(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The non-empty frames one under the other (positions renumbered)."""
+    full = [f for f in frames if not f.empty]
+    return pd.concat(full, ignore_index=True) if full else frames[0].reset_index(drop=True)
 
 
 def _exprs(org: Org, width: int, frame: pd.DataFrame, shift: int) -> sp.csr_matrix:

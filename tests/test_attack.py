@@ -3,12 +3,15 @@
 (a) checks the attacker itself: tables published by hand from the truth with
 one planted leak each, which it must find with the exact recovered numbers,
 and the same table with the leaking figure hidden too, where it must find
-nothing. (b) and (c) run the pipeline's suppression (``published_figures``:
-first pass, joint audit, repairs) on the small adversarial organisations of
-the anonymity issue and on random ones: contract §3 says no hidden figure on
-1 .. k-1 respondents may have its count narrowed below min(k, what the
-organisation table allows) or its value pinned, so the attacker must find no
-breach.
+nothing; one test does the same for a group that is never published (a
+parent's own staff). (b) and (c) run the pipeline's suppression
+(``published_figures``: first pass, joint audit, repairs) on the small
+adversarial organisations of the anonymity issue and on random ones:
+contract §3 says no hidden figure on 1 .. k-1 respondents may have its count
+narrowed below min(k, what the organisation table allows) or its value
+pinned, so the attacker must find no breach -- on the hidden rows and on the
+groups that are never published (a unit's own staff, the unknown-label
+groups: targets.never_published_targets).
 """
 
 from __future__ import annotations
@@ -33,15 +36,21 @@ def params_k(k: int) -> Params:
     return params_from_dict({"privacy": {"min_group_size": k}})
 
 
-def leaky(data: SurveyData, hide: list[tuple[str, str]], k: int = 5) -> AttackReport:
-    """Attack a table that publishes *every* figure (small ones too) except (unit, group) pairs."""
+def leaky(
+    data: SurveyData, hide: list[tuple[str, str]], k: int = 5, hidden_groups: bool = False
+) -> AttackReport:
+    """Attack a table that publishes *every* figure (small ones too) except (unit, group) pairs.
+
+    Only the hidden rows are targets unless ``hidden_groups`` (then the groups
+    that are never published too: own staff, unknown labels).
+    """
     params = params_k(k)
     table = compute_unsuppressed(data, params, YEAR).table.copy()
     hidden = pd.Series(list(zip(table["unit_id"], table["group"], strict=True))).isin(hide)
     hidden |= table["value"].isna().to_numpy()
     table["n"] = table["n"].astype("Int64").mask(hidden.to_numpy())
     table["value"] = table["value"].mask(hidden.to_numpy())
-    return attack(data, params, YEAR, published=table)
+    return attack(data, params, YEAR, published=table, hidden_groups=hidden_groups)
 
 
 def breached(report: AttackReport) -> dict[tuple[str, str, str], tuple]:
@@ -93,6 +102,49 @@ def test_unit_total_minus_groups_with_an_unknown_label():
     assert approx(count, 0, 2) and approx(value, 0, 100)
     control = breached(leaky(data, [("U", "gender=Man"), ("U", "all")]))
     assert control == {}  # men <= 20 invited - 6 women
+    # the unknown-label group (never published) is all - women - men: 0 .. 2 of 1 as well
+    found = breached(leaky(data, [("U", "gender=Man")], hidden_groups=True))
+    assert set(found) == {
+        ("U", g, m) for g in ("gender=Man", "gender=") for m in ("q:q1", "area:Område")
+    }
+    assert approx(found[("U", "gender=", "q:q1")][0], 0, 2)
+
+
+def test_own_staff_of_a_parent():
+    data = survey(
+        questions=[question("q1")],
+        units=[unit(YEAR, "P", invited=10), *(unit(YEAR, c, parent="P", invited=12) for c in "ab")],
+        responses=[
+            *respondents(YEAR, "P", q1=[3], gender="Man"),
+            *respondents(YEAR, "P", q1=[4] * 5, gender="Kvinna"),
+            *(r for c in "ab" for r in respondents(YEAR, c, q1=[2] * 5, gender="Man")),
+            *(r for c in "ab" for r in respondents(YEAR, c, q1=[5] * 6, gender="Kvinna")),
+        ],
+    )
+    # every row published (P's 11 men and the children's 5 each): P's own men are 11 - 5 - 5
+    # = 1, a group that has no row of its own; without these targets the attacker sees nothing
+    assert breached(leaky(data, [])) == {}
+    report = leaky(data, [], hidden_groups=True)
+    found = breached(report)
+    assert set(found) == {("P", "own:gender=Man", m) for m in ("q:q1", "area:Område")}
+    assert approx(found[("P", "own:gender=Man", "q:q1")][0], 1, 1)
+    assert {b.reason for b in report.breaches} == {"count < k"}
+    # control: P's men and women hidden, its own 6 may all be men (the 5 own women are no target)
+    assert (
+        breached(leaky(data, [("P", "gender=Man"), ("P", "gender=Kvinna")], hidden_groups=True))
+        == {}
+    )
+    # own staff that the org table caps below k (2 invited, both answered) must not be pinned
+    small = survey(
+        questions=[question("q1")],
+        units=[unit(YEAR, "P", invited=2), *(unit(YEAR, c, parent="P", invited=6) for c in "ab")],
+        responses=[
+            *(r for c in "Pab" for r in respondents(YEAR, c, q1=[4] * (2 if c == "P" else 6)))
+        ],
+    )
+    found = breached(leaky(small, [], hidden_groups=True))
+    assert set(found) == {("P", "own:all", m) for m in ("q:q1", "area:Område", "response_rate")}
+    assert approx(found[("P", "own:all", "response_rate")][0], 2, 2)
 
 
 def test_composite_against_its_questions():
@@ -227,7 +279,8 @@ def test_issue_organisations_leak_nothing(name):
 def test_random_organisations_leak_nothing(org):
     # counts and composite values: the guarantee of docs/privacy.md, section 3. The
     # questions' sums (each respondent's index within 0 .. 100) can narrow a count
-    # further; the audit does not model them yet (section 4).
+    # further; the audit does not model them yet (section 4). The groups that are never
+    # published (own staff, unknown labels) are targets too (attack's default).
     data, k = org
     report = attack(data, params_k(k), YEAR, sums=False)
     assert report.lines() == []
