@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.privacy.attacker_model import CountModel
-from analysis.privacy.count_audit import audit_counts
+from analysis.privacy.count_audit import CountAudit, audit_counts, derived_questions
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.targets import AuditResult, Failure, prior_bound, sensitive_cells
-from analysis.privacy.value_audit import audit_values
+from analysis.privacy.value_audit import ValueAudit, audit_values
 
 __all__ = [
     "AuditResult",
@@ -48,9 +48,16 @@ def audit(
     k: int,
     model: CountModel | None = None,
 ) -> AuditResult:
-    """Both systems over every measure; the values' failures first."""
-    values = audit_values(figures, published, k)
-    counts = audit_counts(figures, published, k, model)
+    """Both systems over every measure; the values' failures first.
+
+    The values' audit counts as known the question values the counts'
+    equations give away (:func:`.count_audit.derived_questions`).
+    """
+    count_audit = CountAudit(figures, k, model)
+    known = np.asarray(published, dtype=bool).copy()
+    known[list(derived_questions(count_audit, published))] = True
+    values = ValueAudit(figures, k).run(published, known=known)
+    counts = count_audit.run(published)
     return AuditResult(
         failures=values.failures + counts.failures,
         sensitive=counts.sensitive,

@@ -145,6 +145,31 @@ class CountAudit:
         return result
 
 
+def derived_questions(audit: CountAudit, published: np.ndarray) -> dict[int, tuple[int, ...]]:
+    """Hidden question rows whose count an equation chain determines -> the published rows
+    behind the chain.
+
+    A question index is a mean over respondents, so its sum n x value obeys the
+    same equations as its count: where the count is determined, so is the
+    value. (A composite's value is a mean of question indexes and is not.)
+    """
+    published = np.asarray(published, dtype=bool)
+    model, measure, n = audit.model, audit.measure, audit.n
+    no_cap = np.full(model.n_cells, np.inf)
+    no_row = np.full(model.n_cells, -1, dtype=np.int64)
+    found: dict[int, tuple[int, ...]] = {}
+    for name in pd.unique(measure[~published & (n > 0)]):
+        if not str(name).startswith("q:"):
+            continue
+        rows = np.flatnonzero(measure == name)
+        program = _CountProgram(model, rows, audit.answered, published, n, no_cap, no_row)
+        cells = model.cell_of_row[rows]
+        derived = (program.column[cells] < 0) & ~published[rows] & (n[rows] > 0)
+        for row, cell in zip(rows[derived], cells[derived], strict=True):
+            found[int(row)] = program._published_behind(np.array([cell]))
+    return found
+
+
 def _fix_determined(model: CountModel, known: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Fix every unknown an equation with no other unknown determines (in place).
 

@@ -13,7 +13,7 @@ another group).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.contract import COMPLEMENTARY, THRESHOLD
 from analysis.params import PrivacyParams
-from analysis.privacy.count_audit import CountAudit
+from analysis.privacy.count_audit import CountAudit, derived_questions
 from analysis.privacy.figures import UnsuppressedFigures, blank, publishable
 from analysis.privacy.first_pass import complementary_suppression
 from analysis.privacy.targets import AuditResult, Failure
@@ -153,12 +153,8 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
     price = cost(figures)
     rounds = 1
     value_audit = ValueAudit(figures, k)
-    values = value_audit.run(status)
-    while not values.ok:
-        rounds = _next_round(rounds)
-        status = _hide(status, _repairs(figures, values.failures, status, price))
-        values = value_audit.run(status, only=_rows(values))
     count_audit = CountAudit(figures, k)
+    status, rounds = _repair_values(figures, value_audit, count_audit, status, price, rounds)
     counts = count_audit.run(status)
     programs = counts.programs
     while not counts.ok:
@@ -166,10 +162,48 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
         status = _hide(status, _repairs(figures, counts.failures, status, price))
         counts = count_audit.run(status, only=_rows(counts))
         programs += counts.programs
+    # a count's repair can leave a question value derivable that completes a composite's
+    # equation; a value's repair never undoes a count's proof
+    status, rounds = _repair_values(figures, value_audit, count_audit, status, price, rounds)
     result = AuditResult(sensitive=counts.sensitive, programs=programs)
     reason = np.where(~allowed, THRESHOLD, np.where(~status, COMPLEMENTARY, ""))
     repaired = int((allowed & ~status).sum()) - first_pass_hidden
     return Protection(status, reason, result, first_pass_hidden, repaired, rounds)
+
+
+def _repair_values(
+    figures: UnsuppressedFigures,
+    value_audit: ValueAudit,
+    count_audit: CountAudit,
+    status: np.ndarray,
+    price: np.ndarray,
+    rounds: int,
+) -> tuple[np.ndarray, int]:
+    """Repair the values until none is determined; the new status and the rounds so far."""
+    values = _values(value_audit, count_audit, status)
+    while not values.ok:
+        rounds = _next_round(rounds)
+        status = _hide(status, _repairs(figures, values.failures, status, price))
+        values = _values(value_audit, count_audit, status, only=_rows(values))
+    return status, rounds
+
+
+def _values(
+    value_audit: ValueAudit,
+    count_audit: CountAudit,
+    status: np.ndarray,
+    only: np.ndarray | None = None,
+) -> AuditResult:
+    """The values' audit with the question values the counts' equations give away as known;
+    a failure's derived candidate stands for the published figures behind its derivation."""
+    derived = derived_questions(count_audit, status)
+    known = status.copy()
+    known[list(derived)] = True
+    result = value_audit.run(status, only=only, known=known)
+    for i, failure in enumerate(result.failures):
+        behind = {r for c in failure.candidates for r in derived.get(c, (c,))}
+        result.failures[i] = replace(failure, candidates=tuple(sorted(behind)))
+    return result
 
 
 def _rows(result: AuditResult) -> np.ndarray:

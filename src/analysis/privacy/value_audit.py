@@ -56,10 +56,21 @@ class ValueAudit:
             [column[question_measure(q)] for q in ids] for ids in figures.composites.values()
         ]
 
-    def run(self, published: np.ndarray, only: np.ndarray | None = None) -> AuditResult:
-        """The failures of ``published`` (module docstring); ``only``: rows to re-check."""
+    def run(
+        self,
+        published: np.ndarray,
+        only: np.ndarray | None = None,
+        known: np.ndarray | None = None,
+    ) -> AuditResult:
+        """The failures of ``published`` (module docstring); ``only``: rows to re-check.
+
+        ``known``: the values a reader has -- the published ones and those hidden
+        ones other equations give away (:func:`.count_audit.derived_questions`);
+        by default the published ones. A candidate may then be a derived row.
+        """
         published = np.asarray(published, dtype=bool)
         sensitive = self.small & ~published
+        published = published if known is None else np.asarray(known, dtype=bool)
         result = AuditResult(sensitive=int(sensitive.sum()))
         cells = range(len(self.grid)) if only is None else np.unique(self.cell[only])
         patterns: dict[bytes, list[int]] = {}
