@@ -16,7 +16,7 @@ from analysis.indexes import compute_unsuppressed
 from analysis.params import params_from_dict
 from analysis.privacy import protect, publishable
 from analysis.privacy.attacker_model import build_count_model
-from analysis.privacy.audit import audit_counts, audit_values, prior_bound
+from analysis.privacy.audit import audit, audit_counts, audit_values, prior_bound
 
 YEAR = 2023
 K5 = params_from_dict({"privacy": {"min_group_size": 5}})
@@ -202,3 +202,38 @@ def test_a_parents_own_staff_is_protected_though_it_has_no_row():
     assert decision.audit.ok
     assert audit_counts(figures, decision.published, 5).ok
     assert not all(decision.published[r] for r in men)
+
+
+def test_a_question_derived_through_the_tree_completes_a_composites_equation():
+    # M leads A and B. M's q2 rests on 3 (hidden); M's q1 is hidden too, but it is
+    # A's q1 + B's q1, both published: its sum and count follow, so area:Lön x 2 - q1
+    # pins M's q2. Only a values' audit that knows derived question values sees it.
+    lon = dict(area="Lön", dimension="Motivation")
+    data = survey(
+        questions=[question("q1", **lon), question("q2", **lon)],
+        units=[
+            unit(YEAR, "F", invited=None),
+            unit(YEAR, "A", parent="F", invited=8, manager="M"),
+            unit(YEAR, "B", parent="F", invited=8, manager="M"),
+        ],
+        responses=[
+            *respondents(YEAR, "A", q1=[4] * 6, q2=[2, 5, None, None, None, None]),
+            *respondents(YEAR, "B", q1=[3] * 6, q2=[1, None, None, None, None, None]),
+        ],
+    )
+    figures = compute_unsuppressed(data, K5, YEAR)
+    table = figures.table
+    published = publishable(table, 5)
+    # every composite (AMI, its dimension, the area: all q1 and q2) hidden except M's
+    composites = ["AMI", "AMI.Motivation", "area:Lön"]
+    hidden_by_hand = [("manager:M", "q:q1"), *((u, c) for u in "FAB" for c in composites)]
+    for unit_id, measure in hidden_by_hand:
+        published[row(table, unit_id, "all", measure)] = False
+    m_q2 = row(table, "manager:M", "all", "q:q2")
+    assert not audit_values(figures, published, 5).failures  # published values alone: fine
+    result = audit(figures, published, 5)
+    failing = {f.row: f for f in result.failures if f.kind == "value"}
+    assert m_q2 in failing
+    assert row(table, "manager:M", "all", "area:Lön") in failing[m_q2].candidates
+    decision = protect(figures, 5)
+    assert audit(figures, decision.published, 5).ok
