@@ -141,9 +141,11 @@ def protect(figures: UnsuppressedFigures, min_group_size: int) -> Protection:
 
     Hiding a figure only widens what an attacker cannot rule out: a value
     left undetermined stays so, and a solution that lifted a count to k
-    stays possible. So the values are repaired to the end first, then the
-    counts, and each repair round re-checks only the cells that failed the
-    round before -- the others keep their proof.
+    stays possible. So each repair round re-checks only the cells that
+    failed the round before -- the others keep their proof. The values are
+    repaired, then the counts, then the values again: a count's repair can
+    hide a question its neighbours still give away (a derived value, known
+    to the values' audit), which may complete a composite's equation.
     """
     k = min_group_size
     table = figures.table
