@@ -93,6 +93,12 @@ class CountAudit:
         self.k = k
         self.hidden_groups = never_published_targets(figures, self.model, k)
         self.answered = np.flatnonzero(self.model.answered_cell >= 0)
+        # each measure's rows, found once (a repair round looks at many measures)
+        order = np.argsort(self.measure, kind="stable")
+        names, starts = np.unique(self.measure[order], return_index=True)
+        self.rows_of = dict(zip(names, np.split(order, starts[1:]), strict=True))
+        # derived_questions per measure, kept while its published counts stay the same
+        self.derived_cache: dict[str, tuple[bytes, dict[int, tuple[int, ...]]]] = {}
 
     def run(self, published: np.ndarray, only: np.ndarray | None = None) -> AuditResult:
         """The failures of ``published``; ``only``: the rows to re-check.
@@ -119,7 +125,7 @@ class CountAudit:
         names = pd.unique(np.concatenate([measure[sensitive], groups.measure[checked]]))
 
         def one_measure(name: str) -> tuple[list[Failure], int]:
-            rows = np.flatnonzero(measure == name)
+            rows = self.rows_of[name]
             program = _CountProgram(
                 model, rows, self.answered, published, n, responding, responding_row
             )
@@ -161,12 +167,23 @@ def derived_questions(audit: CountAudit, published: np.ndarray) -> dict[int, tup
     for name in pd.unique(measure[~published & (n > 0)]):
         if not str(name).startswith("q:"):
             continue
-        rows = np.flatnonzero(measure == name)
-        program = _CountProgram(model, rows, audit.answered, published, n, no_cap, no_row)
-        cells = model.cell_of_row[rows]
-        derived = (program.column[cells] < 0) & ~published[rows] & (n[rows] > 0)
-        for row, cell in zip(rows[derived], cells[derived], strict=True):
-            found[int(row)] = program._published_behind(np.array([cell]))
+        rows = audit.rows_of[name]
+        # the measure's program depends only on its own and the response counts' publication
+        key = published[rows].tobytes() + published[audit.answered].tobytes()
+        cached = audit.derived_cache.get(name)
+        if cached is None or cached[0] != key:
+            program = _CountProgram(model, rows, audit.answered, published, n, no_cap, no_row)
+            cells = model.cell_of_row[rows]
+            derived = (program.column[cells] < 0) & ~published[rows] & (n[rows] > 0)
+            cached = (
+                key,
+                {
+                    int(row): program._published_behind(np.array([cell]))
+                    for row, cell in zip(rows[derived], cells[derived], strict=True)
+                },
+            )
+            audit.derived_cache[name] = cached
+        found.update(cached[1])
     return found
 
 
