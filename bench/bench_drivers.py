@@ -1,10 +1,10 @@
 """Benchmark of the driver analysis (``make bench``): PASS/FAIL against its two targets.
 
 1. The förvaltning-level analysis: 13,000 complete respondents × 29 drivers,
-   1,000 bootstrap resamples, through ``analysis.drivers.analyse_sample`` (what
+   1,000 bootstrap resamples, through ``analysis.drivers.compute.analyse_sample`` (what
    the stage runs for each unit) on simulated answers. Target: < 5 s.
 2. Every unit and manager of the synthetic default: the real stage,
-   ``analysis.stages.run_drivers``, on ``data/interim`` and the year's
+   ``analysis.drivers.stage.run_drivers``, on ``data/interim`` and the year's
    ``figures.parquet`` exactly as ``dvc repro indexes@<year>`` writes them
    (reading, analysing, writing drivers.parquet/json/csv into a scratch
    directory), with the drivers settings of ``params.yaml``. Target: < 60 s.
@@ -18,7 +18,7 @@ imported: the bootstrap's thousands of 29 × 29 decompositions and small
 matrix products run faster single-threaded on the 2-core machine than with
 OpenBLAS threads competing for the cores (measured: median 0.79 s against
 1.60 s with two); ``--blas-threads 2`` measures the other way. The drivers
-stage pins itself the same way (``analysis.cli.pin_blas_threads``).
+stage pins itself the same way (``analysis.pipeline.cli.pin_blas_threads``).
 
 Run: ``make bench``, or ``PYTHONPATH=src .venv/bin/python bench/bench_drivers.py
 [--params params.yaml] [--year 2023] [--blas-threads 1]`` after
@@ -53,7 +53,7 @@ def simulated_root(n: int = 13_000, p: int = 29, seed: int = 1):
 
 
 def bench_root(params) -> list[float]:
-    from analysis.drivers import analyse_sample
+    from analysis.drivers.compute import analyse_sample
 
     outcome, drivers = simulated_root()
     names = [f"q{i + 1:02d}" for i in range(drivers.shape[1])]
@@ -79,7 +79,8 @@ def bench_stage(params, year: int, interim: Path, processed: Path) -> tuple[list
 
     import pandas as pd
 
-    from analysis.stages import StagePaths, run_drivers
+    from analysis.core.stage_paths import StagePaths
+    from analysis.drivers.stage import run_drivers
 
     times = []
     summary = ""
@@ -120,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed", default="data/processed")
     parser.add_argument("--blas-threads", type=int, default=1)
     args = parser.parse_args(argv)
-    from analysis.cli import BLAS_THREAD_VARIABLES, pin_blas_threads  # imports no numpy
+    from analysis.pipeline.cli import BLAS_THREAD_VARIABLES, pin_blas_threads  # imports no numpy
 
     if not pin_blas_threads(args.blas_threads, override=True):
         raise RuntimeError("BLAS threads must be pinned before numpy is imported")
 
-    from analysis.params import load_params
+    from analysis.core.params import load_params
 
     params = load_params(args.params)
     interim, processed = Path(args.interim), Path(args.processed) / str(args.year)

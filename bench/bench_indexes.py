@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.dataset import SurveyData
-from analysis.figures_io import write_figures_csv
-from analysis.indexes import compute_unsuppressed, figures_with_changes, published_figures
-from analysis.params import Params
+from analysis.core.dataset import SurveyData
+from analysis.core.figures_io import write_figures_csv
+from analysis.core.params import Params
+from analysis.indexes.compute import compute_unsuppressed, figures_with_changes, published_figures
 from analysis.privacy import blank, complementary_suppression, publishable
 
 YEARS = (2022, 2023)

@@ -65,12 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_privacy: {args.interim} is missing: run `dvc repro ingest` first")
         return 2
 
-    from analysis.dataset import SurveyData
-    from analysis.indexes import compute_unsuppressed
-    from analysis.params import load_params
+    from analysis.core.dataset import SurveyData
+    from analysis.core.params import load_params
+    from analysis.indexes.compute import compute_unsuppressed
+    from analysis.indexes.stage import published_years
     from analysis.privacy import complementary_suppression, publishable
     from analysis.privacy.audit import audit
-    from analysis.stages import published_years
 
     params = load_params(args.params)
     year = args.year if args.year is not None else max(params.report.years)

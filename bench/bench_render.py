@@ -1,10 +1,10 @@
-"""Report rendering: warm-kernel workers (analysis.render) against a naive CLI loop.
+"""Report rendering: warm-kernel workers (analysis.render.reports) against a naive CLI loop.
 
 Renders the same N reports of one processed year three ways, side by side:
 
 * naive: for each report, ``papermill`` CLI (new Python, new kernel, imports,
   data load) then ``jupyter nbconvert --to html --no-input``, one after another;
-* warm, 1 job: analysis.render's machinery on one worker (one warm kernel);
+* warm, 1 job: analysis.render.reports's machinery on one worker (one warm kernel);
 * warm, 2 jobs: the same on two workers, as ``render_year`` runs by default.
 
 It prints seconds per report for each and the speed-ups, and extrapolates the
@@ -40,13 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from analysis import render  # noqa: E402
+from analysis.render import reports as render  # noqa: E402
 
 SPEEDUP_TARGET = 4.0  # warm 2 workers vs the naive CLI loop, per report
 WHOLE_SET_TARGET_MIN = 15.0  # the whole year's reports, minutes
-from analysis.params import load_params  # noqa: E402
-from analysis.provenance import collect_provenance  # noqa: E402
-from analysis.report_data import load_processed_year  # noqa: E402
+from analysis.core.params import load_params  # noqa: E402
+from analysis.core.provenance import collect_provenance  # noqa: E402
+from analysis.report.data import load_processed_year  # noqa: E402
 
 
 def processed_year(argument: str | None, scratch: Path) -> tuple[Path, object, str]:

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from attacker import attack
 
-from analysis.dataset import SurveyData
-from analysis.params import load_params
+from analysis.core.dataset import SurveyData
+from analysis.core.params import load_params
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     params = load_params(args.params)
     started = time.perf_counter()
     if args.input:
-        from analysis.ingest import read_input
+        from analysis.ingest.read import read_input
 
         data = read_input(args.input, params).data
     else:

@@ -67,11 +67,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from analysis.catalogue import RESPONSE_RATE
-from analysis.contract import MANAGER_PREFIX
-from analysis.dataset import BACKGROUND, SurveyData
-from analysis.indexes import compute_unsuppressed, published_figures
-from analysis.params import Params
+from analysis.core.catalogue import RESPONSE_RATE
+from analysis.core.contract import MANAGER_PREFIX
+from analysis.core.dataset import BACKGROUND, SurveyData
+from analysis.core.params import Params
+from analysis.indexes.compute import compute_unsuppressed, published_figures
 
 KEYS = ["unit_id", "group", "measure"]
 OWN = "own:"  # a never-published group: the unit's own respondents (unit minus children)
@@ -342,7 +342,7 @@ def attack(
 ) -> AttackReport:
     """Every breach an LP attacker finds in ``year``'s published figures.
 
-    ``published`` defaults to :func:`analysis.indexes.published_figures`; tests
+    ``published`` defaults to :func:`analysis.indexes.compute.published_figures`; tests
     pass a hand-made (deliberately leaky) table to check the attacker itself.
     ``measures`` limits the targets to those measures (every published figure
     is still used); ``log`` gets one line per measure attacked; ``sums=False``

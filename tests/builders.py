@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.dataset import BACKGROUND, SurveyData
+from analysis.core.dataset import BACKGROUND, SurveyData
 
 
 def question(

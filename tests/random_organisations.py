@@ -12,7 +12,7 @@ from __future__ import annotations
 from builders import question, respondents, survey, unit
 from hypothesis import strategies as st
 
-from analysis.dataset import SurveyData
+from analysis.core.dataset import SurveyData
 
 LABELS = {
     "gender": ["Kvinna", "Man", ""],

@@ -44,16 +44,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.contract import (
+from analysis.core.contract import (
     COMPLEMENTARY,
     DRIVERS_TABLE_COLUMNS,
     PUBLISHED,
     THRESHOLD,
     params_record,
 )
-from analysis.params import Params, params_from_dict
-from analysis.priority import assign_quadrants
-from analysis.report_data import ProcessedYear
+from analysis.core.params import Params, params_from_dict
+from analysis.drivers.priority import assign_quadrants
+from analysis.report.data import ProcessedYear
 
 YEAR = 2023
 PREV = 2022
@@ -635,9 +635,9 @@ class RenderedYear:
 @pytest.fixture(scope="session")
 def rendered_year(tmp_path_factory) -> RenderedYear:
     """The fixture organisation rendered once per test session (real notebooks, 2 workers)."""
-    from analysis.drivers import write_drivers_csv
-    from analysis.figures_io import write_figures_csv
-    from analysis.render import render_year
+    from analysis.core.figures_io import write_figures_csv
+    from analysis.drivers.compute import write_drivers_csv
+    from analysis.render.reports import render_year
 
     root = tmp_path_factory.mktemp("rendered")
     processed = write_fixture(root / "processed" / str(YEAR))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.atomic import write_bytes_atomic, write_parquet_atomic, write_text_atomic
+from analysis.core.atomic import write_bytes_atomic, write_parquet_atomic, write_text_atomic
 
 
 @pytest.fixture

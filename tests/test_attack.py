@@ -24,9 +24,9 @@ from builders import question, respondents, survey, unit
 from hypothesis import HealthCheck, Phase, given, settings
 from random_organisations import organisations
 
-from analysis.dataset import SurveyData
-from analysis.indexes import compute_unsuppressed
-from analysis.params import Params, params_from_dict
+from analysis.core.dataset import SurveyData
+from analysis.core.params import Params, params_from_dict
+from analysis.indexes.compute import compute_unsuppressed
 
 YEAR = 2023
 KEYS = ["unit_id", "group", "measure"]

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from builders import question, respondents, survey, unit
 
-from analysis.audit import (
+from analysis.audit.reconcile import (
     Recomputation,
     audit_drivers,
     audit_figures,
@@ -30,8 +30,8 @@ from analysis.audit import (
     read_published_figures,
     reconciliation_text,
 )
-from analysis.dataset import SurveyData
-from analysis.params import params_from_dict
+from analysis.core.dataset import SurveyData
+from analysis.core.params import params_from_dict
 
 YEAR = 2023
 
@@ -532,7 +532,7 @@ def test_a_unit_without_driver_rows_is_reported(tmp_path: Path) -> None:
 
 
 def test_bootstrap_intervals_are_recomputed_as_the_pipeline_draws_them(tmp_path: Path) -> None:
-    from analysis.drivers import analyse_year
+    from analysis.drivers.compute import analyse_year
 
     pipeline = analyse_year(driver_data(), DRIVER_PARAMS, YEAR).analyses["F"]
     rows = [list(r) for r in DRIVER_ROWS]
@@ -681,8 +681,12 @@ def test_main_refuses_a_year_that_is_not_in_the_input(
 
 
 def test_the_pipeline_agrees_with_the_audit_on_every_number(tmp_path: Path) -> None:
-    from analysis import stages
-    from analysis.ingest import read_input
+    from analysis.core.stage_paths import StagePaths
+    from analysis.drivers.stage import run_drivers
+    from analysis.indexes.stage import run_indexes
+    from analysis.ingest.read import read_input
+    from analysis.ingest.stage import run_ingest_stage
+    from analysis.synth.stage import run_synthesize
 
     params = params_from_dict(
         {
@@ -699,11 +703,11 @@ def test_the_pipeline_agrees_with_the_audit_on_every_number(tmp_path: Path) -> N
             },
         }
     )
-    paths = stages.StagePaths(tmp_path / "interim", tmp_path / "processed", tmp_path / "reports")
-    stages.run_synthesize(params, tmp_path / "synthetic")
-    stages.run_ingest_stage(params, paths.interim)
-    stages.run_indexes(params, YEAR, paths)
-    stages.run_drivers(params, YEAR, paths)
+    paths = StagePaths(tmp_path / "interim", tmp_path / "processed", tmp_path / "reports")
+    run_synthesize(params, tmp_path / "synthetic")
+    run_ingest_stage(params, paths.interim)
+    run_indexes(params, YEAR, paths)
+    run_drivers(params, YEAR, paths)
 
     data = read_input(params.input.dir, params).data
     # no render here: audit the tables as the stages wrote them (<processed>/<year>/*.csv)

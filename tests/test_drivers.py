@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dataset import SurveyData
-from analysis.drivers import (
+from analysis.core.dataset import SurveyData
+from analysis.core.params import params_from_dict
+from analysis.drivers.compute import (
     CSV_COLUMNS,
     TABLE_COLUMNS,
     DriverAnalysisError,
@@ -33,10 +34,9 @@ from analysis.drivers import (
     motivation_score,
     write_drivers_csv,
 )
-from analysis.indexes import compute_figures
-from analysis.params import params_from_dict
-from analysis.priority import assign_quadrants
-from analysis.relweights import relative_weights
+from analysis.drivers.priority import assign_quadrants
+from analysis.drivers.relweights import relative_weights
+from analysis.indexes.compute import compute_figures
 
 YEAR = 2023
 
@@ -727,8 +727,8 @@ def read_contract_csvs(directory: Path) -> SurveyData:
 
 
 def test_planted_ranking_is_recovered_on_the_synthetic_default(tmp_path: Path) -> None:
-    from analysis.params import SynthParams
-    from analysis.synth import generate
+    from analysis.core.params import SynthParams
+    from analysis.synth.generate import generate
 
     generate(SynthParams(), tmp_path)
     data = read_contract_csvs(tmp_path)
@@ -767,16 +767,19 @@ def write_contract_input(data: SurveyData, directory: Path) -> Path:
 
 def run_stages(data: SurveyData, tmp_path: Path, **settings) -> tuple[object, Path]:
     """ingest -> indexes -> drivers on ``data`` written as contract CSVs."""
-    from analysis import stages
+    from analysis.core.stage_paths import StagePaths
+    from analysis.drivers.stage import run_drivers
+    from analysis.indexes.stage import run_indexes
+    from analysis.ingest.stage import run_ingest_stage
 
     raw = {"input": {"dir": str(write_contract_input(data, tmp_path / "input"))}}
     raw["report"] = {"years": [YEAR]}
     raw["drivers"] = {"min_n": 50, "bootstrap": 100, "seed": 11} | settings
     run_params = params_from_dict(raw)
-    paths = stages.StagePaths(tmp_path / "interim", tmp_path / "processed", tmp_path / "reports")
-    stages.run_ingest_stage(run_params, paths.interim)
-    stages.run_indexes(run_params, YEAR, paths)
-    stages.run_drivers(run_params, YEAR, paths)
+    paths = StagePaths(tmp_path / "interim", tmp_path / "processed", tmp_path / "reports")
+    run_ingest_stage(run_params, paths.interim)
+    run_indexes(run_params, YEAR, paths)
+    run_drivers(run_params, YEAR, paths)
     return paths, paths.processed_year(YEAR) / "drivers.csv"  # render publishes it
 
 
@@ -827,7 +830,8 @@ def test_the_drivers_stage_pins_blas_to_one_thread_unless_told_otherwise() -> No
     import sys
 
     code = (
-        "import os; from analysis import cli; pinned = cli.pin_blas_threads(1); import numpy; "
+        "import os; from analysis.pipeline import cli; pinned = cli.pin_blas_threads(1); "
+        "import numpy; "
         "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], pinned, "
         "cli.pin_blas_threads(1))"
     )

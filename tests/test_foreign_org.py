@@ -25,12 +25,15 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from analysis import stages
-from analysis.audit import audit_reports, reconciliation_text
-from analysis.dataset import SurveyData
-from analysis.ingest import InputError, read_input, run_ingest
-from analysis.params import Params, params_from_dict
-from analysis.render import render_year
+from analysis.audit.reconcile import audit_reports, reconciliation_text
+from analysis.core.dataset import SurveyData
+from analysis.core.params import Params, params_from_dict
+from analysis.core.stage_paths import StagePaths
+from analysis.drivers.stage import run_drivers
+from analysis.indexes.stage import run_indexes
+from analysis.ingest.read import InputError, read_input, run_ingest
+from analysis.render.reports import render_year
+from analysis.render.stage import run_render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("foreign_org")]
 
@@ -66,7 +69,7 @@ class Run:
     fmt: str
     input_dir: Path
     params: Params
-    paths: stages.StagePaths
+    paths: StagePaths
 
     @property
     def reports(self) -> Path:
@@ -95,12 +98,12 @@ def _run_pipeline(
 ) -> Run:
     input_dir = fo.write_input(root / "input", fmt)
     params = _params(input_dir, school_types)
-    paths = stages.StagePaths(root / "interim", root / "processed", root / "reports")
+    paths = StagePaths(root / "interim", root / "processed", root / "reports")
     run_ingest(params, paths.interim)
-    stages.run_indexes(params, YEAR, paths)
-    stages.run_drivers(params, YEAR, paths)
+    run_indexes(params, YEAR, paths)
+    run_drivers(params, YEAR, paths)
     if only is None:
-        stages.run_render(params, YEAR, paths)
+        run_render(params, YEAR, paths)
     else:
         render_year(YEAR, paths.processed_year(YEAR), paths.reports_year(YEAR), params, only=only)
     return Run(fmt, input_dir, params, paths)
@@ -588,7 +591,7 @@ def test_age_groups_are_listed_youngest_first(mixed: Run) -> None:
     rows = table_after(mixed.reports / "index.html", "AMI – ålder")
     labels = [r[0] for r in rows[1:]]
     assert labels == ["<30", "30-49", "50+"], (
-        f"age groups shown in the order {labels}: analysis.report_data.age_sort_key sorts "
+        f"age groups shown in the order {labels}: analysis.report.data.age_sort_key sorts "
         "'<30' by its first number (30) and so after '30-49'; an upper-bound label "
         "('<30', '-29', 'under 30') must sort before the band that starts at that number"
     )

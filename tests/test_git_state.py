@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from analysis.provenance import git_state
+from analysis.core.provenance import git_state
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -24,11 +24,11 @@ import report_fixture as rf
 from bs4 import BeautifulSoup
 from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
-from analysis import render
-from analysis import report_data as rd
-from analysis import report_sections as rs
-from analysis.contract import COMPLEMENTARY, FIGURES_CSV_COLUMNS, THRESHOLD
-from analysis.provenance import collect_provenance, effective_params
+from analysis.core.contract import COMPLEMENTARY, FIGURES_CSV_COLUMNS, THRESHOLD
+from analysis.core.provenance import collect_provenance, effective_params
+from analysis.render import reports as render
+from analysis.report import data as rd
+from analysis.report import sections as rs
 
 TOO_FEW = "för få svar"
 PROTECTED = "dold för att skydda en mindre grupp"

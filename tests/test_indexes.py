@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from builders import question, respondents, survey, unit
 
-from analysis.figures_io import CSV_COLUMNS, read_figures_csv, write_figures_csv
-from analysis.indexes import FIGURE_COLUMNS, compute_figures, compute_unsuppressed
-from analysis.params import Params, params_from_dict
-from analysis.rounding import level, round_half_up
-from analysis.style import LEVEL_GOOD
+from analysis.core.figures_io import CSV_COLUMNS, read_figures_csv, write_figures_csv
+from analysis.core.labels import LEVEL_GOOD
+from analysis.core.params import Params, params_from_dict
+from analysis.core.rounding import level, round_half_up
+from analysis.indexes.compute import FIGURE_COLUMNS, compute_figures, compute_unsuppressed
 
 K1 = params_from_dict({"privacy": {"min_group_size": 1}})  # show everything, to check arithmetic
 

@@ -20,9 +20,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.dataset import SurveyData
-from analysis.ingest import InputError, Problem, read_input, run_ingest
-from analysis.params import Params, params_from_dict
+from analysis.core.dataset import SurveyData
+from analysis.core.params import Params, params_from_dict
+from analysis.ingest.read import InputError, Problem, read_input, run_ingest
 
 NAN = math.nan
 

@@ -44,10 +44,10 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from analysis.cli import main as cli_main
-from analysis.dataset import SurveyData
-from analysis.ingest import InputError, Problem, read_input, run_ingest
-from analysis.params import Params, params_from_dict
+from analysis.core.dataset import SurveyData
+from analysis.core.params import Params, params_from_dict
+from analysis.ingest.read import InputError, Problem, read_input, run_ingest
+from analysis.pipeline.cli import main as cli_main
 
 
 def _settings(examples: int) -> settings:

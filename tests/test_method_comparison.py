@@ -1,4 +1,4 @@
-"""The analysts' method comparison (analysis.method_comparison), on hand-worked data.
+"""The analysts' method comparison (analysis.drivers.method_comparison), on hand-worked data.
 
 The hand-worked case has two *uncorrelated* drivers, where every method must
 give the same ranking and known values: relative weights = LMG = r²,
@@ -12,8 +12,13 @@ import pandas as pd
 import pytest
 from builders import question, respondents, survey, unit
 
-from analysis.method_comparison import COMPARISON_COLUMNS, area_scores, compare_methods, compare_on
-from analysis.params import params_from_dict
+from analysis.core.params import params_from_dict
+from analysis.drivers.method_comparison import (
+    COMPARISON_COLUMNS,
+    area_scores,
+    compare_methods,
+    compare_on,
+)
 
 YEAR = 2023
 PARAMS = params_from_dict({"drivers": {"resample_min_units": 10}})
@@ -115,7 +120,7 @@ def test_area_scores_average_the_valid_answers_of_each_area_s_drivers() -> None:
 
 
 def test_an_unknown_unit_is_named() -> None:
-    from analysis.relweights import DriverAnalysisError
+    from analysis.drivers.relweights import DriverAnalysisError
 
     with pytest.raises(DriverAnalysisError, match=r"no unit or manager 'X'"):
         compare_methods(hand_data(), PARAMS, YEAR, "X")
@@ -130,7 +135,7 @@ def test_the_explore_notebook_runs_on_a_tiny_organisation(tmp_path) -> None:
 
     import papermill
 
-    from analysis.render import NOTEBOOK_DIR
+    from analysis.render.reports import NOTEBOOK_DIR
 
     hand_data().save(tmp_path / "interim")
     (tmp_path / "params.yaml").write_text("drivers:\n  resample_min_units: 10\n", "utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.params import ParamsError, load_params, params_from_dict
+from analysis.core.params import ParamsError, load_params, params_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -243,11 +243,11 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
     of the old units' reports beside them) and no staging directory is left.
     Last in this module: it leaves the repo pointed at the other input.
     """
-    from analysis.params import SynthParams
-    from analysis.publish import MANIFEST
-    from analysis.render import plan_reports
-    from analysis.report_data import load_processed_year
-    from analysis.synth import generate
+    from analysis.core.params import SynthParams
+    from analysis.core.publish import MANIFEST
+    from analysis.render.reports import plan_reports
+    from analysis.report.data import load_processed_year
+    from analysis.synth.generate import generate
 
     smaller = tmp_path / "smaller"
     generate(

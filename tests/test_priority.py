@@ -12,8 +12,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
-from analysis.plot_priority import X_LABEL, Y_LABEL, priority_matrix_figure
-from analysis.priority import (
+from analysis.drivers.priority import (
     FOKUS,
     OVRIGT,
     STYRKA,
@@ -24,7 +23,8 @@ from analysis.priority import (
     quadrants_by_unit,
     styrkor,
 )
-from analysis.style import FOCUS, STRENGTH
+from analysis.report.plot_priority import X_LABEL, Y_LABEL, priority_matrix_figure
+from analysis.report.style import FOCUS, STRENGTH
 
 
 def frame(rows: list[tuple[str, float, float]]) -> pd.DataFrame:

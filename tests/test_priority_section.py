@@ -17,8 +17,8 @@ import pytest
 import report_fixture as rf
 from bs4 import BeautifulSoup
 
-from analysis import report_data as rd
-from analysis import report_sections as rs
+from analysis.report import data as rd
+from analysis.report import sections as rs
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def processed(tmp_path_factory) -> Path:
 
 
 def _provenance(processed: Path) -> str:
-    from analysis.provenance import collect_provenance
+    from analysis.core.provenance import collect_provenance
 
     data = rd.load_processed_year(processed)
     return json.dumps(collect_provenance(data, rf.fixture_params()))
@@ -201,8 +201,8 @@ def test_questions_left_out_are_named(processed: Path, tmp_path: Path) -> None:
 
 
 def test_every_reason_the_drivers_stage_records_has_a_swedish_explanation() -> None:
-    from analysis import contract as c
-    from analysis.report_sections import NO_ANALYSIS_AT_ALL, OWN_ANALYSIS_MISSING
+    from analysis.core import contract as c
+    from analysis.report.sections import NO_ANALYSIS_AT_ALL, OWN_ANALYSIS_MISSING
 
     sample = {c.TOO_FEW, c.NO_VARIANCE, c.COLLINEAR, c.CONSTANT_OUTCOME, c.NOTHING_EXPLAINED}
     assert sample | {c.SMALL, c.UNSTABLE} <= set(OWN_ANALYSIS_MISSING)

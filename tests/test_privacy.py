@@ -24,9 +24,9 @@ from builders import question, respondents, survey, unit
 from hypothesis import HealthCheck, given, settings
 from random_organisations import organisations
 
-from analysis.dataset import SurveyData
-from analysis.indexes import compute_figures, compute_unsuppressed
-from analysis.params import Params, params_from_dict
+from analysis.core.dataset import SurveyData
+from analysis.core.params import Params, params_from_dict
+from analysis.indexes.compute import compute_figures, compute_unsuppressed
 
 KEYS = ["unit_id", "group", "measure"]
 YEAR = 2023

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 import report_fixture as rf
 
-from analysis import publish, render
-from analysis.drivers import write_drivers_csv
-from analysis.figures_io import write_figures_csv
+from analysis.core import publish
+from analysis.core.figures_io import write_figures_csv
+from analysis.drivers.compute import write_drivers_csv
+from analysis.render import reports as render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]
 

@@ -1,4 +1,4 @@
-"""The swap that publishes a year (analysis.publish), on plain directories: no rendering.
+"""The swap that publishes a year (analysis.core.publish), on plain directories: no rendering.
 
 What is checked is what a reader of ``reports/<Y>/`` sees: the old set or the
 new one, never a mix, never a leftover; after a crash at any step the next run
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import publish
+from analysis.core import publish
 
 
 def tree(directory: Path) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.relweights import (
+from analysis.drivers.relweights import (
     MAX_LMG_DRIVERS,
     DriverAnalysisError,
     driver_correlations,

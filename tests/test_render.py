@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -21,10 +22,10 @@ import report_fixture as rf
 from bs4 import BeautifulSoup
 from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
-from analysis import render
-from analysis.provenance import ProvenanceError, collect_provenance, effective_params
-from analysis.report_data import load_processed_year
-from analysis.style import MINUS
+from analysis.core.labels import MINUS
+from analysis.core.provenance import ProvenanceError, collect_provenance, effective_params
+from analysis.render import reports as render
+from analysis.report.data import load_processed_year
 
 pytestmark = pytest.mark.slow
 
@@ -536,7 +537,7 @@ def test_a_drivers_record_without_params_is_named(tmp_path):
 def test_stage_params_are_the_sections_dvc_yaml_declares():
     import yaml
 
-    from analysis.contract import STAGE_PARAMS
+    from analysis.core.contract import STAGE_PARAMS
 
     stages = yaml.safe_load((NOTEBOOKS.parent / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
 
@@ -623,8 +624,8 @@ def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
 
 def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  # noqa: F811
     """Row by row, value by value: the analysts' workbook is figures.csv and drivers.csv."""
-    from analysis.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
-    from analysis.figures_io import read_figures_csv
+    from analysis.core.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
+    from analysis.core.figures_io import read_figures_csv
 
     book = openpyxl.load_workbook(rendered_year.out_dir / "medarbetarenkat_2023.xlsx")
     published = read_figures_csv(rendered_year.out_dir / "figures.csv")
@@ -679,3 +680,11 @@ def test_unknown_report_name_is_refused(tmp_path):
             only=["enhet/X.html"],
             progress=False,
         )
+
+
+def test_the_project_root_and_the_kernels_path_are_where_the_files_are() -> None:
+    """Both are found from this package's own location, which moves when modules move."""
+    assert (render.PROJECT_ROOT / "pyproject.toml").is_file()
+    assert (render.PROJECT_ROOT / "params.yaml").is_file()
+    first = render.kernel_environment()["PYTHONPATH"].split(os.pathsep)[0]
+    assert (Path(first) / "analysis" / "__init__.py").is_file()

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import report_fixture as rf
 
-from analysis import report_data as rd
-from analysis.area_texts import AREA_TEXTS, area_text
-from analysis.params import LevelParams
-from analysis.style import MINUS
+from analysis.core.labels import MINUS
+from analysis.core.params import LevelParams
+from analysis.report import data as rd
+from analysis.report.area_texts import AREA_TEXTS, area_text
 
 LEVELS = LevelParams()
 
@@ -324,7 +324,7 @@ def test_missing_column_is_named(tmp_path):
 
 
 def test_open_report_checks_year_and_unit(processed, data):
-    from analysis.provenance import collect_provenance
+    from analysis.core.provenance import collect_provenance
 
     provenance = json.dumps(collect_provenance(data, rf.fixture_params()))
     with pytest.raises(rd.ReportDataError, match="holds year 2023, the report asked for 2022"):

@@ -13,9 +13,9 @@ import pytest
 import report_fixture as rf
 from bs4 import BeautifulSoup
 
-from analysis import report_data as rd
-from analysis import report_sections as rs
-from analysis.provenance import collect_provenance, effective_params
+from analysis.core.provenance import collect_provenance, effective_params
+from analysis.report import data as rd
+from analysis.report import sections as rs
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from analysis.params import LevelParams
-from analysis.rounding import (
+from analysis.core.labels import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE
+from analysis.core.params import LevelParams
+from analysis.core.rounding import (
     displayed_change,
     format_change,
     level,
     round_half_up,
     round_half_up_array,
 )
-from analysis.style import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.params import SynthParams
-from analysis.synth import generate
+from analysis.core.params import SynthParams
+from analysis.synth.generate import generate
 
 FILES = ("questions.csv", "units.csv", "responses.csv", "driver_truth.csv")
 SMALL = SynthParams(
@@ -440,10 +440,10 @@ def test_the_pipeline_publishes_the_seed_report_s_figures(default_dir: Path) -> 
     Seed 000, "AMI-INDEX": Totalt 79 (−1), Motivation 80 (−1), Ledarskap 80 (0),
     Styrning 78 (0); svarsfrekvens 87 %.
     """
-    from analysis.indexes import compute_figures
-    from analysis.ingest import read_input
-    from analysis.params import Params
-    from analysis.rounding import round_half_up
+    from analysis.core.params import Params
+    from analysis.core.rounding import round_half_up
+    from analysis.indexes.compute import compute_figures
+    from analysis.ingest.read import read_input
 
     data = read_input(default_dir, Params()).data
     figures = compute_figures(data, Params(), 2023)

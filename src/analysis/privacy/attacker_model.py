@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.catalogue import RESPONSE_RATE
+from analysis.core.catalogue import RESPONSE_RATE
 from analysis.privacy.figures import UnsuppressedFigures
 
 ALL = "all"

@@ -46,7 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from analysis.catalogue import RESPONSE_RATE
+from analysis.core.catalogue import RESPONSE_RATE
 from analysis.privacy.attacker_model import CountModel, build_count_model
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.piece_solver import PieceSolver

@@ -20,8 +20,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis.contract import COMPLEMENTARY, THRESHOLD
-from analysis.params import PrivacyParams
+from analysis.core.contract import COMPLEMENTARY, THRESHOLD
+from analysis.core.params import PrivacyParams
 from analysis.privacy.count_audit import CountAudit, derived_questions
 from analysis.privacy.figures import UnsuppressedFigures, blank, publishable
 from analysis.privacy.first_pass import complementary_suppression

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.catalogue import question_measure
+from analysis.core.catalogue import question_measure
 from analysis.privacy.figures import UnsuppressedFigures
 
 TOTAL, PARTS = 0, 1

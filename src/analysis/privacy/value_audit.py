@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
 
-from analysis.catalogue import question_measure
+from analysis.core.catalogue import question_measure
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.targets import AuditResult, Failure, small_or_empty
 

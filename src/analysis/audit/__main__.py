@@ -1,0 +1,8 @@
+"""``python -m analysis.audit``: recompute every published number from the input tables."""
+
+import sys
+
+from analysis.audit.reconcile import main
+
+if __name__ == "__main__":
+    sys.exit(main())

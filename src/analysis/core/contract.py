@@ -1,0 +1,113 @@
+"""Names the contract fixes for the published tables (contract §5).
+
+One place for the column lists and the leader-row prefix, so the writers,
+the report loader, the Excel workbook and the audit cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from analysis.core.catalogue import AMI, AMI_DIMENSIONS, RESPONSE_RATE, dimension_measure
+
+#: leader-report rows: unit_id = manager:<manager_id>
+MANAGER_PREFIX = "manager:"
+
+#: reports/<year>/figures.csv; ``suppression`` says why a figure is hidden
+FIGURES_CSV_COLUMNS: list[str] = [
+    "year",
+    "unit_id",
+    "group",
+    "measure",
+    "n",
+    "value",
+    "change",
+    "suppression",
+]
+#: ``suppression``: empty when published; fewer than privacy.min_group_size
+#: respondents; hidden to protect another group (analysis.privacy)
+PUBLISHED, THRESHOLD, COMPLEMENTARY = "", "threshold", "complementary"
+SUPPRESSION_REASONS = (PUBLISHED, THRESHOLD, COMPLEMENTARY)
+#: data/processed/<year>/figures.parquet: the same, plus the previous value the
+#: reports need to show a change as the difference of two displayed values.
+FIGURES_TABLE_COLUMNS: list[str] = [*FIGURES_CSV_COLUMNS, "value_prev"]
+
+#: reports/<year>/drivers.csv: contract §5, then where the importances came from
+#: (the unit itself, or the ancestor a small unit borrows from) and on what
+#: basis (``own``, ``own_below_min_n`` for a förvaltning too small to borrow,
+#: ``borrowed``).
+DRIVERS_CSV_COLUMNS: list[str] = [
+    "year",
+    "unit_id",
+    "question_id",
+    "weight",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "score",
+    "quadrant",
+    "n_used",
+    "importance_from",
+    "basis",
+]
+#: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
+#: (a code and a sentence) and what its bootstrap resampled.
+DRIVERS_TABLE_COLUMNS: list[str] = [
+    *DRIVERS_CSV_COLUMNS,
+    "borrow_code",
+    "borrow_reason",
+    "resampled",
+]
+
+# The words the drivers stage writes and the reports read back (drivers.csv
+# ``basis``, drivers.parquet ``borrow_code``, drivers.json): defined once here,
+# so that a renamed code cannot silently lose its Swedish explanation.
+#: ``basis``: the unit's own analysis, a förvaltning's own below drivers.min_n,
+#: or importances borrowed from an ancestor.
+BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED = "own", "own_below_min_n", "borrowed"
+#: why there is no analysis of a sample (analysis.drivers.relweights)
+TOO_FEW, NO_VARIANCE, COLLINEAR = "too_few", "no_variance", "collinear"
+CONSTANT_OUTCOME, NOTHING_EXPLAINED, INVALID = "constant_outcome", "nothing_explained", "invalid"
+#: ... of a year (no sample at all) or of a unit (analysis.drivers.compute)
+NO_QUESTIONS, NO_MOTIVATION, NO_DRIVERS = "no_questions", "no_motivation", "no_drivers"
+NO_OUTCOME, SMALL, UNSTABLE = "no_outcome", "small", "unstable"
+#: drivers.json ``root_analysis.status`` when the förvaltning could not be analysed
+NOT_ANALYSED = "not_analysed"
+#: why a unit has no driver rows (drivers.json ``without_rows``)
+SUPPRESSED_SCORES, NO_ANALYSIS = "suppressed_scores", "no_analysis"
+
+#: measures whose earlier years a year's figures.csv carries (the reports'
+#: trend lines), for units, every group; the comparison year is carried whole.
+HISTORY_MEASURES: tuple[str, ...] = (
+    RESPONSE_RATE,
+    AMI,
+    *(dimension_measure(d) for d in AMI_DIMENSIONS),
+)
+
+
+#: params.yaml sections behind each stage's outputs, recorded beside them so a
+#: report's footer shows the parameters that produced its numbers rather than
+#: params.yaml as it is at render time: ``indexes`` is what meta.json records
+#: (the sections ingest and indexes declare in dvc.yaml), ``drivers`` what
+#: drivers.json records under ``params``, ``render`` the render stage's own.
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "indexes": ("input", "survey", "privacy"),
+    "drivers": ("survey", "drivers"),
+    "render": ("report", "levels", "targets", "privacy"),
+}
+
+
+def params_record(params: Any, stage: str) -> dict[str, Any]:
+    """The sections of ``params`` (a Params) that ``stage`` declares, as plain JSON values."""
+    full = dataclasses.asdict(params)
+    return {section: full[section] for section in STAGE_PARAMS[stage]}
+
+
+def manager_unit_id(manager_id: str) -> str:
+    """The ``unit_id`` of a leader report's rows (contract §5)."""
+    return f"{MANAGER_PREFIX}{manager_id}"
+
+
+def is_manager_unit(unit_id: str) -> bool:
+    return unit_id.startswith(MANAGER_PREFIX)

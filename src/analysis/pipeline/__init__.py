@@ -1,0 +1,1 @@
+"""The command line that DVC runs: one sub-command per stage."""

@@ -1,0 +1,107 @@
+"""Command line for the pipeline stages (what ``dvc.yaml`` runs).
+
+Each sub-command is one DVC stage. Expected failures (bad input, bad
+parameters, an analysis that cannot be done: :class:`analysis.core.errors.UserError`)
+end with a plain message on stderr and exit code 2; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from analysis.core.errors import StageError, UserError
+from analysis.core.params import load_params
+from analysis.core.stage_paths import StagePaths
+
+__all__ = ["StageError", "main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser.add_argument("--params", default="params.yaml", help="parameter file")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    synth = sub.add_parser("synthesize", help="write the synthetic förvaltning")
+    synth.add_argument("--out", default="data/synthetic")
+    ingest = sub.add_parser("ingest", help="read and validate input.dir")
+    ingest.add_argument("--out", default="data/interim")
+    for name, text in (
+        ("indexes", "figures for one report year"),
+        ("drivers", "driver analysis for one report year"),
+        ("render", "render one year's reports"),
+    ):
+        stage = sub.add_parser(name, help=text)
+        stage.add_argument("--year", type=int, required=True)
+        stage.add_argument("--interim", default="data/interim")
+        stage.add_argument("--processed", default="data/processed")
+        stage.add_argument("--reports", default="reports")
+        if name == "render":
+            stage.add_argument("--jobs", type=int, default=2)
+    return parser
+
+
+#: BLAS thread variables; the drivers stage sets them to 1 unless already set.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def pin_blas_threads(threads: int = 1, *, override: bool = False) -> bool:
+    """Set the BLAS thread count for this process; False if numpy is loaded already.
+
+    The driver bootstrap decomposes thousands of 29 x 29 matrices; OpenBLAS
+    threads competing for two cores made it about twice as slow
+    (bench/bench_drivers.py: median 0.79 s single-threaded against 1.60 s
+    with two threads). OpenBLAS reads the variables once, when numpy loads,
+    which is why the stages are imported lazily. Without ``override`` a
+    count the caller already set is kept.
+    """
+    if "numpy" in sys.modules:
+        return False
+    for variable in BLAS_THREAD_VARIABLES:
+        if override:
+            os.environ[variable] = str(threads)
+        else:
+            os.environ.setdefault(variable, str(threads))
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.stage == "drivers":
+        pin_blas_threads(1)
+    # Imported lazily: `--help` is instant, the drivers stage pins BLAS threads before numpy
+    # loads, and each stage loads only its own folder (what dvc.yaml lists as its deps).
+    try:
+        params = load_params(args.params)
+        if args.stage == "synthesize":
+            from analysis.synth.stage import run_synthesize
+
+            run_synthesize(params, Path(args.out))
+        elif args.stage == "ingest":
+            from analysis.ingest.stage import run_ingest_stage
+
+            run_ingest_stage(params, Path(args.out))
+        else:
+            paths = StagePaths(
+                interim=Path(args.interim),
+                processed=Path(args.processed),
+                reports=Path(args.reports),
+            )
+            if args.stage == "indexes":
+                from analysis.indexes.stage import run_indexes
+
+                run_indexes(params, args.year, paths)
+            elif args.stage == "drivers":
+                from analysis.drivers.stage import run_drivers
+
+                run_drivers(params, args.year, paths)
+            else:
+                from analysis.render.stage import run_render
+
+                run_render(params, args.year, paths, jobs=args.jobs)
+    except UserError as error:
+        print(f"{args.stage}: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,2 @@
+"""Stage 5 (render): every report of a year, the workbook and the published set, swapped
+in whole."""

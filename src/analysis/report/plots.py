@@ -1,0 +1,398 @@
+"""Every report chart except the priority matrix, in one visual language.
+
+Charts take the tidy tables of :mod:`analysis.report.data` (plot second,
+compute first) and return a matplotlib ``Figure`` built without pyplot, so no
+global figure state leaks from one report to the next in a warm kernel.
+:func:`figure_html` embeds a figure as a PNG data URI without timestamps or
+version strings, so the same numbers always give the same bytes.
+
+Conventions (docs/design.md, "Visual language"): Swedish labels; level colours
+from :mod:`analysis.report.style`; bars sorted; value axes from 0 (no broken axes);
+a suppressed figure drawn as the words the table gives for it ("för få svar",
+"dold för att skydda en mindre grupp"), never as a bar.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+from collections.abc import Sequence
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis.core.params import LevelParams
+from analysis.core.rounding import format_change, level, round_half_up
+from analysis.report.style import ACCENT, FOCUS, LEVEL_COLOURS, NEUTRAL, STRENGTH, apply_style
+
+__all__ = [
+    "ACCENT",
+    "age_bars",
+    "any_number",
+    "bars_by_year",
+    "change_bars",
+    "extremes_bars",
+    "figure_html",
+    "figure_png",
+    "grouped_index_bars",
+    "horizontal_bars",
+    "index_columns",
+    "response_rate_by_year",
+    "target_chart",
+]
+
+SUPPRESSED = "för få svar"  # a missing bar's words where a table gives none
+MISSING_WIDTH = 20  # characters before the words under a missing column wrap
+WIDTH = 8.0  # inches; at 100 dpi a chart is 800 px wide
+LABEL_WIDTH = 48  # characters before a label wraps
+PALETTE = [ACCENT, "#7fa7d1", NEUTRAL, "#b7c9dc", "#4d4d4d"]
+PREVIOUS_ALPHA = 0.4  # an earlier year's bar: the same colour, lighter
+
+apply_style()
+
+
+def _isnum(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def any_number(values: Sequence[object]) -> bool:
+    """Whether a chart of these values would show a single bar (else: skip it, say why)."""
+    return any(_isnum(v) for v in values)
+
+
+def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
+    """Write why a bar is missing ("för få svar", "ingen jämförelse") where it would stand."""
+    if text:
+        ax.text(
+            x,
+            2,
+            _wrap(text, MISSING_WIDTH + 4),
+            ha="center",
+            fontsize=fontsize,
+            rotation=90,
+            style="italic",
+            color=NEUTRAL,
+        )
+
+
+def _new_figure(height: float) -> tuple[Figure, object]:
+    fig = Figure(figsize=(WIDTH, height))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _wrap(label: str, width: int = LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def _level_colour(value: float, levels: LevelParams | None, colour: str) -> str:
+    return LEVEL_COLOURS[level(value, levels)] if levels is not None else colour
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes without the matplotlib version stamp (same figure -> same bytes)."""
+    buffer = io.BytesIO()
+    # Every report figure is a bare Figure (no pyplot state), so nothing lingers to close.
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """An ``<img>`` with the figure embedded as a PNG data URI (reports work offline)."""
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    return f'<p><img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}"></p>'
+
+
+def horizontal_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    xlabel: str = "Index",
+    levels: LevelParams | None = None,
+    colour: str = ACCENT,
+    sort: bool = True,
+    missing: Sequence[str] | None = None,
+) -> Figure:
+    """Horizontal bars 0–100, highest on top; level colours when ``levels`` is given.
+
+    A bar without a value shows ``missing`` (why it is hidden; default "för få
+    svar") in its place.
+    """
+    missing = list(missing) if missing is not None else [SUPPRESSED] * len(labels)
+    items = list(zip(labels, values, missing, strict=True))
+    if sort:
+        published = sorted((i for i in items if _isnum(i[1])), key=lambda i: -float(i[1]))
+        items = published + [i for i in items if not _isnum(i[1])]
+    fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
+    positions = list(range(len(items)))[::-1]
+    for pos, (_label, value, why) in zip(positions, items, strict=True):
+        if _isnum(value):
+            value = float(value)
+            ax.barh(pos, value, color=_level_colour(value, levels, colour), height=0.65)
+            ax.text(value + 1, pos, str(round_half_up(value)), va="center", fontsize=9)
+        else:
+            ax.text(1, pos, why, va="center", fontsize=9, style="italic", color=NEUTRAL)
+    ax.set_yticks(positions, [_wrap(label) for label, *_ in items], fontsize=9)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel(xlabel)
+    return fig
+
+
+def response_rate_by_year(history: pd.DataFrame) -> Figure:
+    """Response rate per survey year (columns ``year``, ``value``, ``text``), oldest left."""
+    fig, ax = _new_figure(3.0)
+    years = [str(y) for y in history["year"]]
+    for pos, (value, text) in enumerate(zip(history["value"], history["text"], strict=True)):
+        if _isnum(value):
+            ax.bar(pos, float(value), color=ACCENT, width=0.6)
+            ax.text(pos, float(value) + 1.5, f"{round_half_up(float(value))} %", ha="center")
+        else:
+            ax.text(pos, 2, _wrap(text, MISSING_WIDTH), ha="center", style="italic", color=NEUTRAL)
+    ax.set_xticks(range(len(years)), years)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Svarsfrekvens (%)")
+    return fig
+
+
+def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
+    """Units on x, one bar per survey year (oldest lightest), from a long table.
+
+    ``table`` has unit_name, year, value, text (``child_history``); a missing
+    bar says why in its place. ``unit`` follows each value label (e.g. " %").
+    """
+    names = list(dict.fromkeys(table["unit_name"]))
+    years = sorted(dict.fromkeys(table["year"]))
+    width = 0.8 / max(len(years), 1)
+    fig, ax = _new_figure(3.6)
+    shades = [
+        PREVIOUS_ALPHA + (1 - PREVIOUS_ALPHA) * i / max(len(years) - 1, 1)
+        for i in range(len(years))
+    ]
+    values = {
+        (n, y): (v, t)
+        for n, y, v, t in zip(
+            table["unit_name"], table["year"], table["value"], table["text"], strict=True
+        )
+    }
+    for y, (year, alpha) in enumerate(zip(years, shades, strict=True)):
+        for pos, name in enumerate(names):
+            x = pos - 0.4 + width * (y + 0.5)
+            value, text = values.get((name, year), (None, ""))
+            if _isnum(value):
+                ax.bar(x, float(value), width=width * 0.95, color=ACCENT, alpha=alpha)
+                label = f"{round_half_up(float(value))}{unit}"
+                ax.text(x, float(value) + 1.5, label, ha="center", fontsize=7)
+            else:
+                _missing(ax, x, text)
+    handles = [
+        Patch(color=ACCENT, alpha=alpha, label=str(year))
+        for year, alpha in zip(years, shades, strict=True)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        ncols=len(handles),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.18),
+    )
+    ax.set_xticks(range(len(names)), [textwrap.fill(n, 22) for n in names], fontsize=9)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
+    """AMI total and dimensions as level-coloured columns, the change written under each.
+
+    A missing column shows its ``text`` (why it is hidden) in its place.
+    """
+    fig, ax = _new_figure(3.4)
+    ticks = []
+    for pos, (label, value, text, change) in enumerate(
+        zip(table["label"], table["value"], table["text"], table["change_text"], strict=True)
+    ):
+        if _isnum(value):
+            value = float(value)
+            ax.bar(pos, value, color=LEVEL_COLOURS[level(value, levels)], width=0.6)
+            ax.text(
+                pos,
+                value + 2,
+                str(round_half_up(value)),
+                ha="center",
+                fontsize=12,
+                fontweight="bold",
+            )
+        else:
+            ax.text(pos, 2, _wrap(text, MISSING_WIDTH), ha="center", style="italic", color=NEUTRAL)
+        ticks.append(f"{label}\n{_wrap(change, MISSING_WIDTH)}" if change else label)
+    ax.set_xticks(range(len(ticks)), ticks)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Index")
+    return fig
+
+
+def grouped_index_bars(
+    table: pd.DataFrame,
+    measure_labels: dict[str, str],
+    year: int | None = None,
+    previous_year: int | None = None,
+) -> Figure:
+    """Measures on x, one bar per group label (e.g. Kvinna/Man), axis from 0.
+
+    With ``previous_year`` each group also gets last year's bar (lighter, on
+    its left), from ``value_prev``; a missing bar says why in its place.
+    """
+    measures = list(dict.fromkeys(table["measure"]))
+    labels = list(dict.fromkeys(table["label"]))
+    years = [False, True] if previous_year is not None else [True]
+    slots = max(len(labels) * len(years), 1)
+    width = 0.8 / slots
+    fig, ax = _new_figure(3.6)
+    handles = []
+    for g, label in enumerate(labels):
+        colour = PALETTE[g % len(PALETTE)]
+        part = table[table["label"] == label].set_index("measure")
+        for y, current in enumerate(years):
+            alpha = 1.0 if current else PREVIOUS_ALPHA
+            name = label if year is None else f"{label} {year if current else previous_year}"
+            handles.append(Patch(color=colour, alpha=alpha, label=name))
+            for m, measure in enumerate(measures):
+                x = m - 0.4 + width * (g * len(years) + y + 0.5)
+                row = part.loc[measure] if measure in part.index else None
+                if row is None:
+                    continue
+                value = row["value"] if current else row["value_prev"]
+                if _isnum(value):
+                    ax.bar(x, float(value), width=width * 0.95, color=colour, alpha=alpha)
+                    ax.text(
+                        x,
+                        float(value) + 1.5,
+                        str(round_half_up(float(value))),
+                        ha="center",
+                        fontsize=7 if len(years) > 1 else 8,
+                    )
+                else:
+                    why = row["text"] if current else (row["prev_text"] or row["change_text"])
+                    _missing(ax, x, why)
+    ax.set_xticks(range(len(measures)), [measure_labels.get(m, m) for m in measures])
+    ax.set_xlim(-0.5, len(measures) - 0.5)  # every slot inside, a missing bar's words too
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("Index")
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        ncols=min(len(handles), 4),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.12),
+    )
+    return fig
+
+
+def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figure:
+    """AMI per age group: this year's bar, last year's beside it.
+
+    A missing bar says why in its place: why a suppressed figure of either
+    year is hidden, otherwise the reason the comparison is missing.
+    """
+    fig, ax = _new_figure(3.4)
+    labels = list(table["label"])
+    width = 0.38
+    rows = zip(
+        table["value"],
+        table["text"],
+        table["value_prev"],
+        table["prev_text"],
+        table["change_text"],
+        strict=True,
+    )
+    for pos, (value, text, prev, prev_text, change_text) in enumerate(rows):
+        bars = [(pos + width / 2, value, text, ACCENT)]
+        if previous_year is not None:
+            bars.insert(0, (pos - width / 2, prev, prev_text or change_text, NEUTRAL))
+        for x, number, why, colour in bars:
+            if _isnum(number):
+                ax.bar(x, float(number), width=width, color=colour)
+                shown = str(round_half_up(float(number)))
+                ax.text(x, float(number) + 1.5, shown, ha="center", fontsize=8)
+            else:
+                _missing(ax, x, why)
+    handles = [Patch(color=ACCENT, label=str(year))]
+    if previous_year is not None:
+        handles.insert(0, Patch(color=NEUTRAL, label=str(previous_year)))
+    ax.legend(
+        handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2
+    )
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("AMI")
+    ax.set_xlabel("Åldersgrupp")
+    return fig
+
+
+def extremes_bars(high: pd.DataFrame, low: pd.DataFrame, levels: LevelParams) -> Figure:
+    """The highest and lowest questions as level-coloured horizontal bars, highest on top."""
+    labels = [*high["text"], *low["text"]]
+    values = [*high["value"], *low["value"]]
+    return horizontal_bars(labels, values, levels=levels, sort=True)
+
+
+def change_bars(positive: pd.DataFrame, negative: pd.DataFrame) -> Figure:
+    """The largest displayed changes, diverging from 0, increases on top."""
+    rows = [
+        *zip(positive["text"], positive["change"], strict=True),
+        *zip(negative["text"], negative["change"], strict=True),
+    ]
+    fig, ax = _new_figure(0.9 + 0.5 * max(len(rows), 1))
+    positions = list(range(len(rows)))[::-1]
+    limit = max([abs(int(c)) for _, c in rows] + [1]) + 1
+    for pos, (_text, change) in zip(positions, rows, strict=True):
+        change = int(change)
+        ax.barh(pos, change, color=STRENGTH if change > 0 else FOCUS, height=0.6)
+        offset = 0.08 * limit
+        ax.text(
+            change + (offset if change > 0 else -offset),
+            pos,
+            format_change(change),
+            va="center",
+            ha="left" if change > 0 else "right",
+        )
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(positions, [_wrap(t) for t, _ in rows], fontsize=9)
+    ax.set_xlim(-limit * 1.3, limit * 1.3)
+    ax.set_xlabel("Förändring (indexenheter, avrundade värden)")
+    return fig
+
+
+def target_chart(
+    value: float | None, targets: dict[str, float], levels: LevelParams, missing: str = SUPPRESSED
+) -> Figure:
+    """AMI as one bar against horizontal target lines (axis from 0); ``missing``: why no bar."""
+    fig, ax = _new_figure(2.6)
+    if _isnum(value):
+        value = float(value)
+        ax.barh(0, value, color=LEVEL_COLOURS[level(value, levels)], height=0.5)
+        ax.text(2, 0, f"AMI {round_half_up(value)}", va="center", color="white", fontweight="bold")
+    else:
+        ax.text(1, 0, missing, va="center", style="italic", color=NEUTRAL)
+    styles = ["--", ":"]
+    for i, (label, target) in enumerate(targets.items()):
+        ax.axvline(
+            float(target),
+            color="#333333",
+            linestyle=styles[i % 2],
+            linewidth=1.2,
+            label=f"{label} {round_half_up(float(target))}",
+        )
+    ax.set_yticks([])
+    ax.set_xlim(0, 105)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_xlabel("AMI")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncols=2)
+    return fig

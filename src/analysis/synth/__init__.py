@@ -1,0 +1,1 @@
+"""Stage 1 (synthesize): a realistic synthetic förvaltning with planted truths."""
