@@ -70,10 +70,10 @@ def _whole_report(report: rd.Report, notebook: str = "unit_report.ipynb") -> str
     calls = [
         "".join(c["source"]).strip()
         for c in cells
-        if c["cell_type"] == "code" and "".join(c["source"]).startswith("rs.")
+        if c["cell_type"] == "code" and "".join(c["source"]).startswith("sections.")
     ]
-    assert calls[-1] == "rs.provenance_section(report)"  # the footer comes last
-    shown = [getattr(rs, call[3 : call.index("(")])(report) for call in calls]
+    assert calls[-1] == "sections.provenance_section(report)"  # the footer comes last
+    shown = [getattr(rs, call[len("sections.") : call.index("(")])(report) for call in calls]
     return " ".join(_soup(s).get_text(" ", strip=True) for s in shown if s is not None)
 
 

@@ -51,6 +51,12 @@ def _notebook_code(path: Path) -> str:
     )
 
 
+def _is_module(dotted: str) -> bool:
+    """A module or package of this project (``analysis.report.data``), not a name in one."""
+    path = ROOT / "src" / Path(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or path.is_dir()
+
+
 def _imported_modules(tree: ast.AST) -> set[str]:
     modules = set()
     for node in ast.walk(tree):
@@ -59,7 +65,11 @@ def _imported_modules(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules.add(node.module)
             # `from analysis.report import data` imports the module analysis.report.data
-            modules |= {f"{node.module}.{alias.name}" for alias in node.names}
+            modules |= {
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if _is_module(f"{node.module}.{alias.name}")
+            }
     return modules
 
 
