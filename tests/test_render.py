@@ -457,7 +457,8 @@ def test_no_code_no_prompts_no_external_resources(rendered_year, name):  # noqa:
     html = (rendered_year.out_dir / name).read_text(encoding="utf-8")
     assert 'src="http' not in html and 'href="http' not in html
     assert "<script" not in html and "<link" not in html
-    assert "rd.open" not in html and "report_data" not in html and "provenance_json" not in html
+    assert "open_report(" not in html and "analysis.report" not in html
+    assert "provenance_json" not in html
     assert "jp-InputArea" not in html and "In&nbsp;[" not in html
     soup = BeautifulSoup(html, "html.parser")
     assert all(img["src"].startswith("data:image/png;base64,") for img in soup("img"))

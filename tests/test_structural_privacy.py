@@ -21,7 +21,7 @@ from analysis.render import reports as render
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Report notebooks (rendered into reports) are told apart from analysts'
-# notebooks (which may read data/interim) by render.py's explicit lists.
+# notebooks (which may read data/interim) by render/'s explicit lists.
 REPORT_NOTEBOOKS = [ROOT / "notebooks" / name for name in render.REPORT_NOTEBOOKS]
 REPORT_LAYER = ROOT / "src" / "analysis" / "report"
 REPORT_MODULES = sorted(p.relative_to(REPORT_LAYER).as_posix() for p in REPORT_LAYER.rglob("*.py"))
