@@ -1154,7 +1154,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Exit 0 when everything reconciles, 1 on any mismatch, 2 when the audit cannot run."""
     args = _parser().parse_args(argv)
-    from analysis.ingest.read import InputError, read_input
+    from analysis.ingest.problems import InputError
+    from analysis.ingest.read import read_input
 
     try:
         params = load_params(args.params)
