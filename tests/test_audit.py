@@ -18,18 +18,13 @@ import pandas as pd
 import pytest
 from builders import question, respondents, survey, unit
 
-from analysis.audit.reconcile import (
-    Recomputation,
-    audit_drivers,
-    audit_figures,
-    audit_reports,
-    expected_quadrants,
-    johnson_relative_weights,
-    main,
-    read_published_drivers,
-    read_published_figures,
-    reconciliation_text,
-)
+from analysis.audit.check_drivers import audit_drivers, expected_quadrants
+from analysis.audit.check_figures import audit_figures
+from analysis.audit.cli import main
+from analysis.audit.driver_analysis import johnson_relative_weights
+from analysis.audit.published import read_published_drivers, read_published_figures
+from analysis.audit.recomputation import Recomputation
+from analysis.audit.reconcile import audit_reports, reconciliation_text
 from analysis.core.dataset import SurveyData
 from analysis.core.params import params_from_dict
 

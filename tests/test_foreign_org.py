@@ -31,7 +31,9 @@ from analysis.core.params import Params, params_from_dict
 from analysis.core.stage_paths import StagePaths
 from analysis.drivers.stage import run_drivers
 from analysis.indexes.stage import run_indexes
-from analysis.ingest.read import InputError, read_input, run_ingest
+from analysis.ingest.problems import InputError
+from analysis.ingest.read import read_input
+from analysis.ingest.write import run_ingest
 from analysis.render.reports import render_year
 from analysis.render.stage import run_render
 

@@ -22,7 +22,9 @@ import pytest
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params, params_from_dict
-from analysis.ingest.read import InputError, Problem, read_input, run_ingest
+from analysis.ingest.problems import InputError, Problem
+from analysis.ingest.read import read_input
+from analysis.ingest.write import run_ingest
 
 NAN = math.nan
 

@@ -46,7 +46,9 @@ from openpyxl.utils import get_column_letter
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params, params_from_dict
-from analysis.ingest.read import InputError, Problem, read_input, run_ingest
+from analysis.ingest.problems import InputError, Problem
+from analysis.ingest.read import read_input
+from analysis.ingest.write import run_ingest
 from analysis.pipeline.cli import main as cli_main
 
 

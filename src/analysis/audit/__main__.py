@@ -2,7 +2,7 @@
 
 import sys
 
-from analysis.audit.reconcile import main
+from analysis.audit.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

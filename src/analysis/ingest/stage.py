@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.core.params import Params
-from analysis.ingest.read import run_ingest
+from analysis.ingest.write import run_ingest
 
 
 def run_ingest_stage(params: Params, out_dir: Path) -> None:

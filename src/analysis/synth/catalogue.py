@@ -153,7 +153,7 @@ QUESTIONS: tuple[QuestionSpec, ...] = (
 # fmt: on
 
 # Organisation names. Every list is long enough for the default förvaltning;
-# larger configurations get numbered variants (see analysis.synth.generate).
+# larger configurations get numbered variants (see analysis.synth.organisation).
 ROOT_NAME = "Utbildningsförvaltningen"
 AREA_UNITS: tuple[tuple[str, str, str], ...] = (
     # (unit_id, unit_name, unit_type of its children)
