@@ -27,7 +27,7 @@ from analysis.drivers.relweights import DriverAnalysisError, relative_weights
 from analysis.drivers.sample import build_driver_sample, motivation_score
 from analysis.drivers.table import TABLE_COLUMNS, driver_results, driver_table
 from analysis.drivers.targets import analysis_targets
-from analysis.indexes.compute import compute_figures
+from analysis.indexes.figures import compute_figures
 
 YEAR = 2023
 
