@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.core.contract import MANAGER_PREFIX
 from analysis.core.dataset import SurveyData
+from analysis.core.orgtree import OrgTree, TreeError
 from analysis.drivers.relweights import DriverAnalysisError
 from analysis.drivers.sample import DriverSample
 
@@ -39,25 +40,13 @@ class Target:
         return (self.target_id.startswith(MANAGER_PREFIX), len(self.lenders))
 
 
-def _unit_chains(units: pd.DataFrame, year: int) -> dict[str, tuple[str, ...]]:
-    """Each unit's chain (itself, parent, ..., root); refuses a forest or a cycle."""
-    parent = dict(zip(units["unit_id"].astype(str), units["parent_id"].astype(str), strict=True))
-    roots = [u for u, p in parent.items() if p == ""]
-    if len(roots) != 1:
-        raise DriverAnalysisError(f"year {year}: the units table must have one root, found {roots}")
-    chains: dict[str, tuple[str, ...]] = {}
-    for unit in parent:
-        chain = [unit]
-        while parent[chain[-1]] != "":
-            nxt = parent[chain[-1]]
-            if nxt not in parent or nxt in chain:
-                raise DriverAnalysisError(
-                    f"year {year}: unit {chain[-1]!r} has parent {nxt!r}, which is "
-                    + ("not a unit" if nxt not in parent else "on a cycle")
-                )
-            chain.append(nxt)
-        chains[unit] = tuple(chain)
-    return chains
+def _year_tree(units: pd.DataFrame, year: int) -> OrgTree:
+    """The year's tree; a forest or a cycle is a ``DriverAnalysisError`` naming the year."""
+    try:
+        return OrgTree.from_table(units)
+    except TreeError as error:
+        message = f"year {year}: the units do not form one tree: {error}"
+        raise DriverAnalysisError(message) from error
 
 
 def analysis_targets(data: SurveyData, sample: DriverSample) -> list[Target]:
@@ -69,7 +58,8 @@ def analysis_targets(data: SurveyData, sample: DriverSample) -> list[Target]:
     they manage several - or that unit's ancestors.
     """
     units = data.units_in(sample.year)
-    chains = _unit_chains(units, sample.year)
+    tree = _year_tree(units, sample.year)
+    chains = {unit: tree.chain(unit) for unit in tree.table_order}
     unknown = sorted(set(sample.unit_ids) - set(chains))
     if unknown:
         raise DriverAnalysisError(f"year {sample.year}: respondents' units not in units: {unknown}")
@@ -102,7 +92,7 @@ def analysis_targets(data: SurveyData, sample: DriverSample) -> list[Target]:
         if manager_of[unit] != "":
             managed.setdefault(manager_of[unit], []).append(unit)
     for manager, their_units in managed.items():
-        home = _common_ancestor([chains[u] for u in their_units])
+        home = tree.common_ancestor(their_units)
         positions = _sorted_concat([p for unit, p in own.items() if responsible[unit] == manager])
         targets.append(Target(MANAGER_PREFIX + manager, positions, chains[home]))
     return targets
@@ -110,9 +100,3 @@ def analysis_targets(data: SurveyData, sample: DriverSample) -> list[Target]:
 
 def _sorted_concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
-
-
-def _common_ancestor(chains: list[tuple[str, ...]]) -> str:
-    """The lowest unit that all chains (unit ... root) pass through."""
-    common = set(chains[0]).intersection(*chains[1:])
-    return next(u for u in chains[0] if u in common)

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from analysis.core.dataset import BACKGROUND, SurveyData
 from analysis.core.params import SurveyParams
-from analysis.indexes.rollup import OrgTree
+from analysis.indexes.rollup import RollUpTree
 
 __all__ = ["Breakdown", "Cells", "aggregate_cells", "group_stats"]
 
@@ -88,7 +88,7 @@ def _fill_answers(
 
 def aggregate_cells(
     data: SurveyData,
-    tree: OrgTree,
+    tree: RollUpTree,
     year: int,
     asked: list[str],
     composite_columns: list[list[int]],

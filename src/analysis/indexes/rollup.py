@@ -2,7 +2,8 @@
 
 A unit's figures roll up its whole subtree through a sparse ancestor matrix,
 so the arithmetic is one sparse product whatever the size of the
-organisation -- no Python loop over units or respondents.
+organisation -- no Python loop over respondents. The tree itself (validation,
+pre-order, chains) is :class:`analysis.core.orgtree.OrgTree`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.core.contract import MANAGER_PREFIX
+from analysis.core.orgtree import OrgTree, TreeError
 
-__all__ = ["OrgTree", "build_tree", "roll_up"]
+__all__ = ["RollUpTree", "build_tree", "roll_up"]
 
 
 @dataclass(frozen=True)
-class OrgTree:
+class RollUpTree:
     """One year's units in pre-order, with what roll-up and leader rows need.
 
     Every array is indexed by the unit's pre-order position.
@@ -38,7 +40,7 @@ class OrgTree:
         return len(self.unit_ids)
 
 
-def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
+def build_tree(units: pd.DataFrame, year: int) -> RollUpTree:
     """Validate one year's units as a single rooted tree and index it in pre-order.
 
     Pre-order keeps the units table's order among siblings, so the figures
@@ -47,6 +49,7 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
     if units.empty:
         raise ValueError(f"units: no units for year {year}")
     ids = units["unit_id"].astype(str).to_numpy(dtype=object)
+    # duplicates before the reserved prefix, the tree's own checks after: the order they had
     duplicated = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
     if len(duplicated):
         raise ValueError(f"units: year {year}: duplicate unit_id {list(duplicated)[:10]}")
@@ -56,52 +59,24 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
             f"units: year {year}: unit_id may not start with {MANAGER_PREFIX!r} "
             f"(reserved for leader reports): {clashing[:10]}"
         )
-    parent_ids = units["parent_id"].fillna("").astype(str).to_numpy(dtype=object)
-    parent = pd.Index(ids).get_indexer(parent_ids).astype(np.int64)
-    unknown = (parent < 0) & (parent_ids != "")
-    if unknown.any():
-        bad = [
-            f"{u} (parent {p!r})" for u, p in zip(ids[unknown], parent_ids[unknown], strict=True)
-        ]
-        raise ValueError(f"units: year {year}: parent_id not among the year's units: {bad[:10]}")
-    roots = np.flatnonzero(parent < 0)
-    if len(roots) != 1:
-        raise ValueError(
-            f"units: year {year}: expected exactly one root (empty parent_id), "
-            f"found {len(roots)}: {list(ids[roots])[:10]}"
-        )
-
-    # chain[:, j] = the j-th ancestor (0 = the unit itself), -1 above the root.
+    try:
+        org = OrgTree.from_table(units)
+    except TreeError as error:
+        raise ValueError(f"units: year {year}: {error}") from error
     n = len(ids)
-    chain = [np.arange(n, dtype=np.int64)]
-    while (chain[-1] >= 0).any():
-        if len(chain) > n:
-            looping = ids[chain[-1] >= 0]
-            raise ValueError(
-                f"units: year {year}: parent_id forms a cycle through {list(looping)[:10]}"
-            )
-        prev = chain[-1]
-        chain.append(np.where(prev >= 0, parent[np.maximum(prev, 0)], -1))
-    chain_m = np.stack(chain[:-1], axis=1)  # (n, max_depth + 1)
-    depth = (chain_m >= 0).sum(axis=1) - 1
-
-    # Pre-order = lexicographic order of the root-to-unit paths of table positions.
-    path = np.full_like(chain_m, -1)
-    for d in range(chain_m.shape[1]):
-        has = depth >= d
-        path[has, d] = chain_m[has, depth[has] - d]
-    order = np.lexsort(path.T[::-1])
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n)
-
-    anc_table = chain_m[order]  # rows in pre-order, entries still table positions
-    rows = np.where(anc_table >= 0, position[np.maximum(anc_table, 0)], -1)
-    desc = np.repeat(np.arange(n), rows.shape[1]).reshape(rows.shape)
-    keep = rows >= 0
-    ancestors = sp.csr_matrix(
-        (np.ones(keep.sum()), (rows[keep], desc[keep])), shape=(n, n), dtype=np.float64
+    position = {unit: i for i, unit in enumerate(org.preorder)}
+    table_position = {unit: i for i, unit in enumerate(org.table_order)}
+    order = np.array([table_position[u] for u in org.preorder], dtype=np.int64)
+    # ancestors[a, u] = 1 for every a on u's chain (u itself up to the root).
+    rows, desc = [], []
+    for u, unit in enumerate(org.preorder):
+        chain = org.chain(unit)
+        rows += [position[a] for a in chain]
+        desc += [u] * len(chain)
+    ancestors = sp.csr_matrix((np.ones(len(rows)), (rows, desc)), shape=(n, n), dtype=np.float64)
+    parent_pre = np.array(
+        [position[org.parent[u]] if org.parent[u] else -1 for u in org.preorder], dtype=np.int64
     )
-    parent_pre = np.where(parent[order] >= 0, position[np.maximum(parent[order], 0)], -1)
 
     given = units["invited"].astype("Float64")
     invited = given.fillna(0).to_numpy(np.float64)[order]
@@ -119,7 +94,7 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
         cursor[pending] = parent_pre[at]
         pending = (nearest < 0) & (cursor >= 0)
 
-    return OrgTree(
+    return RollUpTree(
         unit_ids=ids[order],
         parent=parent_pre,
         ancestors=ancestors,
@@ -130,7 +105,7 @@ def build_tree(units: pd.DataFrame, year: int) -> OrgTree:
     )
 
 
-def roll_up(tree: OrgTree, own: np.ndarray) -> np.ndarray:
+def roll_up(tree: RollUpTree, own: np.ndarray) -> np.ndarray:
     """Each unit's figures over its whole subtree (own: (units, ...))."""
     flat = own.reshape(own.shape[0], -1)
     return np.asarray(tree.ancestors @ flat).reshape(own.shape)

@@ -18,7 +18,7 @@ from analysis.core.dataset import SurveyData
 from analysis.core.params import Params, SurveyParams
 from analysis.indexes.cells import aggregate_cells, group_stats
 from analysis.indexes.measures import measure_values, response_rate
-from analysis.indexes.rollup import OrgTree, build_tree, roll_up
+from analysis.indexes.rollup import RollUpTree, build_tree, roll_up
 
 __all__ = ["ALL", "compute_unsuppressed", "group_name"]
 
@@ -158,7 +158,7 @@ def compute_unsuppressed(
 
 
 def _leader_rows(
-    tree: OrgTree,
+    tree: RollUpTree,
     all_own: np.ndarray,
     year: int,
     asked: list[str],
