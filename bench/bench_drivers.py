@@ -1,7 +1,7 @@
 """Benchmark of the driver analysis (``make bench``): PASS/FAIL against its two targets.
 
 1. The förvaltning-level analysis: 13,000 complete respondents × 29 drivers,
-   1,000 bootstrap resamples, through ``analysis.drivers.compute.analyse_sample`` (what
+   1,000 bootstrap resamples, through ``analysis.drivers.bootstrap.analyse_sample`` (what
    the stage runs for each unit) on simulated answers. Target: < 5 s.
 2. Every unit and manager of the synthetic default: the real stage,
    ``analysis.drivers.stage.run_drivers``, on ``data/interim`` and the year's
@@ -53,7 +53,7 @@ def simulated_root(n: int = 13_000, p: int = 29, seed: int = 1):
 
 
 def bench_root(params) -> list[float]:
-    from analysis.drivers.compute import analyse_sample
+    from analysis.drivers.bootstrap import analyse_sample
 
     outcome, drivers = simulated_root()
     names = [f"q{i + 1:02d}" for i in range(drivers.shape[1])]

@@ -31,7 +31,8 @@ import pandas as pd
 from analysis.core.dataset import SurveyData
 from analysis.core.figures_io import write_figures_csv
 from analysis.core.params import Params
-from analysis.indexes.compute import compute_unsuppressed, figures_with_changes, published_figures
+from analysis.indexes.figures import figures_with_changes, published_figures
+from analysis.indexes.unsuppressed import compute_unsuppressed
 from analysis.privacy import blank, complementary_suppression, publishable
 
 YEARS = (2022, 2023)

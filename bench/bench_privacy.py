@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from analysis.core.dataset import SurveyData
     from analysis.core.params import load_params
-    from analysis.indexes.compute import compute_unsuppressed
     from analysis.indexes.stage import published_years
+    from analysis.indexes.unsuppressed import compute_unsuppressed
     from analysis.privacy import complementary_suppression, publishable
     from analysis.privacy.audit import audit
 

@@ -71,7 +71,8 @@ from analysis.core.catalogue import RESPONSE_RATE
 from analysis.core.contract import MANAGER_PREFIX
 from analysis.core.dataset import BACKGROUND, SurveyData
 from analysis.core.params import Params
-from analysis.indexes.compute import compute_unsuppressed, published_figures
+from analysis.indexes.figures import published_figures
+from analysis.indexes.unsuppressed import compute_unsuppressed
 
 KEYS = ["unit_id", "group", "measure"]
 OWN = "own:"  # a never-published group: the unit's own respondents (unit minus children)
@@ -342,7 +343,7 @@ def attack(
 ) -> AttackReport:
     """Every breach an LP attacker finds in ``year``'s published figures.
 
-    ``published`` defaults to :func:`analysis.indexes.compute.published_figures`; tests
+    ``published`` defaults to :func:`analysis.indexes.figures.published_figures`; tests
     pass a hand-made (deliberately leaky) table to check the attacker itself.
     ``measures`` limits the targets to those measures (every published figure
     is still used); ``log`` gets one line per measure attacked; ``sums=False``

@@ -636,7 +636,7 @@ class RenderedYear:
 def rendered_year(tmp_path_factory) -> RenderedYear:
     """The fixture organisation rendered once per test session (real notebooks, 2 workers)."""
     from analysis.core.figures_io import write_figures_csv
-    from analysis.drivers.compute import write_drivers_csv
+    from analysis.drivers.drivers_csv import write_drivers_csv
     from analysis.render.reports import render_year
 
     root = tmp_path_factory.mktemp("rendered")

@@ -26,7 +26,7 @@ from random_organisations import organisations
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params, params_from_dict
-from analysis.indexes.compute import compute_unsuppressed
+from analysis.indexes.unsuppressed import compute_unsuppressed
 
 YEAR = 2023
 KEYS = ["unit_id", "group", "measure"]

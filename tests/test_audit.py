@@ -527,7 +527,7 @@ def test_a_unit_without_driver_rows_is_reported(tmp_path: Path) -> None:
 
 
 def test_bootstrap_intervals_are_recomputed_as_the_pipeline_draws_them(tmp_path: Path) -> None:
-    from analysis.drivers.compute import analyse_year
+    from analysis.drivers.borrowing import analyse_year
 
     pipeline = analyse_year(driver_data(), DRIVER_PARAMS, YEAR).analyses["F"]
     rows = [list(r) for r in DRIVER_ROWS]

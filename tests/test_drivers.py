@@ -20,23 +20,14 @@ import pytest
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import params_from_dict
-from analysis.drivers.compute import (
-    CSV_COLUMNS,
-    TABLE_COLUMNS,
-    DriverAnalysisError,
-    analyse_sample,
-    analysis_targets,
-    bootstrap_importance,
-    build_driver_sample,
-    driver_results,
-    driver_table,
-    drivers_csv_text,
-    motivation_score,
-    write_drivers_csv,
-)
+from analysis.drivers.bootstrap import analyse_sample, bootstrap_importance
+from analysis.drivers.drivers_csv import CSV_COLUMNS, drivers_csv_text, write_drivers_csv
 from analysis.drivers.priority import assign_quadrants
-from analysis.drivers.relweights import relative_weights
-from analysis.indexes.compute import compute_figures
+from analysis.drivers.relweights import DriverAnalysisError, relative_weights
+from analysis.drivers.sample import build_driver_sample, motivation_score
+from analysis.drivers.table import TABLE_COLUMNS, driver_results, driver_table
+from analysis.drivers.targets import analysis_targets
+from analysis.indexes.figures import compute_figures
 
 YEAR = 2023
 

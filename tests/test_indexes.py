@@ -18,7 +18,8 @@ from analysis.core.figures_io import CSV_COLUMNS, read_figures_csv, write_figure
 from analysis.core.labels import LEVEL_GOOD
 from analysis.core.params import Params, params_from_dict
 from analysis.core.rounding import level, round_half_up
-from analysis.indexes.compute import FIGURE_COLUMNS, compute_figures, compute_unsuppressed
+from analysis.indexes.figures import FIGURE_COLUMNS, compute_figures
+from analysis.indexes.unsuppressed import compute_unsuppressed
 
 K1 = params_from_dict({"privacy": {"min_group_size": 1}})  # show everything, to check arithmetic
 

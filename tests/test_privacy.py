@@ -26,7 +26,8 @@ from random_organisations import organisations
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params, params_from_dict
-from analysis.indexes.compute import compute_figures, compute_unsuppressed
+from analysis.indexes.figures import compute_figures
+from analysis.indexes.unsuppressed import compute_unsuppressed
 
 KEYS = ["unit_id", "group", "measure"]
 YEAR = 2023

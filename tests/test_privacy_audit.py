@@ -13,7 +13,7 @@ import pandas as pd
 from builders import question, respondents, survey, unit
 
 from analysis.core.params import params_from_dict
-from analysis.indexes.compute import compute_unsuppressed
+from analysis.indexes.unsuppressed import compute_unsuppressed
 from analysis.privacy import protect, publishable
 from analysis.privacy.attacker_model import build_count_model
 from analysis.privacy.audit import audit, audit_counts, audit_values, prior_bound

@@ -18,7 +18,7 @@ import report_fixture as rf
 
 from analysis.core import publish
 from analysis.core.figures_io import write_figures_csv
-from analysis.drivers.compute import write_drivers_csv
+from analysis.drivers.drivers_csv import write_drivers_csv
 from analysis.render import reports as render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]

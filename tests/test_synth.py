@@ -442,7 +442,7 @@ def test_the_pipeline_publishes_the_seed_report_s_figures(default_dir: Path) -> 
     """
     from analysis.core.params import Params
     from analysis.core.rounding import round_half_up
-    from analysis.indexes.compute import compute_figures
+    from analysis.indexes.figures import compute_figures
     from analysis.ingest.read import read_input
 
     data = read_input(default_dir, Params()).data

@@ -19,7 +19,6 @@ import pandas as pd
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
-from analysis.drivers.compute import analysis_targets, build_driver_sample, motivation_score
 from analysis.drivers.relweights import (
     MAX_LMG_DRIVERS,
     DriverAnalysisError,
@@ -28,6 +27,8 @@ from analysis.drivers.relweights import (
     ols_standardised,
     relative_weights,
 )
+from analysis.drivers.sample import build_driver_sample, motivation_score
+from analysis.drivers.targets import analysis_targets
 
 __all__ = ["COMPARISON_COLUMNS", "area_scores", "compare_methods", "compare_on"]
 

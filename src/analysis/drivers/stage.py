@@ -10,7 +10,8 @@ from analysis.core.atomic import write_json_atomic, write_parquet_atomic
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 from analysis.core.stage_paths import StagePaths, check_report_year
-from analysis.drivers.compute import driver_results, write_drivers_csv
+from analysis.drivers.drivers_csv import write_drivers_csv
+from analysis.drivers.table import driver_results
 
 
 def run_drivers(params: Params, year: int, paths: StagePaths) -> None:

@@ -21,7 +21,7 @@ from analysis.core.dataset import SurveyData
 from analysis.core.figures_io import write_figures_csv
 from analysis.core.params import Params
 from analysis.core.stage_paths import StagePaths, check_report_year
-from analysis.indexes.compute import figures_with_changes, published_figures
+from analysis.indexes.figures import figures_with_changes, published_figures
 
 
 def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
@@ -48,7 +48,7 @@ PARALLEL_FROM_RESPONSES = 2_000
 
 
 def published_years(data: SurveyData, params: Params, years: list[int]) -> dict[int, pd.DataFrame]:
-    """Each year's suppressed figures (:func:`analysis.indexes.compute.published_figures`).
+    """Each year's suppressed figures (:func:`analysis.indexes.figures.published_figures`).
 
     The years are independent, and on a large survey each one's disclosure
     audit takes most of a minute, so they run in separate processes, one per

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.core.orgtree import OrgTree
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.relations import (
     DEPTH_SLOTS,
@@ -62,16 +63,14 @@ def tree_columns(figures: UnsuppressedFigures, c: Codes) -> _TreeColumns:
     rows = np.full((len(tree_units), int(column.max(initial=-1)) + 1), -1, dtype=np.int64)
     rows[position[c.unit[on_tree]], column] = on_tree
 
-    parent = pd.Index(tree_units).get_indexer(figures.tree["parent_id"]).astype(np.int64)
-    depth = np.zeros(len(parent), dtype=np.int64)
-    for u in range(len(parent)):  # pre-order: a parent comes before its children
-        depth[u] = depth[parent[u]] + 1 if parent[u] >= 0 else 0
-    child = np.flatnonzero(parent >= 0)
-    child = child[np.argsort(parent[child], kind="stable")]
+    org = OrgTree.from_table(figures.tree)
+    at = {unit: u for u, unit in enumerate(org.table_order)}
+    parent = np.array([at.get(org.parent[unit], -1) for unit in org.table_order], dtype=np.int64)
+    depth = np.array([org.depth[unit] for unit in org.table_order], dtype=np.int64)
+    # children in table order, so grouped by parent each parent's children ascend too
+    children = [[at[child] for child in org.children[unit]] for unit in org.table_order]
+    child = np.array([ch for kids in children for ch in kids], dtype=np.int64)
     starts = np.searchsorted(parent[child], parent[child], side="left")
-    children: list[list[int]] = [[] for _ in range(len(parent))]
-    for ch in child:
-        children[parent[ch]].append(int(ch))
     return _TreeColumns(
         rows=rows,
         child=child,

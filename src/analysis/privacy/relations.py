@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.catalogue import question_measure
+from analysis.core.orgtree import OrgTree
 from analysis.privacy.figures import UnsuppressedFigures
 
 TOTAL, PARTS = 0, 1
@@ -157,10 +158,7 @@ def group_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
 
 def unit_depth(figures: UnsuppressedFigures, c: Codes) -> np.ndarray:
     """Depth in the tree (root 0) per unit code; 0 for leader rows' pseudo-units."""
-    parent = dict(zip(figures.tree["unit_id"], figures.tree["parent_id"], strict=True))
-    depth: dict[str, int] = {}
-    for unit_id in figures.tree["unit_id"]:  # pre-order: a parent comes before its children
-        depth[unit_id] = depth[parent[unit_id]] + 1 if parent[unit_id] else 0
+    depth = OrgTree.from_table(figures.tree).depth
     return np.array([depth.get(u, 0) for u in c.units], dtype=np.int64)
 
 
@@ -234,24 +232,18 @@ def leader_area_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
     if mine.empty:
         return empty_family()
     member = set(zip(mine["manager_id"], mine["unit_id"], strict=True))
-    parent_of = dict(zip(tree["unit_id"], tree["parent_id"], strict=True))
-    children: dict[str, list[str]] = {}
-    for unit_id, parent_id in zip(tree["unit_id"], tree["parent_id"], strict=True):
-        children.setdefault(parent_id, []).append(unit_id)
+    org = OrgTree.from_table(tree)
 
     sides: list[tuple[str, str, str, int]] = []  # (manager, leader row, unit row, side)
     nested: set[str] = set()
     for manager, unit_id, leader in mine[["manager_id", "unit_id", "leader_id"]].itertuples(
         index=False
     ):
-        if (manager, parent_of.get(unit_id, "")) not in member:
+        if (manager, org.parent[unit_id]) not in member:
             sides.append((manager, leader, unit_id, TOTAL))
-            ancestor = parent_of.get(unit_id, "")
-            while ancestor:
-                if (manager, ancestor) in member:
-                    nested.add(manager)
-                ancestor = parent_of.get(ancestor, "")
-        for child in children.get(unit_id, []):
+            if any((manager, ancestor) in member for ancestor in org.chain(unit_id)[1:]):
+                nested.add(manager)
+        for child in org.children[unit_id]:
             if (manager, child) not in member:
                 sides.append((manager, leader, child, PARTS))
     for manager, leader in dict(zip(mine["manager_id"], mine["leader_id"], strict=True)).items():
@@ -294,20 +286,10 @@ def leader_unit_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
     tree, mine = figures.tree, figures.manager_units
     if mine.empty:
         return empty_family()
-    parent_of = dict(zip(tree["unit_id"], tree["parent_id"], strict=True))
-
-    def path_up(unit_id: str) -> list[str]:
-        path = []
-        while unit_id:
-            path.append(unit_id)
-            unit_id = parent_of[unit_id]
-        return path
-
+    org = OrgTree.from_table(tree)
     pairs: list[tuple[str, str]] = []  # (unit, leader row) with the leader inside the unit
     for leader, units in mine.groupby("leader_id", sort=True)["unit_id"]:
-        paths = [path_up(u) for u in units]
-        common = set(paths[0]).intersection(*paths[1:])
-        pairs += [(u, leader) for u in paths[0] if u in common]
+        pairs += [(u, leader) for u in org.chain(org.common_ancestor(units))]
     frame = pd.DataFrame(pairs, columns=["unit_id", "leader_id"])
     unit_codes = c.units.get_indexer(frame["unit_id"])
     leader_codes = c.units.get_indexer(frame["leader_id"])

@@ -1,0 +1,199 @@
+"""One sample's relative weights with seeded percentile-bootstrap intervals of importance.
+
+Everything here works on arrays (outcome, drivers, clusters); which
+respondents form a sample, and who borrows, is :mod:`analysis.drivers.borrowing`.
+The auditor recomputes the intervals through :func:`bootstrap_importance` and
+:func:`sample_seed` (re-exported by :mod:`analysis.drivers.compute` for it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.contract import UNSTABLE
+from analysis.core.params import DriverParams
+from analysis.drivers.relweights import (
+    COLLINEARITY_TOL,
+    ZERO_R2_TOL,
+    DriverAnalysisError,
+    johnson_weights,
+    relative_weights_from_corr,
+    sample_correlations,
+)
+
+__all__ = [
+    "BATCH_CELLS",
+    "MAX_DEGENERATE_SHARE",
+    "UnitAnalysis",
+    "analyse_sample",
+    "bootstrap_importance",
+    "resampling_clusters",
+    "sample_seed",
+]
+
+#: more unusable bootstrap resamples than this share and the unit is not analysed.
+MAX_DEGENERATE_SHARE = 0.05
+#: bootstrap resamples per batch are capped so that one batch's weights stay ~32 MB.
+BATCH_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class UnitAnalysis:
+    """One sample's relative weights with percentile-bootstrap intervals of importance."""
+
+    weights: np.ndarray
+    importance: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    r2: float
+    n_used: int
+    n_resamples: int
+    n_degenerate_resamples: int
+    resampled: str
+
+
+def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
+    """A bootstrap seed fixed by the parameters and *who* is analysed.
+
+    Keyed by the respondents (not by the unit's name) so that the same people
+    - a school and the rektor who manages exactly that school - get identical
+    numbers in both reports; sha256, never Python's salted ``hash()``.
+    """
+    digest = hashlib.sha256("\x1f".join(sorted(respondent_ids)).encode("utf-8")).digest()
+    return np.random.SeedSequence([base_seed, year, int.from_bytes(digest[:16], "little")])
+
+
+def bootstrap_importance(
+    outcome: np.ndarray,
+    drivers: np.ndarray,
+    n_resamples: int,
+    seed: np.random.SeedSequence | int,
+    clusters: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """Importance (share of R²) in each bootstrap resample; also how many were unusable.
+
+    Each resample is a vector of counts over respondents (or, with
+    ``clusters``, over whole clusters, every respondent taking their
+    cluster's count), so all resamples' moments come from one matrix product
+    of the counts with the centred values and their pairwise products, and
+    the relative weights from one batched eigen-decomposition.
+
+    Within a resample a driver without variance gets weight 0 (it explains
+    nothing there) and exactly collinear drivers share their common part
+    (pseudo-inverse); a resample whose outcome is constant or unexplained
+    (R² = 0) is left out and counted.
+    """
+    n, p = drivers.shape
+    values = np.column_stack([outcome, drivers]).astype(float)
+    centred = values - values.mean(axis=0)
+    q = p + 1
+    upper_i, upper_j = np.triu_indices(q)
+    moments = np.hstack([centred, centred[:, upper_i] * centred[:, upper_j]])
+    full_var = centred.var(axis=0)
+    rng = np.random.default_rng(seed)
+    if clusters is not None:
+        cluster_codes, cluster_names = pd.factorize(clusters)
+        n_clusters = len(cluster_names)
+    batch = max(1, min(n_resamples, BATCH_CELLS // max(n, 1)))
+    shares: list[np.ndarray] = []
+    degenerate = 0
+    for start in range(0, n_resamples, batch):
+        size = min(batch, n_resamples - start)
+        counts = np.empty((size, n))
+        for row in range(size):
+            if clusters is None:
+                counts[row] = np.bincount(rng.integers(0, n, n), minlength=n)
+            else:
+                drawn = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)
+                counts[row] = drawn[cluster_codes]
+        totals = counts @ moments / counts.sum(axis=1, keepdims=True)
+        mean = totals[:, :q]
+        cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
+        cov = np.empty((size, q, q))
+        cov[:, upper_i, upper_j] = cov_upper
+        cov[:, upper_j, upper_i] = cov_upper
+        var = np.diagonal(cov, axis1=1, axis2=2).copy()
+        constant = var <= 1e-12 * np.maximum(full_var, 1e-300)
+        sd = np.sqrt(np.where(constant, 1.0, var))
+        corr = cov / sd[:, :, None] / sd[:, None, :]
+        corr[constant[:, :, None] | constant[:, None, :]] = 0.0
+        corr[:, np.arange(q), np.arange(q)] = 1.0
+        weights = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
+        r2 = weights.sum(axis=1)
+        usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
+        degenerate += int((~usable).sum())
+        shares.append(weights[usable] / r2[usable, None])
+    return np.vstack(shares), degenerate
+
+
+def analyse_sample(
+    outcome: np.ndarray,
+    drivers: np.ndarray,
+    question_ids: Sequence[str],
+    *,
+    label: str,
+    n_resamples: int,
+    ci_level: float,
+    seed: np.random.SeedSequence | int,
+    clusters: np.ndarray | None = None,
+) -> UnitAnalysis:
+    """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``."""
+    if n_resamples < 1:
+        raise ValueError(f"drivers.bootstrap must be at least 1, got {n_resamples}")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"drivers.ci_level must lie strictly between 0 and 1, got {ci_level}")
+    names = list(question_ids)
+    try:
+        rxx, rxy = sample_correlations(outcome, drivers, names)
+        point = relative_weights_from_corr(rxx, rxy, names)
+    except DriverAnalysisError as error:
+        raise DriverAnalysisError(f"{label}: {error}", error.code, error.questions) from error
+    if clusters is not None and len(np.unique(clusters)) < 2:
+        raise ValueError(f"{label}: resampling units needs at least two units")
+    resampled = "respondents" if clusters is None else "units"
+    shares, degenerate = bootstrap_importance(outcome, drivers, n_resamples, seed, clusters)
+    if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
+        raise DriverAnalysisError(
+            f"{label}: {degenerate} of {n_resamples} bootstrap resamples had a constant or "
+            "unexplained outcome; the intervals would be unreliable",
+            UNSTABLE,
+        )
+    tail = (1 - ci_level) / 2
+    low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
+    weights = point.weights.to_numpy()
+    result = UnitAnalysis(
+        weights=weights,
+        importance=weights / point.r2,
+        ci_low=low,
+        ci_high=high,
+        r2=point.r2,
+        n_used=len(outcome),
+        n_resamples=len(shares),
+        n_degenerate_resamples=degenerate,
+        resampled=resampled,
+    )
+    numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
+    if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
+        raise DriverAnalysisError(f"{label}: non-finite importances; refusing to publish them")
+    return result
+
+
+def resampling_clusters(unit_ids: np.ndarray, settings: DriverParams) -> np.ndarray | None:
+    """The clusters the bootstrap resamples for one target; None = resample respondents.
+
+    With ``drivers.resample: units`` the respondents' own units are resampled
+    whole - but only when they sit in at least ``drivers.resample_min_units``
+    units: a school with one or two work groups has no between-unit
+    variation to speak of, so its intervals come from resampling respondents
+    (and the table's ``resampled`` column says so).
+    """
+    if settings.resample != "units":
+        return None
+    if len(np.unique(unit_ids)) < settings.resample_min_units:
+        return None
+    return unit_ids

@@ -1,0 +1,165 @@
+"""Each unit's and manager's analysis of one year: its own, a borrowed one, or why none.
+
+A unit with fewer than ``drivers.min_n`` listwise-complete respondents, or
+whose data cannot be analysed (see ``DriverAnalysisError``), takes the
+importances of its nearest ancestor that has its own analysis, with its own
+scores; ``importance_from`` names that ancestor, ``basis`` says ``borrowed``
+(and ``borrow_code``/``borrow_reason`` in drivers.parquet say why), so the
+table and the report can say so. A manager borrows from the lowest common
+ancestor of the units they manage, or its ancestors.
+
+Degenerate input never stops the pipeline and never publishes a NaN or a
+silently wrong importance: every decision is recorded in :class:`YearDrivers`
+(the table, drivers.json and the stage's warnings are made from it, in
+:mod:`analysis.drivers.table`). A förvaltning below ``drivers.min_n`` cannot
+borrow: it is analysed and marked ``basis = own_below_min_n``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from analysis.core.contract import (
+    BASIS_BORROWED,
+    BASIS_OWN,
+    BASIS_OWN_BELOW_MIN_N,
+    NO_QUESTIONS,
+    SMALL,
+    TOO_FEW,
+)
+from analysis.core.dataset import SurveyData
+from analysis.core.params import DriverParams, Params
+from analysis.drivers.bootstrap import (
+    UnitAnalysis,
+    analyse_sample,
+    resampling_clusters,
+    sample_seed,
+)
+from analysis.drivers.relweights import DriverAnalysisError
+from analysis.drivers.sample import DriverSample, build_driver_sample, driver_questions
+from analysis.drivers.targets import Target, analysis_targets
+
+__all__ = ["BORROWED", "OWN", "OWN_BELOW_MIN_N", "YearDrivers", "analyse_year"]
+
+log = logging.getLogger(__name__)
+
+# ``basis`` of a unit's rows (the codes themselves live in analysis.core.contract)
+OWN, OWN_BELOW_MIN_N, BORROWED = BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED
+
+
+@dataclass
+class YearDrivers:
+    """All analyses of one year: each target's own, the one it borrowed, or why it has none.
+
+    ``source`` maps a target to the target whose analysis it shows (itself
+    or a lender); a target missing from ``source`` has no analysis at all.
+    ``problems`` says why a target has no analysis of its own;
+    ``year_problem`` why nothing at all could be analysed (no sample).
+    """
+
+    year: int
+    sample: DriverSample | None
+    targets: list[Target]
+    min_n: int
+    analyses: dict[str, UnitAnalysis] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, DriverAnalysisError] = field(default_factory=dict)
+    year_problem: DriverAnalysisError | None = None
+    excluded: tuple[str, ...] = ()
+
+    def analysis_for(self, target_id: str) -> UnitAnalysis:
+        return self.analyses[self.source[target_id]]
+
+    def basis(self, target_id: str) -> str:
+        """``own``, ``own_below_min_n`` (a förvaltning too small to borrow) or ``borrowed``."""
+        if self.source[target_id] != target_id:
+            return BORROWED
+        return OWN if self.analyses[target_id].n_used >= self.min_n else OWN_BELOW_MIN_N
+
+
+def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
+    """Analyse every unit and manager of ``year`` that is large enough; others borrow.
+
+    Never raises for what the answers are like: a problem is recorded (for the
+    year, or per target) and the target borrows or goes without. Targets with
+    exactly the same respondents share one analysis (computed once; the seed
+    depends on the respondents, so the numbers are the same either way).
+    """
+    settings = params.drivers
+    try:
+        sample = build_driver_sample(data, params, year)
+    except DriverAnalysisError as error:
+        excluded = () if error.code == NO_QUESTIONS else driver_questions(data, year).excluded
+        return YearDrivers(year, None, [], settings.min_n, year_problem=error, excluded=excluded)
+    result = YearDrivers(
+        year, sample, analysis_targets(data, sample), settings.min_n, excluded=sample.excluded
+    )
+    outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
+    for target in sorted(result.targets, key=lambda t: t.analysis_order):
+        tid = target.target_id
+        n_used = len(target.positions)
+        label = f"year {year}, unit {tid}"
+        if n_used < settings.min_n and not target.is_root:
+            problem = DriverAnalysisError(
+                f"{n_used} complete respondents, fewer than drivers.min_n = {settings.min_n}",
+                SMALL,
+            )
+        else:
+            key = target.positions.tobytes()
+            if key not in outcomes:
+                outcomes[key] = (label, _analyse_target(sample, target, settings, label))
+            first_label, outcome = outcomes[key]
+            if isinstance(outcome, UnitAnalysis):
+                result.analyses[tid] = outcome
+                result.source[tid] = tid
+                continue
+            problem = DriverAnalysisError(
+                str(outcome).removeprefix(f"{first_label}: "), outcome.code, outcome.questions
+            )
+            if target.is_root and problem.code == TOO_FEW:
+                problem = _blame_missing(problem, sample)
+        result.problems[tid] = problem
+        lender = next((u for u in target.lenders if u in result.analyses), None)
+        if lender is not None:
+            log.info("%s borrows importances from %s: %s", label, lender, problem)
+            result.source[tid] = lender
+    return result
+
+
+def _blame_missing(problem: DriverAnalysisError, sample: DriverSample) -> DriverAnalysisError:
+    """Name the drivers that listwise deletion lost the most respondents to."""
+    suspects = sample.most_missing()
+    if not suspects:
+        return DriverAnalysisError(
+            f"{problem}; all {sample.n_with_outcome} respondents with a Motivation score "
+            "answered every driver: there are simply too few respondents",
+            problem.code,
+        )
+    named = ", ".join(f"{q} ({n} missing)" for q, n in suspects)
+    return DriverAnalysisError(
+        f"{problem}; of the {sample.n_with_outcome} respondents with a Motivation score, "
+        f"these drivers have the most missing answers: {named}",
+        problem.code,
+        tuple(q for q, _ in suspects),
+    )
+
+
+def _analyse_target(
+    sample: DriverSample, target: Target, settings: DriverParams, label: str
+) -> UnitAnalysis | DriverAnalysisError:
+    """The target's own analysis, or the reason it has none (returned, to be cached)."""
+    rows = target.positions
+    try:
+        return analyse_sample(
+            sample.outcome[rows],
+            sample.drivers[rows],
+            sample.question_ids,
+            label=label,
+            n_resamples=settings.bootstrap,
+            ci_level=settings.ci_level,
+            seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
+            clusters=resampling_clusters(sample.unit_ids[rows], settings),
+        )
+    except DriverAnalysisError as error:
+        return error
