@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -145,3 +146,88 @@ def units_under_threshold(
         columns=["unit_type", "count"],
     )
     return UnderThreshold(units, counts, hidden[SUPPRESSED], hidden[PROTECTED])
+
+
+# ---------------------------------------------------------------------------
+# Small selections the sections' sentences rest on
+# ---------------------------------------------------------------------------
+
+
+def has_value(value: Any) -> bool:
+    """A published number (not None, not NaN)."""
+    return value is not None and not pd.isna(value)
+
+
+def whole_or_none(value: Any) -> int | None:
+    """A displayed change as an int, None where there is none."""
+    return int(value) if has_value(value) else None
+
+
+def ranked(labels: Sequence[str], values: Sequence[Any]) -> list[tuple[str, int]]:
+    """(label, displayed value) of the published values, highest first, ties in given order."""
+    shown = [(lbl, round_half_up(v)) for lbl, v in zip(labels, values, strict=True) if has_value(v)]
+    return sorted(shown, key=lambda item: -item[1])
+
+
+@dataclass(frozen=True)
+class HighLow:
+    """The labels sharing the highest and the lowest displayed value."""
+
+    top: list[str]
+    top_value: int
+    bottom: list[str]
+    bottom_value: int
+
+
+def high_low(labels: Sequence[str], values: Sequence[Any]) -> HighLow | None:
+    """Highest and lowest displayed values (ties together); None unless at least two differ."""
+    order = ranked(labels, values)
+    if len(order) < 2 or order[0][1] == order[-1][1]:
+        return None
+    top = [lbl for lbl, v in order if v == order[0][1]]
+    bottom = [lbl for lbl, v in order if v == order[-1][1]]
+    return HighLow(top, order[0][1], bottom, order[-1][1])
+
+
+def improving_units(now: dict[str, Any], before: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Units with a value both years, and those among them whose displayed value went up."""
+    both = [u for u in now if has_value(now.get(u)) and has_value(before.get(u))]
+    up = [u for u in both if round_half_up(now[u]) > round_half_up(before[u])]
+    return both, up
+
+
+def largest_question_change(results: pd.DataFrame) -> pd.Series | None:
+    """The question with the largest displayed change (ties: exact change, catalogue order)."""
+    moved = results[results["change"].notna()]
+    if moved.empty:
+        return None
+    sized = moved.assign(
+        size=moved["change"].abs(), exact=moved["exact_change"].astype(float).abs()
+    )
+    return sized.sort_values(["size", "exact"], ascending=[False, False], kind="mergesort").iloc[0]
+
+
+def higher_on(
+    table: pd.DataFrame, first: str, second: str, measures: Iterable[str]
+) -> tuple[int, int]:
+    """Of ``measures`` published for both: how many compared, on how many ``first`` is higher.
+
+    ``table`` has columns label, measure, value (one row per group × measure).
+    """
+    compared = higher = 0
+    for measure in measures:
+        part = table[table["measure"] == measure].set_index("label")["value"]
+        if has_value(part.get(first)) and has_value(part.get(second)):
+            compared += 1
+            higher += round_half_up(part[first]) > round_half_up(part[second])
+    return compared, higher
+
+
+def highest_first(table: pd.DataFrame, column: str = "value") -> pd.DataFrame:
+    """Rows by ``column`` highest first, hidden (NaN) last, ties in their given order."""
+    return table.sort_values(column, ascending=False, na_position="last", kind="mergesort")
+
+
+def count_at_least(ranked_values: Sequence[tuple[str, int]], threshold: int) -> int:
+    """How many displayed values reach ``threshold``."""
+    return sum(1 for _, v in ranked_values if v >= threshold)
