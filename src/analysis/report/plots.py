@@ -1,6 +1,6 @@
 """Every report chart except the priority matrix, in one visual language.
 
-Charts take the tidy tables of :mod:`analysis.report.data` (plot second,
+Charts take the tidy tables of :mod:`analysis.report.comparisons` (plot second,
 compute first) and return a matplotlib ``Figure`` built without pyplot, so no
 global figure state leaks from one report to the next in a warm kernel.
 :func:`figure_data_uri` embeds a figure as a PNG data URI without timestamps or

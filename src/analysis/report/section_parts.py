@@ -5,8 +5,9 @@ Plain text and table data only; the markup is in ``templates/macros.html.j2``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -14,7 +15,14 @@ from analysis.core.labels import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
 from analysis.core.params import LevelParams
 from analysis.report.context import Report
 from analysis.report.markup import Table, bar_cell, table, value_cell
-from analysis.report.phrases import NO_COMPARISON, PROTECTED, SUPPRESSED, no_previous_text
+from analysis.report.phrases import (
+    NO_COMPARISON,
+    PROTECTED,
+    SUPPRESSED,
+    high_low,
+    no_previous_text,
+)
+from analysis.report.selection import high_low as select_high_low
 from analysis.report.style import LEVEL_COLOURS
 
 
@@ -95,3 +103,13 @@ def index_rows(frame: pd.DataFrame) -> Table:
         ],
         [False, True, True],
     )
+
+
+def high_low_sentence(
+    what: str, labels: Sequence[str], values: Sequence[Any], prefix: tuple[str, str] = ("", "")
+) -> str:
+    """'Högst AMI har … och lägst …' from displayed values; "" unless two values differ."""
+    found = select_high_low(labels, values)
+    if found is None:
+        return ""
+    return high_low(what, found.top, found.top_value, found.bottom, found.bottom_value, prefix)

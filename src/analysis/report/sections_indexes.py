@@ -25,10 +25,11 @@ from analysis.report.comparisons import (
 )
 from analysis.report.context import Report
 from analysis.report.markup import Table, area_cell, chart, show, table, value_cell
-from analysis.report.phrases import NO_COMPARISON, amount, high_low, join_words, movement
+from analysis.report.phrases import NO_COMPARISON, amount, join_words, movement
 from analysis.report.processed import LEDARE, MEASURE_LABELS
 from analysis.report.section_parts import (
     comparison_note,
+    high_low_sentence,
     index_rows,
     level_bands,
     question_table,
@@ -42,17 +43,6 @@ from analysis.report.selection import (
     ranked,
     whole_or_none,
 )
-from analysis.report.selection import high_low as select_high_low
-
-
-def _high_low_sentence(
-    what: str, labels: Sequence[str], values: Sequence[Any], prefix: tuple[str, str] = ("", "")
-) -> str:
-    """'Högst AMI har … och lägst …' from displayed values; "" unless two values differ."""
-    found = select_high_low(labels, values)
-    if found is None:
-        return ""
-    return high_low(what, found.top, found.top_value, found.bottom, found.bottom_value, prefix)
 
 
 def ami_section(report: Report) -> Any:
@@ -194,7 +184,7 @@ def _groups_summary(frame: pd.DataFrame) -> str:
     if len(order) < 2:
         return ""
     if len(order) > 2:
-        return _high_low_sentence("AMI totalt", list(total["label"]), list(total["value"]))
+        return high_low_sentence("AMI totalt", list(total["label"]), list(total["value"]))
     (first, a), (second, b) = order
     if a == b:
         return f"{first} och {second} ligger lika på AMI totalt ({a})."
@@ -249,7 +239,7 @@ def ami_age_section(report: Report) -> Any:
         numeric += [True, True]
     else:
         rows = [r[:2] for r in rows]
-    summary = _high_low_sentence(
+    summary = high_low_sentence(
         "AMI", list(frame["label"]), list(frame["value"]), ("åldersgruppen ", "åldersgrupperna ")
     )
     return show(
@@ -276,7 +266,7 @@ def areas_section(report: Report) -> Any:
     if frame.empty:
         return None
     order = ranked(list(frame["area"]), list(frame["value"]))
-    summary = [_high_low_sentence("index", list(frame["area"]), list(frame["value"]))]
+    summary = [high_low_sentence("index", list(frame["area"]), list(frame["value"]))]
     if order:
         summary.append(
             f"{count_at_least(order, levels.good_from)} av {len(order)} frågeområden ligger på "
