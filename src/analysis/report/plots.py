@@ -1,9 +1,9 @@
 """Every report chart except the priority matrix, in one visual language.
 
-Charts take the tidy tables of :mod:`analysis.report.data` (plot second,
+Charts take the tidy tables of :mod:`analysis.report.comparisons` (plot second,
 compute first) and return a matplotlib ``Figure`` built without pyplot, so no
 global figure state leaks from one report to the next in a warm kernel.
-:func:`figure_html` embeds a figure as a PNG data URI without timestamps or
+:func:`figure_data_uri` embeds a figure as a PNG data URI without timestamps or
 version strings, so the same numbers always give the same bytes.
 
 Conventions (docs/design.md, "Visual language"): Swedish labels; level colours
@@ -15,7 +15,6 @@ a suppressed figure drawn as the words the table gives for it ("för få svar",
 from __future__ import annotations
 
 import base64
-import html
 import io
 import textwrap
 from collections.abc import Sequence
@@ -36,7 +35,7 @@ __all__ = [
     "bars_by_year",
     "change_bars",
     "extremes_bars",
-    "figure_html",
+    "figure_data_uri",
     "figure_png",
     "grouped_index_bars",
     "horizontal_bars",
@@ -102,10 +101,10 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure_html(fig: Figure, alt: str) -> str:
-    """An ``<img>`` with the figure embedded as a PNG data URI (reports work offline)."""
+def figure_data_uri(fig: Figure) -> str:
+    """The figure as a PNG data URI, for an ``img`` in the report (reports work offline)."""
     data = base64.b64encode(figure_png(fig)).decode("ascii")
-    return f'<p><img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}"></p>'
+    return f"data:image/png;base64,{data}"
 
 
 def horizontal_bars(

@@ -1,0 +1,162 @@
+"""Markup: the one Jinja2 environment of the report sections, and the plain data it draws.
+
+A section builds a context of plain values - text, :class:`Cell` rows of a
+:class:`Table`, a :class:`Chart` - and renders its template in ``templates/``
+(autoescaped: a unit or question name is always text, never markup). No HTML is
+written in Python; charts reach the template as PNG data URIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+from matplotlib.figure import Figure
+
+from analysis.report import plots
+from analysis.report.context import Report
+from analysis.report.phrases import PROTECT_CLAUSE, PROTECTED, SUPPRESSED, hidden_predicate
+from analysis.report.selection import has_value
+from analysis.report.style import LEVEL_COLOURS
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates of ``analysis/report/templates``, created once per kernel."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("analysis.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    """One template rendered with ``context`` (every name it uses must be given)."""
+    return environment().get_template(template).render(**context)
+
+
+def show(report: Report, template: str, **context: Any) -> Any:
+    """A section for a notebook cell; notes when it shows a figure hidden to protect a group.
+
+    The footer (the last cell) explains "dold för att skydda en mindre grupp" only in a
+    report that showed it, so every section records it here.
+    """
+    from IPython.display import HTML
+
+    body = render(template, **context)
+    if PROTECT_CLAUSE in body:
+        report.hidden_shown.add(PROTECTED)
+    return HTML(body)
+
+
+# ---------------------------------------------------------------------------
+# Tables as data
+# ---------------------------------------------------------------------------
+
+TEXT, VALUE, HIDDEN, BAR, EMPTY, AREA = "text", "value", "hidden", "bar", "empty", "area"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell; ``kind`` says how the ``cell`` macro draws it."""
+
+    kind: str
+    text: str = ""
+    numeric: bool = False
+    level: str = ""  # a value's level name (its swatch), "" for none
+    colour: str = ""  # the level's colour (swatch or bar)
+    width: str = ""  # a bar's width in per cent, one decimal
+    description: str = ""  # an area's policy text
+
+
+def value_cell(text: str, level_name: Any = None) -> Cell:
+    """A figure: its text, with the level's swatch; a hidden figure's words in grey italics."""
+    if text in (SUPPRESSED, PROTECTED):
+        return Cell(HIDDEN, text)
+    if isinstance(level_name, str):
+        return Cell(VALUE, text, level=level_name, colour=LEVEL_COLOURS[level_name])
+    return Cell(VALUE, text)
+
+
+def bar_cell(value: Any, level_name: Any) -> Cell:
+    """A bar 0-100 in the level's colour; an empty cell for a hidden figure."""
+    if not has_value(value) or not isinstance(level_name, str):
+        return Cell(EMPTY)
+    width = max(0.0, min(100.0, value))
+    return Cell(BAR, width=f"{width:.1f}", colour=LEVEL_COLOURS[level_name])
+
+
+def area_cell(area: str, description: Any) -> Cell:
+    """An area's name, with the policy's text under it when there is one."""
+    text = description if isinstance(description, str) else ""
+    return Cell(AREA, area, description=text)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table heading; numeric columns are right-aligned."""
+
+    text: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """Headings and rows of cells, as the ``table`` macro draws them."""
+
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str | Cell]], numeric: Sequence[bool] = ()
+) -> Table:
+    """A table whose plain-text cells take their column's alignment."""
+    aligned = list(numeric) or [False] * len(headers)
+    return Table(
+        [Column(h, n) for h, n in zip(headers, aligned, strict=True)],
+        [
+            [
+                c if isinstance(c, Cell) else Cell(TEXT, c, numeric=n)
+                for c, n in zip(row, aligned, strict=True)
+            ]
+            for row in rows
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Charts as data
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure (``src``: PNG data URI) or, when it has no bar, the sentence saying why."""
+
+    alt: str
+    src: str = ""
+    sentence: str = ""
+
+
+def figure(fig: Figure, alt: str) -> Chart:
+    """A drawn figure with its alt text."""
+    return Chart(alt, plots.figure_data_uri(fig))
+
+
+def chart(
+    values: Iterable[Any], build: Callable[[], Figure], alt: str, texts: Iterable[str] = ()
+) -> Chart:
+    """The figure ``build`` draws, or one sentence (why, from ``texts``) when it has no bar."""
+    if not plots.any_number(list(values)):
+        return Chart(
+            alt,
+            sentence=f"Diagrammet ”{alt}” visas inte: alla värden {hidden_predicate(texts, 2)}.",
+        )
+    return figure(build(), alt)

@@ -1,0 +1,346 @@
+"""One survey year's processed tables (``data/processed/<Y>/``), loaded once and read-only.
+
+The report notebooks read ONLY these tables (figures, units, questions, drivers,
+meta.json): already-suppressed aggregates, never respondent rows. That keeps the
+privacy guarantee structural - whatever a cell prints, it cannot print an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.catalogue import (
+    AMI,
+    AMI_DIMENSIONS,
+    LEADERSHIP,
+    RESPONSE_RATE,
+    comparable_measures,
+    dimension_measure,
+)
+from analysis.core.contract import (
+    DRIVERS_TABLE_COLUMNS,
+    FIGURES_TABLE_COLUMNS,
+    MANAGER_PREFIX,
+)
+from analysis.report.figures import ALL, Shown, number_or_none
+from analysis.report.phrases import NEW, REWORDED
+
+FIGURE_COLUMNS = tuple(FIGURES_TABLE_COLUMNS)
+UNIT_COLUMNS = ("year", "unit_id", "unit_name", "parent_id", "unit_type", "invited", "manager_id")
+QUESTION_COLUMNS = (
+    "question_id",
+    "text",
+    "area",
+    "ami_dimension",
+    "leadership",
+    "replaces",
+    "asked",
+    "asked_prev",
+)
+DRIVER_COLUMNS = tuple(DRIVERS_TABLE_COLUMNS)
+#: keys of data/processed/<year>/drivers.json (written by the drivers stage)
+DRIVER_NOTE_KEYS = (
+    "drivers",
+    "excluded",
+    "min_n",
+    "root_analysis",
+    "without_rows",
+)
+META_KEYS = ("year", "previous_year", "years", "input_sha256", "rows_rejected", "params")
+
+# Report kinds and where each is written under reports/<Y>/.
+FORVALTNING = "forvaltning"
+OMRADE = "omrade"
+ENHET = "enhet"
+LEDARE = "ledare"
+
+MEASURE_LABELS = {
+    AMI: "AMI totalt",
+    **{dimension_measure(d): d for d in AMI_DIMENSIONS},
+    LEADERSHIP: "Ledarskapsindex",
+    RESPONSE_RATE: "Svarsfrekvens",
+}
+
+
+class ReportDataError(ValueError):
+    """The processed directory does not hold what a report needs."""
+
+
+def _read_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise ReportDataError(
+            f"{path}: missing; the indexes/drivers stages write it (run `dvc repro`)"
+        )
+    frame = pd.read_parquet(path)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ReportDataError(f"{path}: missing column(s) {missing}")
+    return frame
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """A string column with empty strings for NA, as every later comparison expects."""
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+class ProcessedYear:
+    """The processed tables of one survey year, indexed for quick per-unit lookups.
+
+    Loaded once per kernel and reused across the many reports a worker renders
+    (see :func:`load_processed_year`), so it is treated as read-only.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        meta: dict[str, Any],
+        figures: pd.DataFrame,
+        units: pd.DataFrame,
+        questions: pd.DataFrame,
+        drivers: pd.DataFrame,
+        driver_notes: dict[str, Any] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.meta = meta
+        self.driver_notes = driver_notes or {}
+        self.units = units.reset_index(drop=True)
+        self.questions = questions.reset_index(drop=True)
+        self.drivers = drivers.reset_index(drop=True)
+        # sorted by unit for slicing; the index keeps the file's row order
+        ordered = figures.reset_index(drop=True).sort_values("unit_id", kind="stable")
+        ordered["suppression"] = _text(ordered.get("suppression", pd.Series("", ordered.index)))
+        self.figures = ordered
+        ids = ordered["unit_id"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
+        ends = [*list(starts[1:]), len(ids)]
+        self._slices = {ids[s]: (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
+
+    # -- meta ---------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return int(self.meta["year"])
+
+    @property
+    def previous_year(self) -> int | None:
+        prev = self.meta.get("previous_year")
+        return None if prev is None else int(prev)
+
+    @property
+    def driver_min_n(self) -> int:
+        """``drivers.min_n`` as the drivers stage used it (drivers.json), for the reports' notes."""
+        return int(self.driver_notes["min_n"])
+
+    @property
+    def rows_rejected(self) -> int:
+        return int(self.meta.get("rows_rejected") or 0)
+
+    @property
+    def quarantine_mode(self) -> bool:
+        raw = self.meta.get("params", {}) or {}
+        return (raw.get("input", {}) or {}).get("on_invalid") == "quarantine"
+
+    # -- the organisation ---------------------------------------------------
+    @cached_property
+    def unit_index(self) -> dict[str, dict[str, Any]]:
+        return {row["unit_id"]: row for row in self.units.to_dict("records")}
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {uid: [] for uid in self.units["unit_id"]}
+        for uid, parent in zip(self.units["unit_id"], self.units["parent_id"], strict=True):
+            if parent:
+                out.setdefault(parent, []).append(uid)
+        return out
+
+    @cached_property
+    def root_id(self) -> str:
+        roots = list(self.units.loc[self.units["parent_id"] == "", "unit_id"])
+        if len(roots) != 1:
+            raise ReportDataError(
+                f"{self.directory / 'units.parquet'}: expected exactly one root unit "
+                f"(empty parent_id), found {len(roots)}: {roots[:5]}"
+            )
+        return roots[0]
+
+    def unit_name(self, unit_id: str) -> str:
+        if unit_id.startswith(MANAGER_PREFIX):
+            return f"Chef {unit_id[len(MANAGER_PREFIX) :]}"
+        return str(self.unit_index[unit_id]["unit_name"])
+
+    def unit_type(self, unit_id: str) -> str:
+        return str(self.unit_index[unit_id]["unit_type"])
+
+    def depth(self, unit_id: str) -> int:
+        depth = 0
+        parent = self.unit_index[unit_id]["parent_id"]
+        while parent:
+            depth += 1
+            parent = self.unit_index[parent]["parent_id"]
+        return depth
+
+    def kind(self, unit_id: str) -> str:
+        """Which kind of report a unit gets: förvaltning, område, or enhet (anything deeper)."""
+        if unit_id.startswith(MANAGER_PREFIX):
+            return LEDARE
+        return {0: FORVALTNING, 1: OMRADE}.get(self.depth(unit_id), ENHET)
+
+    def check_report_unit(self, unit_id: str) -> None:
+        if unit_id.startswith(MANAGER_PREFIX):
+            if unit_id not in self._slices:
+                raise ReportDataError(
+                    f"{self.directory / 'figures.parquet'}: no rows for leader {unit_id!r}"
+                )
+        elif unit_id not in self.unit_index:
+            raise ReportDataError(
+                f"{self.directory / 'units.parquet'}: no unit {unit_id!r} in {self.year}"
+            )
+
+    # -- figures ------------------------------------------------------------
+    def unit_figures(self, unit_id: str) -> pd.DataFrame:
+        """All figure rows of one unit (every year present), in file order."""
+        start, end = self._slices.get(unit_id, (0, 0))
+        return self.figures.iloc[start:end]
+
+    @cached_property
+    def current_all(self) -> pd.DataFrame:
+        """Year Y, group ``all``: unit × measure values (NaN = suppressed)."""
+        rows = self.figures[(self.figures["year"] == self.year) & (self.figures["group"] == ALL)]
+        return rows.pivot(index="unit_id", columns="measure", values="value").astype(float)
+
+    @cached_property
+    def managers(self) -> list[str]:
+        """Leader-report ids (``manager:<id>``) with rows in year Y, sorted."""
+        current = self.figures.loc[self.figures["year"] == self.year, "unit_id"]
+        return sorted(u for u in current.unique() if str(u).startswith(MANAGER_PREFIX))
+
+    # -- questions ----------------------------------------------------------
+    @cached_property
+    def asked_questions(self) -> pd.DataFrame:
+        """Questions asked in year Y, catalogue order, with their new/reworded status."""
+        asked = self.questions[self.questions["asked"]].copy()
+        asked["status"] = [
+            question_status(r, a, self.previous_year)
+            for r, a in zip(asked["replaces"], asked["asked_prev"], strict=True)
+        ]
+        return asked.reset_index(drop=True)
+
+    @cached_property
+    def question_texts(self) -> dict[str, str]:
+        return dict(zip(self.questions["question_id"], self.questions["text"], strict=True))
+
+    @cached_property
+    def comparable_measures(self) -> frozenset[str]:
+        """Measures resting on the same question ids this year and in the previous survey year.
+
+        The indexes stage's rule (contract §3): only these can have a change.
+        For the others a report says why instead of leaving a blank.
+        """
+        if self.previous_year is None:
+            return frozenset()
+        q = self.questions
+        return frozenset(
+            comparable_measures(
+                q, q.loc[q["asked"], "question_id"], q.loc[q["asked_prev"], "question_id"]
+            )
+        )
+
+    @cached_property
+    def _history_all(self) -> dict[str, dict[tuple[str, int], Shown]]:
+        """measure -> (unit_id, year) -> the figure of group ``all``, every year."""
+        rows = self.figures[self.figures["group"] == ALL]
+        out: dict[str, dict[tuple[str, int], Shown]] = {}
+        columns = ("unit_id", "year", "measure", "value", "suppression")
+        for unit_id, year, measure, value, why in zip(*(rows[c] for c in columns), strict=True):
+            out.setdefault(measure, {})[(unit_id, int(year))] = Shown(
+                number_or_none(value), None, why
+            )
+        return out
+
+    def history_of(self, measure: str) -> dict[tuple[str, int], Shown]:
+        """Every year's row of one measure, group ``all``: (unit_id, year) -> its figure."""
+        return self._history_all.get(measure, {})
+
+
+def question_status(replaces: str, asked_prev: bool, previous_year: int | None) -> str:
+    """``omformulerad`` (rewords an earlier id), ``ny`` (not asked last time) or ``""``.
+
+    Only a question not asked in the previous survey year is new or reworded
+    there: a rewording introduced earlier and asked again is compared with
+    itself, like the indexes stage does. With no previous survey year nothing
+    is new: there is just no comparison.
+    """
+    if previous_year is None or asked_prev:
+        return ""
+    return REWORDED if replaces else NEW
+
+
+def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    names = ("figures.parquet", "units.parquet", "questions.parquet", "drivers.parquet")
+    out = []
+    for name in (*names, "meta.json", "drivers.json"):
+        path = directory / name
+        stat = path.stat() if path.exists() else None
+        out.append((name, stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1))
+    return tuple(out)
+
+
+def load_processed_year(directory: str | Path) -> ProcessedYear:
+    """Read ``data/processed/<Y>/`` (cached per kernel while the files are unchanged).
+
+    A render worker executes hundreds of reports in one warm kernel; reading
+    and indexing the figures table once instead of per report is most of the
+    speed-up.
+    """
+    resolved = Path(directory).resolve()
+    return _load_cached(resolved, _file_signature(resolved))
+
+
+@lru_cache(maxsize=2)
+def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
+    """``signature`` (file times and sizes) is part of the cache key only."""
+    meta = _read_json(directory / "meta.json", META_KEYS, "indexes")
+
+    figures = _read_parquet(directory / "figures.parquet", FIGURE_COLUMNS)
+    figures = figures[list(FIGURE_COLUMNS)].copy()
+    figures["year"] = figures["year"].astype("int64")
+    for column in ("unit_id", "group", "measure"):
+        figures[column] = _text(figures[column])
+    for column in ("value", "change", "value_prev"):
+        figures[column] = figures[column].astype("float64")
+    figures["n"] = figures["n"].astype("Int64")
+
+    units = _read_parquet(directory / "units.parquet", UNIT_COLUMNS)
+    for column in ("unit_id", "unit_name", "parent_id", "unit_type", "manager_id"):
+        units[column] = _text(units[column])
+
+    questions = _read_parquet(directory / "questions.parquet", QUESTION_COLUMNS)
+    for column in ("question_id", "text", "area", "ami_dimension", "replaces"):
+        questions[column] = _text(questions[column])
+    for column in ("leadership", "asked", "asked_prev"):
+        questions[column] = questions[column].astype(bool)
+
+    drivers = _read_parquet(directory / "drivers.parquet", DRIVER_COLUMNS)
+    for column in ("unit_id", "question_id", "quadrant", "importance_from", "basis"):
+        drivers[column] = _text(drivers[column])
+    for column in ("borrow_code", "borrow_reason", "resampled"):
+        drivers[column] = _text(drivers[column])
+    notes = _read_json(directory / "drivers.json", DRIVER_NOTE_KEYS, "drivers")
+    return ProcessedYear(directory, meta, figures, units, questions, drivers, notes)
+
+
+def _read_json(path: Path, keys: Sequence[str], stage: str) -> dict[str, Any]:
+    """A stage's JSON record, with the keys the reports rely on."""
+    if not path.is_file():
+        raise ReportDataError(f"{path}: missing; the {stage} stage writes it")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in keys if k not in record]
+    if missing:
+        raise ReportDataError(f"{path}: missing key(s) {missing}")
+    return record

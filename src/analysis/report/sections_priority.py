@@ -1,0 +1,243 @@
+"""The priority matrix section: the matrix, styrkor and fokusområden, or why there is none.
+
+Where the importances come from (own analysis, borrowed, a small basis) and why a
+report has no matrix are said in words here; the markup is ``templates/priority.html.j2``.
+Counts shown are of questions or parameters, never of respondents beyond the
+published ``n_used``: a respondent count that is no published row could be small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analysis.core.catalogue import question_measure
+from analysis.core.contract import (
+    BASIS_BORROWED,
+    BASIS_OWN_BELOW_MIN_N,
+    COLLINEAR,
+    CONSTANT_OUTCOME,
+    NO_DRIVERS,
+    NO_MOTIVATION,
+    NO_OUTCOME,
+    NO_QUESTIONS,
+    NO_VARIANCE,
+    NOT_ANALYSED,
+    NOTHING_EXPLAINED,
+    SMALL,
+    SUPPRESSED_SCORES,
+    TOO_FEW,
+    UNSTABLE,
+)
+from analysis.core.rounding import round_half_up
+from analysis.drivers import priority
+from analysis.report.context import Report
+from analysis.report.markup import figure, show, table
+from analysis.report.phrases import (
+    SUPPRESSED,
+    hidden_predicate,
+    join_words,
+    quoted,
+    the_questions,
+)
+from analysis.report.priority_basis import PriorityStatus, priority_status
+from analysis.report.processed import FORVALTNING, LEDARE
+
+#: why a unit has no driver analysis of its own (``borrow_code``), completing
+#: "För <enhet> görs ingen egen drivkraftsanalys: ..."; {questions} = quoted texts.
+OWN_ANALYSIS_MISSING = {
+    SMALL: "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
+    TOO_FEW: "för få svarande har svarat på alla frågor",
+    NO_VARIANCE: (
+        "alla som svarat på alla frågor gav samma svar på {questions}, så {the_questions_of} "
+        "betydelse går inte att skatta"
+    ),
+    COLLINEAR: (
+        "svaren på {questions} följer varandra helt, så frågornas betydelse går inte att skilja åt"
+    ),
+    CONSTANT_OUTCOME: "alla som svarat på alla frågor har samma motivationsvärde",
+    NOTHING_EXPLAINED: "frågorna förklarar ingenting av skillnaderna i motivation",
+    UNSTABLE: "resultatet blir för osäkert (för många slumpade omdragningar saknar variation)",
+}
+#: why the förvaltning - and so nobody - has a driver analysis this year (``root_code``)
+NO_ANALYSIS_AT_ALL = {
+    NO_QUESTIONS: "inga frågor ställdes",
+    NO_MOTIVATION: (
+        "inga frågor om motivation (AMI-delindex Motivation) ställdes i år, så det finns "
+        "inget motivationsvärde att förklara"
+    ),
+    NO_OUTCOME: "ingen gav ett giltigt svar på motivationsfrågorna (bara ”vet ej” eller tomt)",
+    NO_DRIVERS: "inga andra frågor än motivationsfrågorna fick giltiga svar",
+    TOO_FEW: (
+        "för få svarande har svarat på alla {n_drivers} frågor: analysen behöver fler "
+        "svarande än frågor"
+    ),
+    **{k: v for k, v in OWN_ANALYSIS_MISSING.items() if k not in (SMALL, TOO_FEW)},
+}
+
+#: how a note reads: a plain note or a caution
+NOTE, CAUTION = "note", "caution"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One paragraph of the section, and how it reads."""
+
+    text: str
+    tone: str = NOTE
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Why there is no matrix, and the questions to blame (under ``title``) when listed."""
+
+    sentence: str
+    title: str = ""
+    items: tuple[str, ...] = ()
+
+
+def priority_section(report: Report) -> Any:
+    """The priority matrix with its five styrkor and five fokusområden, or why there is none."""
+    if report.too_small:
+        return None
+    from analysis.report.plot_priority import priority_matrix_figure
+
+    status = priority_status(report.data, report.unit_id)
+    frame = status.table
+    excluded = _excluded_questions_note(report, status)
+    if frame.empty:
+        return show(
+            report,
+            "priority.html.j2",
+            missing=_no_priority_matrix(report, status),
+            excluded=excluded,
+        )
+    texts = report.data.question_texts
+    matrix = priority_matrix_figure(frame, texts, f"Prioriteringsmatris – {report.name}")
+    quadrants = []
+    for title, intro, rows in (
+        (
+            "Styrkor",
+            "De frågor som värderas högst och samtidigt har störst påverkan på "
+            "motivationen hos medarbetarna.",
+            priority.styrkor(frame),
+        ),
+        (
+            "Fokusområden",
+            "De frågor som värderas lägst och samtidigt har störst påverkan på "
+            "motivationen hos medarbetarna.",
+            priority.fokusomraden(frame),
+        ),
+    ):
+        listed = None
+        if not rows.empty:
+            listed = table(
+                ["Fråga", "Resultat"],
+                [
+                    [texts.get(q, q), str(round_half_up(s))]
+                    for q, s in zip(rows["question_id"], rows["score"], strict=True)
+                ],
+                [False, True],
+            )
+        quadrants.append({"title": title, "intro": intro, "table": listed})
+    return show(
+        report,
+        "priority.html.j2",
+        missing=None,
+        chart=figure(matrix, "Prioriteringsmatris"),
+        basis=_priority_basis_note(report, status),
+        excluded=excluded,
+        quadrants=quadrants,
+    )
+
+
+def _question_texts(report: Report, question_ids: Sequence[str]) -> str:
+    texts = report.data.question_texts
+    return quoted(texts.get(q, q) for q in question_ids)
+
+
+def _reason_text(
+    template: str, report: Report, status: PriorityStatus, questions: Sequence[str]
+) -> str:
+    return template.format(
+        min_n=report.data.driver_min_n,
+        questions=_question_texts(report, questions) or "en fråga",
+        the_questions_of=the_questions(max(len(questions), 1), genitive=True),
+        n_drivers=status.n_drivers,
+    )
+
+
+def _excluded_questions_note(report: Report, status: PriorityStatus) -> str:
+    """The questions left out of the year's drivers (never validly answered), or ""."""
+    if not status.excluded:
+        return ""
+    return (
+        f"Ingår inte i analysen: {_question_texts(report, status.excluded)} – "
+        f"{the_questions(len(status.excluded))} ställdes men fick bara ”vet ej”-svar "
+        "eller inga svar alls."
+    )
+
+
+def _priority_basis_note(report: Report, status: PriorityStatus) -> Note:
+    """Whose analysis the matrix shows, on how many respondents, and how to read it."""
+    n_used = status.n_used
+    if status.basis == BASIS_BORROWED or (status.source and status.source != report.unit_id):
+        lender = report.data.unit_name(status.source)
+        template = OWN_ANALYSIS_MISSING.get(status.borrow_code, "underlaget räcker inte")
+        why = _reason_text(template, report, status, status.questions)
+        whose = "gruppens" if report.kind == LEDARE else "enhetens"
+        return Note(
+            f"För {report.name} görs ingen egen drivkraftsanalys: {why}. Frågornas betydelse "
+            f"(x-axeln) kommer därför från analysen för {lender}; resultaten (y-axeln) är "
+            f"{whose} egna. Analysen för {lender} bygger på {n_used} svarande med svar på "
+            "alla frågor."
+        )
+    if status.basis == BASIS_OWN_BELOW_MIN_N:
+        return Note(
+            f"Tolka försiktigt: analysen bygger på bara {n_used} svarande med svar på alla "
+            f"frågor (riktvärdet för en egen analys är minst {report.data.driver_min_n}).",
+            CAUTION,
+        )
+    return Note(f"Analysen bygger på {n_used} svarande med svar på alla frågor.")
+
+
+def _no_priority_matrix(report: Report, status: PriorityStatus) -> Missing:
+    """One clear sentence (and the questions) on why this report has no priority matrix."""
+    year, name = report.data.year, report.name
+    if status.why_none == NOT_ANALYSED:
+        template = NO_ANALYSIS_AT_ALL.get(status.root_code, "underlaget räcker inte")
+        why = _reason_text(template, report, status, status.questions)
+        text = f"Ingen drivkraftsanalys för {year}: {why}."
+        if status.root_code == TOO_FEW and status.questions:
+            text += f" Flest saknade svar har frågorna {_question_texts(report, status.questions)}."
+        if report.kind != FORVALTNING:
+            text += " Det gäller hela förvaltningen, så ingen rapport har någon matris i år."
+        return Missing(f"Prioriteringsmatris saknas. {text}")
+    if status.why_none == SUPPRESSED_SCORES:
+        n_hidden = len(status.questions)
+        total = status.n_drivers or n_hidden
+        who = "chefens grupp" if report.kind == LEDARE else name
+        texts = report.data.question_texts
+        why = {q: report.figures.get(question_measure(q)).text for q in status.questions}
+        counts = {t: list(why.values()).count(t) for t in dict.fromkeys(why.values())}
+        if set(counts) == {SUPPRESSED}:  # the words the threshold alone has always had
+            head = (
+                f"{n_hidden} av {total} frågor har för få svar i {who} för att resultatet ska "
+                "kunna visas"
+            )
+            title, items = "Frågor med för få svar", [texts.get(q, q) for q in why]
+        else:
+            each = join_words([f"{k} {hidden_predicate([t], k)}" for t, k in counts.items()])
+            head = f"resultatet för {n_hidden} av {total} frågor visas inte i {who} ({each})"
+            title = "Frågor vars resultat inte visas"
+            items = [f"{texts.get(q, q)} – {t}" for q, t in why.items()]
+        return Missing(
+            f"Prioriteringsmatris saknas: {head}, och matrisen visas bara när alla frågors "
+            "resultat kan visas.",
+            title,
+            tuple(items),
+        )
+    return Missing(
+        f"Prioriteringsmatris saknas: underlaget räcker inte för en drivkraftsanalys för {name}."
+    )

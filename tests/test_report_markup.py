@@ -1,0 +1,67 @@
+"""The report's markup: autoescaped templates drawing plain data (report.markup)."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+from bs4 import BeautifulSoup
+
+from analysis.report import markup
+from analysis.report.phrases import PROTECTED, SUPPRESSED
+from analysis.report.style import LEVEL_COLOURS
+
+
+def _table_html(table: markup.Table) -> BeautifulSoup:
+    template = markup.environment().from_string(
+        '{% import "macros.html.j2" as m %}{{ m.table(t) }}'
+    )
+    return BeautifulSoup(template.render(t=table), "html.parser")
+
+
+def test_the_environment_is_made_once_autoescaped_and_strict() -> None:
+    env = markup.environment()
+    assert env is markup.environment()
+    assert env.autoescape is True
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()
+
+
+def test_names_are_text_never_markup() -> None:
+    table = markup.table(["Skola"], [["<b>Alfa & Beta</b>"]])
+    soup = _table_html(table)
+    assert soup.find("b") is None
+    assert soup.td.get_text() == "<b>Alfa & Beta</b>"
+
+
+def test_cells_carry_alignment_level_and_hidden_words() -> None:
+    level = next(iter(LEVEL_COLOURS))
+    table = markup.table(
+        ["Fråga", "Index", "Förändring"],
+        [["q1", markup.value_cell("80", level), markup.value_cell(SUPPRESSED)]],
+        [False, True, True],
+    )
+    soup = _table_html(table)
+    assert [th.get("class") for th in soup.find_all("th")] == [None, ["tal"], ["tal"]]
+    text, value, hidden = soup.find_all("td")
+    assert text.get("class") is None
+    assert value["class"] == ["tal"]
+    assert value.span["title"] == level
+    assert value.span["style"] == f"background:{LEVEL_COLOURS[level]}"
+    assert hidden["class"] == ["tal", "ffs"] and hidden.get_text() == SUPPRESSED
+    assert markup.value_cell(PROTECTED).kind == markup.HIDDEN
+
+
+def test_a_bar_is_clamped_to_0_100_and_hidden_values_draw_none() -> None:
+    level = next(iter(LEVEL_COLOURS))
+    assert markup.bar_cell(104.0, level).width == "100.0"
+    assert markup.bar_cell(62.25, level).width == "62.2"
+    assert markup.bar_cell(None, level).kind == markup.EMPTY
+    assert markup.bar_cell(50.0, None).kind == markup.EMPTY
+
+
+def test_a_chart_without_a_bar_is_a_sentence_saying_why() -> None:
+    chart = markup.chart([None, None], lambda: pytest.fail("nothing to draw"), "AMI", [PROTECTED])
+    assert chart.src == ""
+    assert chart.sentence == (
+        "Diagrammet ”AMI” visas inte: alla värden är dolda för att skydda en mindre grupp."
+    )
