@@ -37,7 +37,11 @@ RESPONDENT_LEVEL = (
     "analysis.ingest",
     "analysis.synth",
     "analysis.core.dataset",
-    "analysis.drivers.compute",
+    "analysis.drivers.sample",
+    "analysis.drivers.targets",
+    "analysis.drivers.bootstrap",
+    "analysis.drivers.borrowing",
+    "analysis.drivers.method_comparison",
     "analysis.drivers.stage",
 )
 FORBIDDEN_NAMES = {"read_input", "SurveyData", "run_ingest", "read_csv", "read_excel", "open"}

@@ -98,12 +98,12 @@ def bootstrap_intervals(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The pipeline's seeded bootstrap for one sample, or None if the package offers none.
 
-    Calls ``analysis.drivers.compute.bootstrap_importance`` with the seed the pipeline
+    Calls ``analysis.drivers.bootstrap.bootstrap_importance`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
     percentile step is done here.
     """
     try:
-        from analysis.drivers.compute import bootstrap_importance, sample_seed
+        from analysis.drivers.bootstrap import bootstrap_importance, sample_seed
     except ImportError:
         return None
     settings = params.drivers

@@ -69,7 +69,7 @@ BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED = "own", "own_below_min_n", "bo
 #: why there is no analysis of a sample (analysis.drivers.relweights)
 TOO_FEW, NO_VARIANCE, COLLINEAR = "too_few", "no_variance", "collinear"
 CONSTANT_OUTCOME, NOTHING_EXPLAINED, INVALID = "constant_outcome", "nothing_explained", "invalid"
-#: ... of a year (no sample at all) or of a unit (analysis.drivers.compute)
+#: ... of a year (no sample at all) or of a unit (analysis.drivers.borrowing)
 NO_QUESTIONS, NO_MOTIVATION, NO_DRIVERS = "no_questions", "no_motivation", "no_drivers"
 NO_OUTCOME, SMALL, UNSTABLE = "no_outcome", "small", "unstable"
 #: drivers.json ``root_analysis.status`` when the förvaltning could not be analysed

@@ -3,7 +3,7 @@
 Everything here works on arrays (outcome, drivers, clusters); which
 respondents form a sample, and who borrows, is :mod:`analysis.drivers.borrowing`.
 The auditor recomputes the intervals through :func:`bootstrap_importance` and
-:func:`sample_seed` (re-exported by :mod:`analysis.drivers.compute` for it).
+:func:`sample_seed`.
 """
 
 from __future__ import annotations
