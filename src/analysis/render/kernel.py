@@ -150,6 +150,7 @@ class WarmKernel:
         return self._notebooks[path]
 
     def execute(self, notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+        """Run a fresh copy of ``notebook`` with ``parameters``, after a namespace reset."""
         import papermill
 
         template = self._template(notebook)
@@ -173,6 +174,7 @@ class WarmKernel:
         )
 
     def shutdown(self) -> None:
+        """Stop the kernel now (a worker's last act, or its parent died)."""
         from jupyter_core.utils import run_sync
 
         self.kc.stop_channels()

@@ -29,6 +29,7 @@ _KERNEL: WarmKernel | None = None
 
 
 def _start_worker(kernel_name: str, cwd: str) -> None:
+    """A worker's initializer: its one kernel, stopped when the worker or its parent ends."""
     from multiprocessing.util import Finalize
 
     global _KERNEL
