@@ -1,10 +1,10 @@
-"""Report rendering: warm-kernel workers (analysis.render.reports) against a naive CLI loop.
+"""Report rendering: warm-kernel workers (analysis.render.workers) against a naive CLI loop.
 
 Renders the same N reports of one processed year three ways, side by side:
 
 * naive: for each report, ``papermill`` CLI (new Python, new kernel, imports,
   data load) then ``jupyter nbconvert --to html --no-input``, one after another;
-* warm, 1 job: analysis.render.reports's machinery on one worker (one warm kernel);
+* warm, 1 job: analysis.render.workers's machinery on one worker (one warm kernel);
 * warm, 2 jobs: the same on two workers, as ``render_year`` runs by default.
 
 It prints seconds per report for each and the speed-ups, and extrapolates the
@@ -40,7 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from analysis.render import reports as render  # noqa: E402
+from analysis.core.provenance import PROJECT_ROOT  # noqa: E402
+from analysis.render.kernel import KERNEL_NAME, check_kernel, kernel_environment  # noqa: E402
+from analysis.render.plan import plan_reports  # noqa: E402
+from analysis.render.workers import render_reports  # noqa: E402
 
 SPEEDUP_TARGET = 4.0  # warm 2 workers vs the naive CLI loop, per report
 WHOLE_SET_TARGET_MIN = 15.0  # the whole year's reports, minutes
@@ -74,7 +77,7 @@ def spread(jobs: list, n: int) -> list:
 def naive(jobs: list, out: Path) -> float:
     """papermill CLI + jupyter nbconvert CLI per report, one after another."""
     bin_dir = Path(sys.executable).parent
-    env = render.kernel_environment()
+    env = kernel_environment()
     start = time.perf_counter()
     for number, job in enumerate(jobs):
         executed = out / f"{number}.ipynb"
@@ -83,9 +86,9 @@ def naive(jobs: list, out: Path) -> float:
             command += ["-r" if isinstance(value, str) else "-p", name, str(value)]
         command += [
             "-k",
-            render.KERNEL_NAME,
+            KERNEL_NAME,
             "--cwd",
-            str(render.PROJECT_ROOT),
+            str(PROJECT_ROOT),
             "--no-progress-bar",
         ]
         subprocess.run(command, check=True, env=env, capture_output=True)
@@ -102,7 +105,7 @@ def warm(jobs: list, workers: int) -> tuple[float, list[float]]:
     """Seconds for the run (worker and kernel start included) and each report's finish time."""
     start = time.perf_counter()
     finished: list[float] = []
-    render.render_reports(
+    render_reports(
         jobs,
         workers,
         progress=False,
@@ -145,7 +148,7 @@ def main() -> int:
     parser.add_argument("--processed", help="data/processed/<year> (default: the first built)")
     parser.add_argument("--n", type=int, default=20, help="reports per method (default 20)")
     args = parser.parse_args()
-    render.check_kernel()  # before timing anything: a missing kernel says `make setup`
+    check_kernel()  # before timing anything: a missing kernel says `make setup`
 
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
@@ -153,7 +156,7 @@ def main() -> int:
         data = load_processed_year(directory)
         provenance = json.dumps(collect_provenance(data, params), sort_keys=True)
         plans = {
-            name: render.plan_reports(data, scratch / name, provenance)
+            name: plan_reports(data, scratch / name, provenance)
             for name in ("naive", "warm1", "warm2")
         }
         chosen = {name: spread(plan, args.n) for name, plan in plans.items()}

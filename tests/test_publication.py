@@ -18,8 +18,11 @@ import report_fixture as rf
 
 from analysis.core import publish
 from analysis.core.figures_io import write_figures_csv
+from analysis.core.provenance import PROJECT_ROOT
 from analysis.drivers.drivers_csv import write_drivers_csv
-from analysis.render import reports as render
+from analysis.render.errors import RenderError
+from analysis.render.plan import ReportJob, plan_reports
+from analysis.render.reports import render_year
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]
 
@@ -67,7 +70,7 @@ def tree(directory: Path) -> dict[str, bytes]:
 
 
 def publish_year(processed: Path, reports: Path) -> list[Path]:
-    return render.render_year(rf.YEAR, processed, reports, rf.fixture_params(), progress=False)
+    return render_year(rf.YEAR, processed, reports, rf.fixture_params(), progress=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,16 +110,16 @@ def test_a_failing_report_leaves_the_previous_set_byte_for_byte(
     published_a: Published, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One report of B fails in its notebook (the others are already written to staging)."""
-    real_plan = render.plan_reports
+    real_plan = plan_reports
 
-    def plan_with_a_broken_report(*args, **kwargs) -> list[render.ReportJob]:
+    def plan_with_a_broken_report(*args, **kwargs) -> list[ReportJob]:
         jobs = real_plan(*args, **kwargs)
         broken = jobs[-1]
         parameters = {**broken.parameters, "unit_id": "NO-SUCH-UNIT"}
         return [*jobs[:-1], dataclasses.replace(broken, parameters=parameters)]
 
-    monkeypatch.setattr(render, "plan_reports", plan_with_a_broken_report)
-    with pytest.raises(render.RenderError, match=r"enhet report 'A'.*failed"):
+    monkeypatch.setattr("analysis.render.reports.plan_reports", plan_with_a_broken_report)
+    with pytest.raises(RenderError, match=r"enhet report 'A'.*failed"):
         publish_year(published_a.processed_b, published_a.reports)
     assert tree(published_a.reports) == published_a.set_a
     assert sorted(p.name for p in published_a.reports.parent.iterdir()) == [str(rf.YEAR)]
@@ -128,7 +131,7 @@ def test_a_failing_workbook_leaves_the_previous_set_byte_for_byte(
     def no_workbook(*args, **kwargs) -> bytes:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render, "workbook_bytes", no_workbook)
+    monkeypatch.setattr("analysis.render.workbook.workbook_bytes", no_workbook)
     with pytest.raises(OSError, match="No space left"):
         publish_year(published_a.processed_b, published_a.reports)
     assert tree(published_a.reports) == published_a.set_a
@@ -140,14 +143,14 @@ def test_a_missing_stage_table_stops_before_anything_is_touched(
 ) -> None:
     processed = write_org(tmp_path / str(rf.YEAR), *ORG_B)
     (processed / "drivers.csv").unlink()
-    with pytest.raises(render.RenderError, match=r"drivers\.csv is missing.*dvc repro"):
+    with pytest.raises(RenderError, match=r"drivers\.csv is missing.*dvc repro"):
         publish_year(processed, published_a.reports)
     assert tree(published_a.reports) == published_a.set_a
 
 
 def test_a_subset_never_goes_into_a_publication(published_a: Published) -> None:
-    with pytest.raises(render.RenderError, match="is where year 2023 is published"):
-        render.render_year(
+    with pytest.raises(RenderError, match="is where year 2023 is published"):
+        render_year(
             rf.YEAR,
             published_a.processed_b,
             published_a.reports,
@@ -159,11 +162,9 @@ def test_a_subset_never_goes_into_a_publication(published_a: Published) -> None:
 
 
 def test_a_subset_is_refused_at_the_projects_own_reports_directory(published_a: Published) -> None:
-    own = render.PROJECT_ROOT / "reports" / str(rf.YEAR)
-    with pytest.raises(render.RenderError, match="is where year 2023 is published"):
-        render.render_year(
-            rf.YEAR, published_a.processed_b, own, rf.fixture_params(), only=["index.html"]
-        )
+    own = PROJECT_ROOT / "reports" / str(rf.YEAR)
+    with pytest.raises(RenderError, match="is where year 2023 is published"):
+        render_year(rf.YEAR, published_a.processed_b, own, rf.fixture_params(), only=["index.html"])
 
 
 def test_the_next_organisation_replaces_the_set_whole(published_a: Published) -> None:

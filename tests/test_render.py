@@ -23,8 +23,17 @@ from bs4 import BeautifulSoup
 from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
 from analysis.core.labels import MINUS
-from analysis.core.provenance import ProvenanceError, collect_provenance, effective_params
-from analysis.render import reports as render
+from analysis.core.provenance import (
+    PROJECT_ROOT,
+    ProvenanceError,
+    collect_provenance,
+    effective_params,
+)
+from analysis.render import workbook
+from analysis.render.errors import RenderError
+from analysis.render.kernel import KERNEL_NAME, check_kernel, kernel_environment, parameter_names
+from analysis.render.plan import plan_reports
+from analysis.render.reports import render_year
 from analysis.report.data import load_processed_year
 
 pytestmark = pytest.mark.slow
@@ -66,7 +75,7 @@ def test_every_requested_report_and_the_workbook_are_written(rendered_year):  # 
 def test_plan_covers_forvaltning_omraden_enheter_and_leaders(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
-    jobs = render.plan_reports(data, tmp_path / "out", "{}")
+    jobs = plan_reports(data, tmp_path / "out", "{}")
     paths = [j.output.relative_to(tmp_path / "out").as_posix() for j in jobs]
     # W (a work group under a school) gets no report of its own
     assert paths == [
@@ -88,25 +97,25 @@ def test_committed_notebooks_have_no_outputs_and_literal_parameters():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, name
-        names = render.parameter_names(nb)
+        names = parameter_names(nb)
         assert {"year", "processed_dir", "provenance_json"} <= names
 
 
 def test_notebooks_render_and_makefile_name_the_same_project_kernel():
     makefile = (NOTEBOOKS.parent / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^KERNEL := (\S+)$", makefile, re.M).group(1) == render.KERNEL_NAME
-    assert render.KERNEL_NAME == "medarbetarenkat"
+    assert re.search(r"^KERNEL := (\S+)$", makefile, re.M).group(1) == KERNEL_NAME
+    assert KERNEL_NAME == "medarbetarenkat"
     for name in ("unit_report.ipynb", "leader_report.ipynb"):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert nb.metadata["kernelspec"]["name"] == render.KERNEL_NAME, name
+        assert nb.metadata["kernelspec"]["name"] == KERNEL_NAME, name
     # the tests run in the .venv where `make setup` installed it (--sys-prefix)
-    spec = render.check_kernel()
-    assert spec.name == render.KERNEL_NAME and (spec / "kernel.json").is_file()
+    spec = check_kernel()
+    assert spec.name == KERNEL_NAME and (spec / "kernel.json").is_file()
 
 
 def test_a_missing_kernel_says_to_run_make_setup():
-    with pytest.raises(render.RenderError, match=r"'no-such-kernel' is not installed.*make setup"):
-        render.check_kernel("no-such-kernel")
+    with pytest.raises(RenderError, match=r"'no-such-kernel' is not installed.*make setup"):
+        check_kernel("no-such-kernel")
 
 
 # ------------------------------------------------------------------ the förvaltning report
@@ -472,7 +481,7 @@ def test_provenance_footer(rendered_year, name):  # noqa: F811
     assert f"Indata (SHA-256): {rf.INPUT_SHA}" in text
     assert "Underkända rader i indata: 3" in text
     head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=render.PROJECT_ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     commit = head.stdout.strip() if head.returncode == 0 else "okänd"
     assert f"Kodversion (git commit): {commit}" in text
@@ -658,22 +667,22 @@ def test_a_table_too_long_for_a_worksheet_is_refused(tmp_path, monkeypatch):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
     provenance = collect_provenance(data, rf.fixture_params())
-    monkeypatch.setattr(render, "EXCEL_MAX_ROWS", len(data.figures))  # one row short
-    with pytest.raises(render.RenderError, match=r"'figurer' would need .* figures\.csv"):
-        render.workbook_bytes(data, provenance)
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", len(data.figures))  # one row short
+    with pytest.raises(RenderError, match=r"'figurer' would need .* figures\.csv"):
+        workbook.workbook_bytes(data, provenance)
 
 
 def test_workbook_bytes_repeat(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
     data = load_processed_year(processed)
     provenance = collect_provenance(data, rf.fixture_params())
-    assert render.workbook_bytes(data, provenance) == render.workbook_bytes(data, provenance)
+    assert workbook.workbook_bytes(data, provenance) == workbook.workbook_bytes(data, provenance)
 
 
 def test_unknown_report_name_is_refused(tmp_path):
     processed = rf.write_fixture(tmp_path / "2023")
-    with pytest.raises(render.RenderError, match=r"no such report in 2023: \['enhet/X.html'\]"):
-        render.render_year(
+    with pytest.raises(RenderError, match=r"no such report in 2023: \['enhet/X.html'\]"):
+        render_year(
             2023,
             processed,
             tmp_path / "out",
@@ -685,7 +694,7 @@ def test_unknown_report_name_is_refused(tmp_path):
 
 def test_the_project_root_and_the_kernels_path_are_where_the_files_are() -> None:
     """Both are found from this package's own location, which moves when modules move."""
-    assert (render.PROJECT_ROOT / "pyproject.toml").is_file()
-    assert (render.PROJECT_ROOT / "params.yaml").is_file()
-    first = render.kernel_environment()["PYTHONPATH"].split(os.pathsep)[0]
+    assert (PROJECT_ROOT / "pyproject.toml").is_file()
+    assert (PROJECT_ROOT / "params.yaml").is_file()
+    first = kernel_environment()["PYTHONPATH"].split(os.pathsep)[0]
     assert (Path(first) / "analysis" / "__init__.py").is_file()
