@@ -126,7 +126,7 @@ def render_revision(
                 seconds = runs.run_foreign(checkout, env, params, out, logs / name)
             runs.write_record(out, commit, seconds)
     finally:
-        shutil.rmtree(checkout)
+        runs.remove_checkout(checkout)
     return work / label
 
 

@@ -77,6 +77,16 @@ def link_shared(repo: Path, checkout: Path) -> None:
         link.symlink_to(shared, target_is_directory=True)
 
 
+def remove_checkout(checkout: Path) -> None:
+    """The checkout, the ``shared`` link beside it, and their folder once it is empty."""
+    shutil.rmtree(checkout)
+    link = checkout.parent / "shared"
+    if link.is_symlink():
+        link.unlink()
+    if not any(checkout.parent.iterdir()):
+        checkout.parent.rmdir()
+
+
 def pipeline_env(checkout: Path) -> dict[str, str]:
     """What the Makefile exports for the stages, with the checkout's code first."""
     return {
