@@ -98,7 +98,7 @@ def test_images_compare_by_pixels_not_metadata(tmp_path: Path) -> None:
         {"same.html": same_pixels, "other.html": other_pixels},
     )
     assert found["same.html"] == ("identical", ())
-    assert found["other.html"] == ("different", ("image 1 of 1 differs",))
+    assert found["other.html"] == ("different", ("image 1 of 1: 12 of 12 pixels differ (4x3)",))
 
 
 def _workbook(path: Path, commit: str, value: float, write_only: bool) -> bytes:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import numpy as np
 import openpyxl
 from PIL import Image as PILImage
 
@@ -242,17 +243,26 @@ def read_page(path: Path) -> Page:
     return Page(mask_commit(text), tuple(parser.images))
 
 
-def _pixels(data: bytes) -> tuple[tuple[int, int], bytes]:
+def _pixels(data: bytes) -> np.ndarray:
+    """An image's RGBA pixels, shape (height, width, 4)."""
     with PILImage.open(io.BytesIO(data)) as image:
-        return image.size, image.convert("RGBA").tobytes()
+        return np.asarray(image.convert("RGBA"))
 
 
-def same_image(a: Image, b: Image) -> bool:
-    """Equal bytes, or two raster images of the same size and RGBA pixels."""
+def image_difference(a: Image, b: Image) -> str:
+    """What differs between two images, "" if nothing: bytes, else (rasters) RGBA pixels."""
     if a == b:
-        return True
-    raster = a.media.startswith("image/") and a.media != "image/svg+xml"
-    return a.media == b.media and raster and _pixels(a.data) == _pixels(b.data)
+        return ""
+    if a.media != b.media:
+        return f"{a.media} vs {b.media}"
+    if not a.media.startswith("image/") or a.media == "image/svg+xml":
+        return f"{a.media} content differs"
+    old, new = _pixels(a.data), _pixels(b.data)
+    (height, width), (new_height, new_width) = old.shape[:2], new.shape[:2]
+    if old.shape != new.shape:
+        return f"size {width}x{height} vs {new_width}x{new_height}"
+    count = int((old != new).any(axis=2).sum())
+    return f"{count} of {width * height} pixels differ ({width}x{height})" if count else ""
 
 
 def first_text_difference(base: str, head: str, context: int = 8) -> str:
@@ -275,8 +285,8 @@ def compare_pages(base: Path, head: Path) -> list[str]:
     if len(old.images) != len(new.images):
         details.append(f"{len(old.images)} vs {len(new.images)} images")
     pairs = zip(old.images, new.images, strict=False)
-    differing = [i for i, (a, b) in enumerate(pairs, 1) if not same_image(a, b)]
-    details += [f"image {i} of {len(old.images)} differs" for i in differing[:SHOWN]]
+    differing = [(i, d) for i, (a, b) in enumerate(pairs, 1) if (d := image_difference(a, b))]
+    details += [f"image {i} of {len(old.images)}: {d}" for i, d in differing[:SHOWN]]
     if len(differing) > SHOWN:
         details.append(f"… {len(differing) - SHOWN} more images differ")
     return details
