@@ -62,7 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--base-output",
         metavar="DIR",
         type=Path,
-        help="reuse the base's outputs instead of rendering it (DIR/base of an earlier --keep)",
+        help="reuse the base's outputs instead of rendering it: DIR/base of an earlier --keep "
+        "DIR, where it was written (its foreign params name their input by absolute path)",
     )
     parser.add_argument(
         "--keep",
