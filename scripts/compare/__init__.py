@@ -1,0 +1,1 @@
+"""Helpers of scripts/compare_renders.py: comparing published sets, running revisions."""
