@@ -8,8 +8,8 @@ by table order). Scale 1..5; k = 5 unless said otherwise.
 
 The property test at the end draws random small organisations and checks
 the published table with an *independent* checker written here: plain pandas
-group-bys over the unsuppressed counts (``indexes.compute_unsuppressed``) and
-the published table (``indexes.compute_figures``), not privacy.py's relations.
+group-bys over the unsuppressed counts (``indexes.unsuppressed.compute_unsuppressed``) and
+the published table (``indexes.figures.compute_figures``), not the privacy package's relations.
 """
 
 from __future__ import annotations

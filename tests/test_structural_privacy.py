@@ -41,6 +41,7 @@ RESPONDENT_LEVEL = (
     "analysis.drivers.targets",
     "analysis.drivers.bootstrap",
     "analysis.drivers.borrowing",
+    "analysis.drivers.table",
     "analysis.drivers.method_comparison",
     "analysis.drivers.stage",
 )

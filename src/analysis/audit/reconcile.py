@@ -3,7 +3,7 @@
 This is a *second*, deliberately plain implementation of the contract's
 arithmetic (§3-§5). It reads the input through ingestion (parsing is not an
 intermediate result), then recomputes with ordinary pandas group-bys - no
-sparse matrices, none of ``analysis.indexes.compute``, ``analysis.privacy`` or
+sparse matrices, none of ``analysis.indexes``, ``analysis.privacy`` or
 ``analysis.core.figures_io`` - and compares with ``reports/<year>/figures.csv`` and
 ``drivers.csv``. Two implementations that agree are far more convincing than
 one implementation tested against itself.

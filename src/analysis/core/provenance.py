@@ -41,6 +41,7 @@ PACKAGES = (
     "seaborn",
     "pyarrow",
     "openpyxl",
+    "xlsxwriter",
     "papermill",
     "nbconvert",
     "nbclient",
