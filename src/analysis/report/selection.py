@@ -88,15 +88,7 @@ def top_units(
     for school in schools:
         value = ami.get((school, data.year), Shown()).value
         if value is not None:
-            rows.append(
-                {
-                    "unit_id": school,
-                    "unit_name": data.unit_name(school),
-                    "unit_type": data.unit_type(school),
-                    "value": value,
-                    "shown": round_half_up(value),
-                }
-            )
+            rows.append(_school_row(data, school, value))
     if not rows:
         return pd.DataFrame(columns=columns)
     table = pd.DataFrame(rows)
@@ -104,6 +96,17 @@ def top_units(
     table["_name"] = table["unit_name"].str.casefold()
     table = table.sort_values(["place", "_name", "unit_id"], kind="mergesort")
     return table[table["place"] <= top_n][columns].reset_index(drop=True)
+
+
+def _school_row(data: ProcessedYear, school: str, value: float) -> dict[str, object]:
+    """One school's AMI as the school tables list it (top units, schools under the line)."""
+    return {
+        "unit_id": school,
+        "unit_name": data.unit_name(school),
+        "unit_type": data.unit_type(school),
+        "value": value,
+        "shown": round_half_up(value),
+    }
 
 
 @dataclass(frozen=True)
@@ -129,15 +132,7 @@ def units_under_threshold(
         if value is None:
             hidden[shown.text] += 1
         elif round_half_up(value) < good_from:
-            rows.append(
-                {
-                    "unit_id": school,
-                    "unit_name": data.unit_name(school),
-                    "unit_type": data.unit_type(school),
-                    "value": value,
-                    "shown": round_half_up(value),
-                }
-            )
+            rows.append(_school_row(data, school, value))
     units = pd.DataFrame(rows, columns=["unit_id", "unit_name", "unit_type", "value", "shown"])
     units = units.sort_values(["shown", "unit_name"], kind="mergesort").reset_index(drop=True)
     present = {data.unit_type(u) for u in schools}
