@@ -1,8 +1,9 @@
 """The analysts' workbook (analysis.render.workbook): the CSVs' cells exactly, the same bytes.
 
-The data sheets are written by XlsxWriter with one override (numbers as ``repr``);
-these tests hold the library to what the hand-written writer before it guaranteed:
-every value equal to the CSV's, empty where the CSV is empty, strings as strings.
+The sheets are written by XlsxWriter through ``TableSheet`` (numbers as ``repr``,
+a plain row in one write); these tests hold it to what the hand-written writer
+before it guaranteed — every value equal to the CSV's, empty where the CSV is
+empty, strings as strings — and its rows to the XML XlsxWriter writes itself.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import openpyxl
 import pandas as pd
 import pytest
 import report_fixture as rf
+import xlsxwriter
 
 from analysis.core.contract import FIGURES_CSV_COLUMNS
 from analysis.core.figures_io import read_figures_csv, write_figures_csv
 from analysis.core.provenance import collect_provenance
 from analysis.render.errors import RenderError
+from analysis.render.table_sheet import TableSheet
 from analysis.render.workbook import workbook_bytes
 from analysis.report.data import ProcessedYear, load_processed_year
 
@@ -103,3 +106,67 @@ def test_a_control_character_stops_the_workbook(tmp_path: Path) -> None:
     bell = _with_figures(data, lambda f: f.__setitem__("group", "all\x07"))
     with pytest.raises(RenderError, match=r"'figurer', row 2: 'all\\x07' holds a control"):
         workbook_bytes(bell, provenance)
+
+
+def _book_bytes(rows: list[list], write) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    book.set_properties({"created": dt.datetime(2000, 1, 1)})
+    sheet = book.add_worksheet("t", worksheet_class=TableSheet)
+    for number, values in enumerate(rows):
+        assert write(sheet, number, values) == 0
+    book.close()
+    return out.getvalue()
+
+
+def test_a_table_row_is_the_xml_xlsxwriter_writes_cell_by_cell() -> None:
+    """The one-piece row writer is a shortcut, not a second dialect of the format.
+
+    Rows with blanks at either end, an empty row, escapes (``&``, ``<``, a
+    literal ``_x0041_`` that Excel would decode), whitespace to preserve,
+    non-ASCII, ints, full-precision doubles and more than 26 columns.
+    """
+    rows = [
+        ["unit_id", "group", "value", *[f"c{i}" for i in range(30)]],
+        [None, "a & b <c>", 0.1 + 0.2, 7, "_x0041_", " lead", "trail ", "Lön, åäö"],
+        [],
+        ["x", None, -(2.0**-30), None, *range(28), "end"],
+        [None, None, 1 / 3],
+    ]
+    cell_by_cell = _book_bytes(
+        rows, lambda sheet, number, values: sheet.write_row(number, 0, values)
+    )
+    one_piece = _book_bytes(
+        rows, lambda sheet, number, values: sheet.write_table_row(number, values)
+    )
+    assert one_piece == cell_by_cell
+    # (openpyxl does not undo Excel's escape of a literal "_x0041_", so that cell is left out)
+    read_back = _sheet(one_piece, "t")[1][:8]
+    assert read_back[:4] + read_back[5:] == (
+        None,
+        "a & b <c>",
+        0.1 + 0.2,
+        7,
+        " lead",
+        "trail ",
+        "Lön, åäö",
+    )
+
+
+def test_a_table_row_refuses_rows_out_of_order() -> None:
+    """XlsxWriter's row file is append-only: a row written twice or backwards would corrupt it."""
+    book = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True})
+    sheet = book.add_worksheet("t", worksheet_class=TableSheet)
+    sheet.write_table_row(3, ["a"])
+    for row in (3, 2):
+        with pytest.raises(ValueError, match="rows in order"):
+            sheet.write_table_row(row, ["b"])
+    book.close()

@@ -22,12 +22,12 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 from analysis.core.atomic import write_bytes_atomic
 from analysis.core.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS, MANAGER_PREFIX
 from analysis.core.provenance import effective_params
 from analysis.render.errors import RenderError
+from analysis.render.table_sheet import TableSheet
 from analysis.report.data import ProcessedYear
 
 FIGURE_SHEET_COLUMNS = FIGURES_CSV_COLUMNS
@@ -47,22 +47,6 @@ WRITER_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-
-
-class ExactNumberSheet(Worksheet):
-    """A worksheet that writes a number as ``repr``, the shortest text giving the same double.
-
-    XlsxWriter writes numbers with ``%.16G``, one digit short of a double: about
-    one value in five of figures.csv would read back different from the file.
-    This is the one element XlsxWriter writes numbers through (its
-    ``worksheet_class`` hook); tests/test_workbook.py holds it to full precision.
-    """
-
-    def _xml_number_element(
-        self, number: float, attributes: Sequence[tuple[str, Any]] = ()
-    ) -> None:
-        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
-        self.fh.write(f"<c{attr}><v>{number!r}</v></c>")
 
 
 def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[Any]]:
@@ -186,10 +170,10 @@ def _check_sheet_size(sheet: str, rows: int, source: str) -> None:
         )
 
 
-def _write_rows(sheet: Worksheet, name: str, rows: Iterable[Sequence[Any]]) -> None:
+def _write_rows(sheet: TableSheet, name: str, rows: Iterable[Sequence[Any]]) -> None:
     """Rows from the sheet's first on; a None cell stays empty, a refused cell stops the render."""
     for number, values in enumerate(rows):
-        error = sheet.write_row(number, 0, values)
+        error = sheet.write_table_row(number, values)
         if error:
             raise RenderError(
                 f"workbook sheet {name!r}, row {number + 1}: XlsxWriter refused it (code {error}), "
@@ -240,7 +224,7 @@ def workbook_bytes(data: ProcessedYear, provenance: dict[str, Any]) -> bytes:
             ("drivkrafter", chain([DRIVER_SHEET_COLUMNS], zip(*driver_columns, strict=True))),
         ]
         for name, rows in sheets:
-            _write_rows(book.add_worksheet(name, worksheet_class=ExactNumberSheet), name, rows)
+            _write_rows(book.add_worksheet(name, worksheet_class=TableSheet), name, rows)
         book.close()
     return out.getvalue()
 
