@@ -52,7 +52,7 @@ def analysis_imports(tree: ast.AST) -> set[str]:
             if parts[0] != "analysis":
                 continue
             base = ".".join(parts[1:])
-            for alias in node.names:  # `from analysis.report import data` imports a module
+            for alias in node.names:  # `from analysis.report import sections` imports a module
                 name = f"{base}.{alias.name}" if base else alias.name
                 found.add(name if _is_module(name) else base)
         elif isinstance(node, ast.Import):

@@ -28,7 +28,7 @@ REPORT_MODULES = sorted(p.relative_to(REPORT_LAYER).as_posix() for p in REPORT_L
 # What a notebook may import: the report context, its sections, the charts.
 NOTEBOOK_MODULES = {
     "analysis.report",  # the package, through `from analysis.report import ...`
-    "analysis.report.data",
+    "analysis.report.context",
     "analysis.report.sections",
     "analysis.report.plots",
 }
@@ -57,7 +57,7 @@ def _notebook_code(path: Path) -> str:
 
 
 def _is_module(dotted: str) -> bool:
-    """A module or package of this project (``analysis.report.data``), not a name in one."""
+    """A module or package of this project (``analysis.report.sections``), not a name in one."""
     path = ROOT / "src" / Path(*dotted.split("."))
     return path.with_suffix(".py").is_file() or path.is_dir()
 
@@ -69,7 +69,7 @@ def _imported_modules(tree: ast.AST) -> set[str]:
             modules |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules.add(node.module)
-            # `from analysis.report import data` imports the module analysis.report.data
+            # `from analysis.report import sections` imports the module analysis.report.sections
             modules |= {
                 f"{node.module}.{alias.name}"
                 for alias in node.names
@@ -128,7 +128,7 @@ def test_report_layer_never_touches_respondent_data(module: str) -> None:
 
 def test_report_loader_reads_only_the_processed_tables() -> None:
     """The loader names only the aggregate tables (and the run metadata) it may read."""
-    source = (REPORT_LAYER / "data.py").read_text(encoding="utf-8")
+    source = (REPORT_LAYER / "processed.py").read_text(encoding="utf-8")
     read = {
         node.value
         for node in ast.walk(ast.parse(source))

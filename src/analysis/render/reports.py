@@ -35,7 +35,7 @@ from analysis.render.plan import (
 )
 from analysis.render.workbook import workbook_bytes, write_workbook
 from analysis.render.workers import render_reports
-from analysis.report.data import ProcessedYear, load_processed_year
+from analysis.report.processed import ProcessedYear, load_processed_year
 
 #: the render stage's entry point, and the names that code outside this folder (tests of
 #: other slices, notebooks' docs) has imported from here since before the split; new code
