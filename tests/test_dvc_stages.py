@@ -149,7 +149,7 @@ def test_each_stage_depends_on_its_own_folder() -> None:
 
 
 def test_the_render_stage_lists_every_report_notebook() -> None:
-    from analysis.render.reports import LEADER_NOTEBOOK, UNIT_NOTEBOOK
+    from analysis.render.plan import LEADER_NOTEBOOK, UNIT_NOTEBOOK
 
     listed = {p.name for p in declared_notebooks(stages()["render"])}
     assert {UNIT_NOTEBOOK, LEADER_NOTEBOOK} <= listed

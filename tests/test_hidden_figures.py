@@ -26,7 +26,7 @@ from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
 from analysis.core.contract import COMPLEMENTARY, FIGURES_CSV_COLUMNS, THRESHOLD
 from analysis.core.provenance import collect_provenance, effective_params
-from analysis.render import reports as render
+from analysis.render.workbook import workbook_bytes
 from analysis.report import sections as rs
 from analysis.report.comparisons import ami_measures, group_breakdown
 from analysis.report.context import Report
@@ -233,7 +233,7 @@ def test_the_rendered_school_report_reads_each_reason(rendered_year):  # noqa: F
 
 def test_the_workbook_carries_the_reason_and_explains_it(data):
     provenance = collect_provenance(data, rf.fixture_params())
-    book = openpyxl.load_workbook(io.BytesIO(render.workbook_bytes(data, provenance)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(data, provenance)))
     rows = list(book["figurer"].iter_rows(values_only=True))
     # the contract's column list, suppression included, then the unit's name
     assert rows[0] == (*FIGURES_CSV_COLUMNS, "unit_name")
