@@ -55,7 +55,7 @@ WORKBOOK_TARGET_S = 10.0  # the year's workbook, seconds (median of WORKBOOK_RUN
 WORKBOOK_RUNS = 3
 from analysis.core.params import load_params  # noqa: E402
 from analysis.core.provenance import collect_provenance  # noqa: E402
-from analysis.report.data import load_processed_year  # noqa: E402
+from analysis.report.processed import load_processed_year  # noqa: E402
 
 
 def processed_year(argument: str | None, scratch: Path) -> tuple[Path, object, str]:

@@ -53,7 +53,7 @@ from analysis.core.contract import (
 )
 from analysis.core.params import Params, params_from_dict
 from analysis.drivers.priority import assign_quadrants
-from analysis.report.data import ProcessedYear
+from analysis.report.processed import ProcessedYear
 
 YEAR = 2023
 PREV = 2022

@@ -52,7 +52,7 @@ def analysis_imports(tree: ast.AST) -> set[str]:
             if parts[0] != "analysis":
                 continue
             base = ".".join(parts[1:])
-            for alias in node.names:  # `from analysis.report import data` imports a module
+            for alias in node.names:  # `from analysis.report import sections` imports a module
                 name = f"{base}.{alias.name}" if base else alias.name
                 found.add(name if _is_module(name) else base)
         elif isinstance(node, ast.Import):
@@ -149,7 +149,7 @@ def test_each_stage_depends_on_its_own_folder() -> None:
 
 
 def test_the_render_stage_lists_every_report_notebook() -> None:
-    from analysis.render.reports import LEADER_NOTEBOOK, UNIT_NOTEBOOK
+    from analysis.render.plan import LEADER_NOTEBOOK, UNIT_NOTEBOOK
 
     listed = {p.name for p in declared_notebooks(stages()["render"])}
     assert {UNIT_NOTEBOOK, LEADER_NOTEBOOK} <= listed

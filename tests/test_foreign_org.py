@@ -593,7 +593,7 @@ def test_age_groups_are_listed_youngest_first(mixed: Run) -> None:
     rows = table_after(mixed.reports / "index.html", "AMI – ålder")
     labels = [r[0] for r in rows[1:]]
     assert labels == ["<30", "30-49", "50+"], (
-        f"age groups shown in the order {labels}: analysis.report.data.age_sort_key sorts "
+        f"age groups shown in the order {labels}: analysis.report.unit_figures.age_sort_key sorts "
         "'<30' by its first number (30) and so after '30-49'; an upper-bound label "
         "('<30', '-29', 'under 30') must sort before the band that starts at that number"
     )

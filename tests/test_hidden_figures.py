@@ -26,22 +26,28 @@ from report_fixture import rendered_year  # noqa: F401  (session fixture)
 
 from analysis.core.contract import COMPLEMENTARY, FIGURES_CSV_COLUMNS, THRESHOLD
 from analysis.core.provenance import collect_provenance, effective_params
-from analysis.render import reports as render
-from analysis.report import data as rd
+from analysis.render.workbook import workbook_bytes
 from analysis.report import sections as rs
+from analysis.report.comparisons import ami_measures, group_breakdown
+from analysis.report.context import Report
+from analysis.report.figures import Shown
+from analysis.report.phrases import protection_note
+from analysis.report.processed import ProcessedYear, load_processed_year
+from analysis.report.selection import top_units, units_under_threshold
+from analysis.report.unit_figures import UnitFigures
 
 TOO_FEW = "för få svar"
 PROTECTED = "dold för att skydda en mindre grupp"
-NOTE = rd.protection_note(5)
+NOTE = protection_note(5)
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> rd.ProcessedYear:
-    return rd.load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("hidden") / "2023"))
+def data(tmp_path_factory) -> ProcessedYear:
+    return load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("hidden") / "2023"))
 
 
-def _hide(data: rd.ProcessedYear, why: str, **where: object) -> rd.ProcessedYear:
+def _hide(data: ProcessedYear, why: str, **where: object) -> ProcessedYear:
     """The fixture year with the rows matching ``where`` (column=value) hidden for ``why``."""
     figures = data.figures.copy()
     rows = np.logical_and.reduce([figures[c] == v for c, v in where.items()])
@@ -51,9 +57,9 @@ def _hide(data: rd.ProcessedYear, why: str, **where: object) -> rd.ProcessedYear
     return rf.variant(data, figures=figures)
 
 
-def _report(data: rd.ProcessedYear, unit_id: str) -> rd.Report:
+def _report(data: ProcessedYear, unit_id: str) -> Report:
     provenance = collect_provenance(data, rf.fixture_params())
-    return rd.Report(data, unit_id, effective_params(provenance), provenance)
+    return Report(data, unit_id, effective_params(provenance), provenance)
 
 
 def _soup(section) -> BeautifulSoup:
@@ -64,7 +70,7 @@ def _rows(table) -> list[list[str]]:
     return [[c.get_text(" ", strip=True) for c in tr(["td", "th"])] for tr in table("tr")]
 
 
-def _whole_report(report: rd.Report, notebook: str = "unit_report.ipynb") -> str:
+def _whole_report(report: Report, notebook: str = "unit_report.ipynb") -> str:
     """Every section the notebook calls, in the notebook's order, as one page of text."""
     cells = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))["cells"]
     calls = [
@@ -83,17 +89,17 @@ def _whole_report(report: rd.Report, notebook: str = "unit_report.ipynb") -> str
 def test_each_reason_has_its_own_words_and_no_number():
     for why, words in ((THRESHOLD, TOO_FEW), (COMPLEMENTARY, PROTECTED)):
         # a row that (wrongly) kept its number still shows none once it is hidden
-        shown = rd.Shown(80.4, 26, why)
+        shown = Shown(80.4, 26, why)
         assert (shown.value, shown.n, shown.rounded, shown.published) == (None, None, None, False)
         assert (shown.text, shown.n_text) == (words, words)
-    assert rd.Shown(80.4, 26).text == "80" and rd.Shown(80.4, 26).n_text == "26"
-    assert rd.Shown().text == TOO_FEW  # no row at all: as before
+    assert Shown(80.4, 26).text == "80" and Shown(80.4, 26).n_text == "26"
+    assert Shown().text == TOO_FEW  # no row at all: as before
 
 
 def test_a_change_says_which_year_is_hidden_and_why(data):
     """The förvaltning's AMI (79.4 against 80.3) with 2022, then 2023 too, hidden."""
     last_year = _hide(data, COMPLEMENTARY, unit_id="F", year=rf.PREV, group="all", measure="AMI")
-    ami = rd.UnitFigures(last_year, "F").compare("AMI")
+    ami = UnitFigures(last_year, "F").compare("AMI")
     assert (ami.now.text, ami.prev_text, ami.change, ami.change_text) == (
         "79",
         PROTECTED,
@@ -101,14 +107,14 @@ def test_a_change_says_which_year_is_hidden_and_why(data):
         PROTECTED,
     )
     both = _hide(last_year, THRESHOLD, unit_id="F", year=rf.YEAR, group="all", measure="AMI")
-    ami = rd.UnitFigures(both, "F").compare("AMI")
+    ami = UnitFigures(both, "F").compare("AMI")
     # this year's reason first: its own figure is what the row is about
     assert (ami.now.text, ami.prev_text, ami.change_text) == (TOO_FEW, PROTECTED, TOO_FEW)
 
 
 def test_the_groups_table_reads_each_reason(data):
     """Hagaskolan: women hidden to protect the men, men too few; both in every index."""
-    table = rd.group_breakdown(rd.UnitFigures(data, "H"), "gender", rd.ami_measures(data))
+    table = group_breakdown(UnitFigures(data, "H"), "gender", ami_measures(data))
     texts = dict(zip(table["group"] + " " + table["measure"], table["text"], strict=True))
     assert {t for k, t in texts.items() if k.startswith("gender=Kvinna")} == {PROTECTED}
     assert {t for k, t in texts.items() if k.startswith("gender=Man")} == {TOO_FEW}
@@ -118,7 +124,7 @@ def test_the_groups_table_reads_each_reason(data):
 def test_a_previous_year_hidden_to_protect_says_so(data):
     """The förvaltning's women of 2022 hidden to protect: this year's value, no change."""
     hidden = _hide(data, COMPLEMENTARY, unit_id="F", year=rf.PREV, group="gender=Kvinna")
-    table = rd.group_breakdown(rd.UnitFigures(hidden, "F"), "gender", ["AMI"])
+    table = group_breakdown(UnitFigures(hidden, "F"), "gender", ["AMI"])
     women = table[table["label"] == "Kvinna"].iloc[0]
     assert (women["text"], women["prev_text"], women["change_text"]) == ("80", PROTECTED, PROTECTED)
     section = _soup(rs.ami_groups_section(_report(hidden, "F")))
@@ -151,9 +157,9 @@ def test_a_section_never_calls_a_protected_figure_too_few(data):
 def test_the_school_counts_say_why_an_ami_is_missing(data):
     """Deltaskolan's AMI hidden to protect: not ranked, not judged, and counted apart."""
     hidden = _hide(data, COMPLEMENTARY, unit_id="D", year=rf.YEAR, group="all", measure="AMI")
-    result = rd.units_under_threshold(hidden, "S", ["grundskola", "gymnasieskola"], 70)
+    result = units_under_threshold(hidden, "S", ["grundskola", "gymnasieskola"], 70)
     assert (result.suppressed, result.protected) == (1, 1)  # Lillskolan, Deltaskolan
-    top = rd.top_units(hidden, "S", ["grundskola", "gymnasieskola"], 2)
+    top = top_units(hidden, "S", ["grundskola", "gymnasieskola"], 2)
     assert list(top["unit_name"]) == ["Gammagymnasiet", "Epsilongymnasiet"]
     text = _soup(rs.under_threshold_section(_report(hidden, "S"))).get_text(" ")
     assert "1 skola har för få svar för att AMI ska visas." in text
@@ -227,7 +233,7 @@ def test_the_rendered_school_report_reads_each_reason(rendered_year):  # noqa: F
 
 def test_the_workbook_carries_the_reason_and_explains_it(data):
     provenance = collect_provenance(data, rf.fixture_params())
-    book = openpyxl.load_workbook(io.BytesIO(render.workbook_bytes(data, provenance)))
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(data, provenance)))
     rows = list(book["figurer"].iter_rows(values_only=True))
     # the contract's column list, suppression included, then the unit's name
     assert rows[0] == (*FIGURES_CSV_COLUMNS, "unit_name")

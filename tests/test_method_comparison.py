@@ -135,7 +135,7 @@ def test_the_explore_notebook_runs_on_a_tiny_organisation(tmp_path) -> None:
 
     import papermill
 
-    from analysis.render.reports import NOTEBOOK_DIR
+    from analysis.render.plan import NOTEBOOK_DIR
 
     hand_data().save(tmp_path / "interim")
     (tmp_path / "params.yaml").write_text("drivers:\n  resample_min_units: 10\n", "utf-8")

@@ -245,8 +245,8 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
     """
     from analysis.core.params import SynthParams
     from analysis.core.publish import MANIFEST
-    from analysis.render.reports import plan_reports
-    from analysis.report.data import load_processed_year
+    from analysis.render.plan import plan_reports
+    from analysis.report.processed import load_processed_year
     from analysis.synth.generate import generate
 
     smaller = tmp_path / "smaller"

@@ -17,8 +17,10 @@ import pytest
 import report_fixture as rf
 from bs4 import BeautifulSoup
 
-from analysis.report import data as rd
 from analysis.report import sections as rs
+from analysis.report.context import open_report
+from analysis.report.priority_basis import priority_status
+from analysis.report.processed import load_processed_year
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +31,12 @@ def processed(tmp_path_factory) -> Path:
 def _provenance(processed: Path) -> str:
     from analysis.core.provenance import collect_provenance
 
-    data = rd.load_processed_year(processed)
+    data = load_processed_year(processed)
     return json.dumps(collect_provenance(data, rf.fixture_params()))
 
 
 def section_text(processed: Path, unit_id: str) -> str:
-    report = rd.open_report(processed, unit_id, _provenance(processed))
+    report = open_report(processed, unit_id, _provenance(processed))
     shown = rs.priority_section(report)
     assert shown is not None
     return " ".join(BeautifulSoup(shown.data, "html.parser").get_text(" ").split())
@@ -55,13 +57,13 @@ def _rewrite_notes(directory: Path, **changes) -> None:
 
 
 def test_priority_status_of_own_borrowed_and_missing_matrices(processed: Path) -> None:
-    data = rd.load_processed_year(processed)
-    own = rd.priority_status(data, "F")
+    data = load_processed_year(processed)
+    own = priority_status(data, "F")
     assert (own.source, own.basis, own.n_used, own.why_none) == ("F", "own", 110, "")
-    borrowed = rd.priority_status(data, "manager:M1")
+    borrowed = priority_status(data, "manager:M1")
     assert (borrowed.source, borrowed.basis, borrowed.borrow_code) == ("N", "borrowed", "small")
     assert borrowed.n_used == 58 and len(borrowed.table) == 9
-    missing = rd.priority_status(data, "manager:M3")
+    missing = priority_status(data, "manager:M3")
     assert missing.table.empty
     assert (missing.why_none, missing.questions) == ("suppressed_scores", ("q7",))
 
@@ -115,7 +117,7 @@ def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
 
 
 def test_a_leader_with_a_suppressed_score_is_told_which_question(processed: Path) -> None:
-    report = rd.open_report(processed, "manager:M3", _provenance(processed))
+    report = open_report(processed, "manager:M3", _provenance(processed))
     soup = BeautifulSoup(rs.priority_section(report).data, "html.parser")
     text = " ".join(soup.get_text(" ").split())
     assert (

@@ -34,7 +34,7 @@ from analysis.render.errors import RenderError
 from analysis.render.kernel import KERNEL_NAME, check_kernel, kernel_environment, parameter_names
 from analysis.render.plan import plan_reports
 from analysis.render.reports import render_year
-from analysis.report.data import load_processed_year
+from analysis.report.processed import load_processed_year
 
 pytestmark = pytest.mark.slow
 

@@ -14,18 +14,20 @@ import report_fixture as rf
 from bs4 import BeautifulSoup
 
 from analysis.core.provenance import collect_provenance, effective_params
-from analysis.report import data as rd
 from analysis.report import sections as rs
+from analysis.report.context import Report
+from analysis.report.orgtree import manager_invited
+from analysis.report.processed import ProcessedYear, load_processed_year
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    return rd.load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("sections") / "2023"))
+    return load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("sections") / "2023"))
 
 
-def _report(data: rd.ProcessedYear, unit_id: str) -> rd.Report:
+def _report(data: ProcessedYear, unit_id: str) -> Report:
     provenance = collect_provenance(data, rf.fixture_params())
-    return rd.Report(data, unit_id, effective_params(provenance), provenance)
+    return Report(data, unit_id, effective_params(provenance), provenance)
 
 
 def _text(section) -> str:
@@ -55,7 +57,7 @@ def test_a_manager_without_staff_of_their_own_shows_no_response_rate(data):
     # what the indexes stage writes for M0: rows, all empty (0 invited, 0 answers)
     extra = _suppressed_rows("manager:M0", ["leadership", "q:q3", "q:q4", "q:q11", "response_rate"])
     head = rf.variant(data, units=units, figures=pd.concat([data.figures, extra]))
-    assert rd.manager_invited(head, "manager:M0") == 0
+    assert manager_invited(head, "manager:M0") == 0
     text = _text(rs.header_section(_report(head, "manager:M0")))
     assert "Inga medarbetare i enkäten har den här chefen som närmaste chef" in text
     assert "Svarsfrekvens" not in text and "för få svar" not in text

@@ -3,9 +3,9 @@
 The report notebooks may only call the package's report functions, and those
 read only the suppressed tables in data/processed/<year>/. These checks fail
 as soon as a notebook or the report layer reaches for respondent data.
-Analysts' notebooks (``render.ANALYST_NOTEBOOKS``, e.g. the driver-method
-comparison) may read data/interim; they are never rendered into a report,
-and every notebook must be listed as one kind or the other.
+Analysts' notebooks (``analysis.render.plan.ANALYST_NOTEBOOKS``, e.g. the
+driver-method comparison) may read data/interim; they are never rendered
+into a report, and every notebook must be listed as one kind or the other.
 """
 
 from __future__ import annotations
@@ -16,19 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from analysis.render import reports as render
+from analysis.render import plan
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Report notebooks (rendered into reports) are told apart from analysts'
 # notebooks (which may read data/interim) by render/'s explicit lists.
-REPORT_NOTEBOOKS = [ROOT / "notebooks" / name for name in render.REPORT_NOTEBOOKS]
+REPORT_NOTEBOOKS = [ROOT / "notebooks" / name for name in plan.REPORT_NOTEBOOKS]
 REPORT_LAYER = ROOT / "src" / "analysis" / "report"
 REPORT_MODULES = sorted(p.relative_to(REPORT_LAYER).as_posix() for p in REPORT_LAYER.rglob("*.py"))
 # What a notebook may import: the report context, its sections, the charts.
 NOTEBOOK_MODULES = {
     "analysis.report",  # the package, through `from analysis.report import ...`
-    "analysis.report.data",
+    "analysis.report.context",
     "analysis.report.sections",
     "analysis.report.plots",
 }
@@ -57,7 +57,7 @@ def _notebook_code(path: Path) -> str:
 
 
 def _is_module(dotted: str) -> bool:
-    """A module or package of this project (``analysis.report.data``), not a name in one."""
+    """A module or package of this project (``analysis.report.sections``), not a name in one."""
     path = ROOT / "src" / Path(*dotted.split("."))
     return path.with_suffix(".py").is_file() or path.is_dir()
 
@@ -69,7 +69,7 @@ def _imported_modules(tree: ast.AST) -> set[str]:
             modules |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules.add(node.module)
-            # `from analysis.report import data` imports the module analysis.report.data
+            # `from analysis.report import sections` imports the module analysis.report.sections
             modules |= {
                 f"{node.module}.{alias.name}"
                 for alias in node.names
@@ -90,17 +90,17 @@ def _called_names(tree: ast.AST) -> set[str]:
 def test_every_notebook_is_either_a_report_or_an_analyst_notebook() -> None:
     """A new notebook must be classified before it can be committed."""
     names = [p.name for p in NOTEBOOKS]
-    assert set(render.REPORT_NOTEBOOKS).isdisjoint(render.ANALYST_NOTEBOOKS)
-    assert sorted(names) == sorted([*render.REPORT_NOTEBOOKS, *render.ANALYST_NOTEBOOKS])
+    assert set(plan.REPORT_NOTEBOOKS).isdisjoint(plan.ANALYST_NOTEBOOKS)
+    assert sorted(names) == sorted([*plan.REPORT_NOTEBOOKS, *plan.ANALYST_NOTEBOOKS])
 
 
 def test_analyst_notebooks_are_never_rendered() -> None:
-    planned = {render.UNIT_NOTEBOOK, render.LEADER_NOTEBOOK}
-    assert planned == set(render.REPORT_NOTEBOOKS)
+    planned = {plan.UNIT_NOTEBOOK, plan.LEADER_NOTEBOOK}
+    assert planned == set(plan.REPORT_NOTEBOOKS)
     source = "".join(
         p.read_text(encoding="utf-8") for p in (ROOT / "src" / "analysis" / "render").glob("*.py")
     )
-    for name in render.ANALYST_NOTEBOOKS:
+    for name in plan.ANALYST_NOTEBOOKS:
         assert source.count(name) == 1, f"render/ uses {name} beyond listing it"
 
 
@@ -128,7 +128,7 @@ def test_report_layer_never_touches_respondent_data(module: str) -> None:
 
 def test_report_loader_reads_only_the_processed_tables() -> None:
     """The loader names only the aggregate tables (and the run metadata) it may read."""
-    source = (REPORT_LAYER / "data.py").read_text(encoding="utf-8")
+    source = (REPORT_LAYER / "processed.py").read_text(encoding="utf-8")
     read = {
         node.value
         for node in ast.walk(ast.parse(source))

@@ -25,7 +25,7 @@ from analysis.core.provenance import collect_provenance
 from analysis.render.errors import RenderError
 from analysis.render.table_sheet import TableSheet
 from analysis.render.workbook import workbook_bytes
-from analysis.report.data import ProcessedYear, load_processed_year
+from analysis.report.processed import ProcessedYear, load_processed_year
 
 #: doubles that need all 17 significant digits (``%.16G`` would change them)
 EXACT = [0.1 + 0.2, 1 / 3, 79.29397285234924, -0.40572370363216237, 2.0**-30]

@@ -5,7 +5,7 @@ table for each of some 800 reports would cost seconds per report, so a render
 worker keeps one kernel alive (:class:`WarmKernel`) and papermill
 parameterises each notebook and runs it through a small engine that reuses
 that kernel. The user namespace is reset between reports; the loaded tables
-stay cached in :mod:`analysis.report.data`.
+stay cached in :mod:`analysis.report.processed`.
 """
 
 from __future__ import annotations

@@ -14,14 +14,8 @@ from typing import Any
 from analysis.core.contract import MANAGER_PREFIX
 from analysis.core.provenance import PROJECT_ROOT
 from analysis.render.errors import RenderError
-from analysis.report.data import (
-    ENHET,
-    FORVALTNING,
-    LEDARE,
-    OMRADE,
-    ProcessedYear,
-    report_path,
-)
+from analysis.report.paths import report_path
+from analysis.report.processed import ENHET, FORVALTNING, LEDARE, OMRADE, ProcessedYear
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 UNIT_NOTEBOOK = "unit_report.ipynb"

@@ -25,33 +25,12 @@ from analysis.core.params import Params
 from analysis.core.provenance import PROJECT_ROOT, collect_provenance
 from analysis.core.publish import is_publication, publication
 from analysis.render.errors import RenderError
-from analysis.render.plan import (
-    ANALYST_NOTEBOOKS,
-    LEADER_NOTEBOOK,
-    NOTEBOOK_DIR,
-    REPORT_NOTEBOOKS,
-    UNIT_NOTEBOOK,
-    plan_reports,
-)
-from analysis.render.workbook import workbook_bytes, write_workbook
+from analysis.render.plan import NOTEBOOK_DIR, plan_reports
+from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
-from analysis.report.data import ProcessedYear, load_processed_year
+from analysis.report.processed import ProcessedYear, load_processed_year
 
-#: the render stage's entry point, and the names that code outside this folder (tests of
-#: other slices, notebooks' docs) has imported from here since before the split; new code
-#: imports each from its own module
-__all__ = [
-    "ANALYST_NOTEBOOKS",
-    "LEADER_NOTEBOOK",
-    "NOTEBOOK_DIR",
-    "PUBLISHED_CSVS",
-    "REPORT_NOTEBOOKS",
-    "UNIT_NOTEBOOK",
-    "RenderError",
-    "plan_reports",
-    "render_year",
-    "workbook_bytes",
-]
+__all__ = ["PUBLISHED_CSVS", "render_year"]
 
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")

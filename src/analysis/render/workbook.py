@@ -28,7 +28,7 @@ from analysis.core.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS, MAN
 from analysis.core.provenance import effective_params
 from analysis.render.errors import RenderError
 from analysis.render.table_sheet import TableSheet
-from analysis.report.data import ProcessedYear
+from analysis.report.processed import ProcessedYear
 
 FIGURE_SHEET_COLUMNS = FIGURES_CSV_COLUMNS
 DRIVER_SHEET_COLUMNS = DRIVERS_CSV_COLUMNS

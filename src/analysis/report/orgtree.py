@@ -1,4 +1,9 @@
-"""Lookups in the organisation tree a report needs: subtrees, schools, a manager's units."""
+"""Lookups in the organisation tree a report needs: subtrees, schools, a manager's units.
+
+The tree is the year's one :class:`~analysis.core.orgtree.OrgTree`
+(:attr:`ProcessedYear.tree <analysis.report.processed.ProcessedYear.tree>`), the same
+tree the indexes, drivers and privacy stages walk.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,12 @@ from analysis.report.processed import ProcessedYear
 
 
 def subtree_ids(data: ProcessedYear, unit_id: str, include_self: bool = True) -> list[str]:
-    """The unit and all its descendants in pre-order (the units table's sibling order)."""
-    out: list[str] = []
-    stack = [unit_id]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(reversed(data.children.get(current, [])))
+    """The unit and all its descendants in pre-order (the units table's sibling order).
+
+    An id that is no unit (a leader report's ``manager:<id>``) has no descendants.
+    """
+    tree = data.tree
+    out = list(tree.subtree(unit_id)) if unit_id in tree else [unit_id]
     return out if include_self else out[1:]
 
 
@@ -42,13 +46,12 @@ def manager_invited(data: ProcessedYear, manager_unit_id: str) -> int:
     report then says so instead of "too few answers".
     """
     manager_id = manager_unit_id[len(MANAGER_PREFIX) :]
-    units = data.units.set_index("unit_id")
+    units = data.units
+    managed_by = dict(zip(units["unit_id"], units["manager_id"], strict=True))
     total = 0
-    for unit_id, unit in units.iterrows():
-        current = unit_id
-        while current and not units.at[current, "manager_id"]:
-            current = units.at[current, "parent_id"]
-        if current and units.at[current, "manager_id"] == manager_id:
-            invited = unit["invited"]
+    for unit_id, invited in zip(units["unit_id"], units["invited"], strict=True):
+        # the unit itself or the nearest unit above it that names a manager
+        nearest = next((u for u in data.tree.chain(unit_id) if managed_by[u]), "")
+        if nearest and managed_by[nearest] == manager_id:
             total += 0 if pd.isna(invited) else int(invited)
     return total

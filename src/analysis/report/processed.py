@@ -29,6 +29,7 @@ from analysis.core.contract import (
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
+from analysis.core.orgtree import OrgTree, TreeError
 from analysis.report.figures import ALL, Shown, number_or_none
 from analysis.report.phrases import NEW, REWORDED
 
@@ -152,12 +153,18 @@ class ProcessedYear:
         return {row["unit_id"]: row for row in self.units.to_dict("records")}
 
     @cached_property
+    def tree(self) -> OrgTree:
+        """The year's organisation tree: the one :class:`~analysis.core.orgtree.OrgTree` every
+        stage walks (pre-order with siblings in the units table's order)."""
+        try:
+            return OrgTree.from_table(self.units)
+        except TreeError as error:
+            raise ReportDataError(f"{self.directory / 'units.parquet'}: {error}") from error
+
+    @cached_property
     def children(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {uid: [] for uid in self.units["unit_id"]}
-        for uid, parent in zip(self.units["unit_id"], self.units["parent_id"], strict=True):
-            if parent:
-                out.setdefault(parent, []).append(uid)
-        return out
+        """Every unit's children in the units table's order (a leaf has none)."""
+        return {uid: list(kids) for uid, kids in self.tree.children.items()}
 
     @cached_property
     def root_id(self) -> str:
@@ -178,12 +185,7 @@ class ProcessedYear:
         return str(self.unit_index[unit_id]["unit_type"])
 
     def depth(self, unit_id: str) -> int:
-        depth = 0
-        parent = self.unit_index[unit_id]["parent_id"]
-        while parent:
-            depth += 1
-            parent = self.unit_index[parent]["parent_id"]
-        return depth
+        return self.tree.depth[unit_id]
 
     def kind(self, unit_id: str) -> str:
         """Which kind of report a unit gets: förvaltning, område, or enhet (anything deeper)."""
