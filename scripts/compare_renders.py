@@ -19,6 +19,8 @@ visible text and images, SHA256SUMS by the files it lists. The only thing
 masked is the git commit the provenance footer names (the HTML footer's
 ``Kodversion (git commit): <40 hex>`` and the workbook README's ``Git commit``
 cell); scripts/compare/published.py says exactly what counts as equal.
+``--mask-packages`` also masks the footer's package versions, for a comparison
+across a deliberate change of dependencies.
 
 Exit status: 0 when nothing differs, 1 on any difference, 2 when a command
 fails (its stderr is shown). Run it with the project's virtualenv:
@@ -27,6 +29,7 @@ fails (its stderr is shown). Run it with the project's virtualenv:
     .venv/bin/python scripts/compare_renders.py --head WORKTREE --only foreign
     .venv/bin/python scripts/compare_renders.py --keep /tmp/cmp       # keep both outputs
     .venv/bin/python scripts/compare_renders.py --base-output /tmp/cmp/base  # reuse the base
+    .venv/bin/python scripts/compare_renders.py --base-output A/base --head-output B/head
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import tempfile
 from pathlib import Path
 
 from compare import runs
-from compare.published import FileResult, compare_trees
+from compare.published import FileResult, compare_trees, mask_package_list
 
 REPO = Path(__file__).resolve().parents[1]
 INPUTS = ("default", "foreign")
@@ -64,6 +67,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="reuse the base's outputs instead of rendering it: DIR/base of an earlier --keep "
         "DIR, where it was written (its foreign params name their input by absolute path)",
+    )
+    parser.add_argument(
+        "--head-output",
+        metavar="DIR",
+        type=Path,
+        help="reuse the head's outputs instead of rendering it: DIR/head of an earlier --keep DIR",
+    )
+    parser.add_argument(
+        "--mask-packages",
+        action="store_true",
+        help="also mask the footer's package versions (a deliberate dependency change)",
     )
     parser.add_argument(
         "--keep",
@@ -175,26 +189,31 @@ def compare_outputs(
     return table
 
 
-def reused_base(base_output: Path, inputs: tuple[str, ...]) -> tuple[str, Path]:
-    """The commit that rendered ``base_output`` and the directory, checked to hold each input."""
-    base_out = base_output.resolve()
-    missing = [n for n in inputs if not (base_out / n / "run.json").is_file()]
+def reused_output(option: str, output: Path, inputs: tuple[str, ...]) -> tuple[str, Path]:
+    """The commit that rendered ``output`` and the directory, checked to hold each input."""
+    out = output.resolve()
+    missing = [n for n in inputs if not (out / n / "run.json").is_file()]
     if missing:
-        raise SetupError(f"--base-output {base_output}: no {missing} output (DIR/<input>/run.json)")
-    commits = {runs.read_record(base_out / n)["commit"] for n in inputs}
+        raise SetupError(f"{option} {output}: no {missing} output (DIR/<input>/run.json)")
+    commits = {runs.read_record(out / n)["commit"] for n in inputs}
     if len(commits) != 1:
-        raise SetupError(f"--base-output {base_output}: rendered by several commits {commits}")
-    return commits.pop(), base_out
+        raise SetupError(f"{option} {output}: rendered by several commits {commits}")
+    return commits.pop(), out
 
 
 def compare(args: argparse.Namespace) -> bool:
     """Render what needs rendering, compare, report; True when nothing differs."""
     inputs = (args.only,) if args.only else INPUTS
-    head = head_commit(args.head)
+    if args.mask_packages:
+        mask_package_list()
+    if args.head_output is None:
+        head, head_out = head_commit(args.head), None
+    else:
+        head, head_out = reused_output("--head-output", args.head_output, inputs)
     if args.base_output is None:
         base, base_out = base_commit(args.base, head), None
     else:
-        base, base_out = reused_base(args.base_output, inputs)
+        base, base_out = reused_output("--base-output", args.base_output, inputs)
     print(f"base {base}  ({args.base_output or args.base or 'merge-base of main and head'})")
     print(f"head {head}  ({args.head})", flush=True)
     work = work_directory(args.keep)
@@ -202,7 +221,8 @@ def compare(args: argparse.Namespace) -> bool:
         if base_out is None:
             base_out = render_revision("base", base, inputs, work, None)
         foreign_params = base_out / "foreign" / "params.yaml"
-        head_out = render_revision("head", head, inputs, work, foreign_params)
+        if head_out is None:
+            head_out = render_revision("head", head, inputs, work, foreign_params)
         table = compare_outputs(inputs, base_out, head_out, args.details)
     finally:
         if args.keep is None:

@@ -23,6 +23,11 @@ provenance footer names - in an HTML page's visible text the 40 hex digits
 after ``Kodversion (git commit): ``, in a workbook the 40 hex digits of the
 cell right of a first cell ``Git commit`` (the README sheet). The footer's
 "ej incheckade ändringar" (uncommitted changes) is compared as it is.
+
+On request (:func:`mask_package_list`, ``compare_renders.py --mask-packages``)
+also the footer's list of package versions (``Paketversioner: …`` up to
+``Parametrar``): for a comparison across a deliberate change of dependencies,
+such as the workbook's new writer, whose name the footer then adds.
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ from PIL import Image as PILImage
 MASK = "<commit>"
 COMMIT_IN_TEXT = re.compile(r"(Kodversion \(git commit\): )[0-9a-f]{40}\b")
 COMMIT_LABEL = "Git commit"
+PACKAGES_IN_TEXT = re.compile(r"(Paketversioner: ).*?( Parametrar )")
+PACKAGES_MASK = "<packages>"
+#: the masks read_page applies beside the commit's (mask_package_list adds one)
+_TEXT_MASKS: list[tuple[re.Pattern[str], str]] = []
 HEX40 = re.compile(r"[0-9a-f]{40}")
 TEXT_ATTRIBUTES = ("alt", "aria-label", "title", "href")
 #: tags that do not separate words when rendered (``<b>79</b>%`` reads "79%")
@@ -85,6 +94,11 @@ class Page:
 def mask_commit(text: str) -> str:
     """The text with the footer's commit hash replaced by ``<commit>``."""
     return COMMIT_IN_TEXT.sub(rf"\g<1>{MASK}", text)
+
+
+def mask_package_list() -> None:
+    """From now on, mask the footer's package versions too (module docstring)."""
+    _TEXT_MASKS.append((PACKAGES_IN_TEXT, rf"\g<1>{PACKAGES_MASK}\g<2>"))
 
 
 def mask_commit_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -239,8 +253,10 @@ def read_page(path: Path) -> Page:
     parser = PageParser()
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
-    text = " ".join("".join(parser.parts).split())
-    return Page(mask_commit(text), tuple(parser.images))
+    text = mask_commit(" ".join("".join(parser.parts).split()))
+    for pattern, replacement in _TEXT_MASKS:
+        text = pattern.sub(replacement, text)
+    return Page(text, tuple(parser.images))
 
 
 def _pixels(data: bytes) -> np.ndarray:
