@@ -41,7 +41,7 @@ import tempfile
 from pathlib import Path
 
 from compare import runs
-from compare.published import FileResult, compare_trees, mask_package_list
+from compare.published import FileResult, compare_trees
 
 REPO = Path(__file__).resolve().parents[1]
 INPUTS = ("default", "foreign")
@@ -177,12 +177,14 @@ def print_summary(table: dict[str, tuple[list[FileResult], dict, dict]]) -> None
 
 
 def compare_outputs(
-    inputs: tuple[str, ...], base_out: Path, head_out: Path, details: int
+    inputs: tuple[str, ...], base_out: Path, head_out: Path, details: int, packages_masked: bool
 ) -> dict[str, tuple[list[FileResult], dict, dict]]:
     """Each input's published sets compared and reported; the results and run records."""
     table = {}
     for name in inputs:
-        results = compare_trees(base_out / name / "reports", head_out / name / "reports")
+        results = compare_trees(
+            base_out / name / "reports", head_out / name / "reports", packages_masked
+        )
         print_differences(name, results, details)
         records = runs.read_record(base_out / name), runs.read_record(head_out / name)
         table[name] = (results, *records)
@@ -204,8 +206,6 @@ def reused_output(option: str, output: Path, inputs: tuple[str, ...]) -> tuple[s
 def compare(args: argparse.Namespace) -> bool:
     """Render what needs rendering, compare, report; True when nothing differs."""
     inputs = (args.only,) if args.only else INPUTS
-    if args.mask_packages:
-        mask_package_list()
     if args.head_output is None:
         head, head_out = head_commit(args.head), None
     else:
@@ -223,7 +223,7 @@ def compare(args: argparse.Namespace) -> bool:
         foreign_params = base_out / "foreign" / "params.yaml"
         if head_out is None:
             head_out = render_revision("head", head, inputs, work, foreign_params)
-        table = compare_outputs(inputs, base_out, head_out, args.details)
+        table = compare_outputs(inputs, base_out, head_out, args.details, args.mask_packages)
     finally:
         if args.keep is None:
             shutil.rmtree(work)

@@ -69,6 +69,27 @@ def test_pages_differing_only_by_the_footers_commit_are_equal(tmp_path: Path) ->
     assert found == {"index.html": ("identical", ())}
 
 
+def test_the_package_list_is_masked_only_on_request(tmp_path: Path) -> None:
+    """A new package in the footer (the workbook's writer) is a difference unless asked."""
+
+    def footer(packages: str) -> str:
+        return _page(COMMIT_A).replace(
+            "</footer>", f"<p>Paketversioner: {packages}</p><h3>Parametrar</h3></footer>"
+        )
+
+    base = {"index.html": footer("numpy 2.4.6, pandas 3.1.1")}
+    head = {"index.html": footer("numpy 2.4.6, pandas 3.1.1, xlsxwriter 3.3.1")}
+    found = _compare(tmp_path, base, head)
+    assert found["index.html"][0] == "different" and "xlsxwriter" in found["index.html"][1][0]
+    masked = compare_trees(tmp_path / "base", tmp_path / "head", packages_masked=True)
+    assert [(r.path, r.status) for r in masked] == [("index.html", "identical")]
+    # the mask reaches only up to the parameters that follow the list
+    changed = {"index.html": footer("numpy 2.4.6").replace("Rapport", "Rapporten")}
+    (tmp_path / "head" / "index.html").write_text(changed["index.html"], encoding="utf-8")
+    masked = compare_trees(tmp_path / "base", tmp_path / "head", packages_masked=True)
+    assert masked[0].status == "different"
+
+
 def test_a_changed_word_is_reported_with_its_context(tmp_path: Path) -> None:
     found = _compare(
         tmp_path, {"index.html": _page(COMMIT_A)}, {"index.html": _page(COMMIT_B, word="ökade")}

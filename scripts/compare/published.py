@@ -24,7 +24,7 @@ after ``Kodversion (git commit): ``, in a workbook the 40 hex digits of the
 cell right of a first cell ``Git commit`` (the README sheet). The footer's
 "ej incheckade ändringar" (uncommitted changes) is compared as it is.
 
-On request (:func:`mask_package_list`, ``compare_renders.py --mask-packages``)
+On request (``mask_packages=True``, ``compare_renders.py --mask-packages``)
 also the footer's list of package versions (``Paketversioner: …`` up to
 ``Parametrar``): for a comparison across a deliberate change of dependencies,
 such as the workbook's new writer, whose name the footer then adds.
@@ -37,6 +37,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from html.parser import HTMLParser
 from itertools import zip_longest
 from pathlib import Path
@@ -50,10 +51,8 @@ from PIL import Image as PILImage
 MASK = "<commit>"
 COMMIT_IN_TEXT = re.compile(r"(Kodversion \(git commit\): )[0-9a-f]{40}\b")
 COMMIT_LABEL = "Git commit"
-PACKAGES_IN_TEXT = re.compile(r"(Paketversioner: ).*?( Parametrar )")
+PACKAGES_IN_TEXT = re.compile(r"(Paketversioner: ).*?( Parametrar\b)")
 PACKAGES_MASK = "<packages>"
-#: the masks read_page applies beside the commit's (mask_package_list adds one)
-_TEXT_MASKS: list[tuple[re.Pattern[str], str]] = []
 HEX40 = re.compile(r"[0-9a-f]{40}")
 TEXT_ATTRIBUTES = ("alt", "aria-label", "title", "href")
 #: tags that do not separate words when rendered (``<b>79</b>%`` reads "79%")
@@ -96,9 +95,9 @@ def mask_commit(text: str) -> str:
     return COMMIT_IN_TEXT.sub(rf"\g<1>{MASK}", text)
 
 
-def mask_package_list() -> None:
-    """From now on, mask the footer's package versions too (module docstring)."""
-    _TEXT_MASKS.append((PACKAGES_IN_TEXT, rf"\g<1>{PACKAGES_MASK}\g<2>"))
+def mask_packages(text: str) -> str:
+    """The text with the footer's package versions replaced by ``<packages>``."""
+    return PACKAGES_IN_TEXT.sub(rf"\g<1>{PACKAGES_MASK}\g<2>", text)
 
 
 def mask_commit_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -248,15 +247,13 @@ class PageParser(HTMLParser):
             self._svg.append(data)
 
 
-def read_page(path: Path) -> Page:
+def read_page(path: Path, packages_masked: bool = False) -> Page:
     """A page's visible text (whitespace collapsed, commit masked) and images."""
     parser = PageParser()
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
     text = mask_commit(" ".join("".join(parser.parts).split()))
-    for pattern, replacement in _TEXT_MASKS:
-        text = pattern.sub(replacement, text)
-    return Page(text, tuple(parser.images))
+    return Page(mask_packages(text) if packages_masked else text, tuple(parser.images))
 
 
 def _pixels(data: bytes) -> np.ndarray:
@@ -294,9 +291,9 @@ def first_text_difference(base: str, head: str, context: int = 8) -> str:
     )
 
 
-def compare_pages(base: Path, head: Path) -> list[str]:
+def compare_pages(base: Path, head: Path, packages_masked: bool = False) -> list[str]:
     """Visible text, then the images one by one."""
-    old, new = read_page(base), read_page(head)
+    old, new = read_page(base, packages_masked), read_page(head, packages_masked)
     details = [] if old.text == new.text else [first_text_difference(old.text, new.text)]
     if len(old.images) != len(new.images):
         details.append(f"{len(old.images)} vs {len(new.images)} images")
@@ -318,9 +315,11 @@ COMPARERS: dict[str, Callable[[Path, Path], list[str]]] = {
 }
 
 
-def comparer_for(path: Path) -> Callable[[Path, Path], list[str]]:
+def comparer_for(path: Path, packages_masked: bool = False) -> Callable[[Path, Path], list[str]]:
     if path.name == "SHA256SUMS":
         return compare_checksums
+    if path.suffix == ".html" and packages_masked:
+        return partial(compare_pages, packages_masked=True)
     return COMPARERS.get(path.suffix, compare_bytes)
 
 
@@ -329,13 +328,18 @@ def published_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-def compare_file(path: str, base_root: Path, head_root: Path) -> FileResult:
-    details = comparer_for(base_root / path)(base_root / path, head_root / path)
+def compare_file(
+    path: str, base_root: Path, head_root: Path, packages_masked: bool = False
+) -> FileResult:
+    details = comparer_for(base_root / path, packages_masked)(base_root / path, head_root / path)
     return FileResult(path, "different" if details else "identical", tuple(details))
 
 
-def compare_trees(base_root: Path, head_root: Path) -> list[FileResult]:
-    """Every path of either set, sorted: compared where both have it."""
+def compare_trees(
+    base_root: Path, head_root: Path, packages_masked: bool = False
+) -> list[FileResult]:
+    """Every path of either set, sorted: compared where both have it (``packages_masked``:
+    the pages' package versions masked too)."""
     old, new = published_files(base_root), published_files(head_root)
     results = []
     for path in sorted(old | new):
@@ -344,5 +348,5 @@ def compare_trees(base_root: Path, head_root: Path) -> list[FileResult]:
         elif path not in old:
             results.append(FileResult(path, "extra"))
         else:
-            results.append(compare_file(path, base_root, head_root))
+            results.append(compare_file(path, base_root, head_root, packages_masked))
     return results
