@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.core.orgtree import OrgTree
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.relations import (
     DEPTH_SLOTS,
@@ -63,7 +62,7 @@ def tree_columns(figures: UnsuppressedFigures, c: Codes) -> _TreeColumns:
     rows = np.full((len(tree_units), int(column.max(initial=-1)) + 1), -1, dtype=np.int64)
     rows[position[c.unit[on_tree]], column] = on_tree
 
-    org = OrgTree.from_table(figures.tree)
+    org = figures.org
     at = {unit: u for u, unit in enumerate(org.table_order)}
     parent = np.array([at.get(org.parent[unit], -1) for unit in org.table_order], dtype=np.int64)
     depth = np.array([org.depth[unit] for unit in org.table_order], dtype=np.int64)

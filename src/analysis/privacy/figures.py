@@ -8,9 +8,12 @@ row has ``n`` and ``value`` empty (NA), never 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
+from analysis.core.orgtree import OrgTree
 
 FIGURE_KEYS = ["year", "unit_id", "group", "measure"]
 UNSUPPRESSED_COLUMNS = [*FIGURE_KEYS, "n", "value"]
@@ -45,6 +48,11 @@ class UnsuppressedFigures:
     tree: pd.DataFrame
     manager_units: pd.DataFrame
     composites: dict[str, list[str]]
+
+    @cached_property
+    def org(self) -> OrgTree:
+        """``tree`` as the one organisation tree, built once for every relation that walks it."""
+        return OrgTree.from_table(self.tree)
 
 
 def below_threshold(n: pd.Series, min_group_size: int) -> pd.Series:

@@ -62,15 +62,13 @@ def cost(figures: UnsuppressedFigures) -> np.ndarray:
     return weight * (1.0 + n / (1.0 + n.max(initial=0.0)))
 
 
-def _neighbours(figures: UnsuppressedFigures) -> dict[tuple[str, str], list[str]]:
-    """(unit, measure) -> the units whose figures of that measure border it: itself, its
-    parent, its children, and the leader reports of its managers."""
-    tree = figures.tree
-    near: dict[str, set[str]] = {u: {u} for u in tree["unit_id"]}
-    for unit_id, parent_id in zip(tree["unit_id"], tree["parent_id"], strict=True):
-        if parent_id:
-            near[unit_id].add(parent_id)
-            near[parent_id].add(unit_id)
+def _neighbours(figures: UnsuppressedFigures) -> dict[str, list[str]]:
+    """unit -> the units whose figures border it: itself, its parent, its children, and
+    the leader reports of its managers (and a leader report -> its units)."""
+    org = figures.org
+    near: dict[str, set[str]] = {
+        u: {u, *org.children[u], *([org.parent[u]] if org.parent[u] else [])} for u in org.preorder
+    }
     for unit_id, leader in zip(
         figures.manager_units["unit_id"], figures.manager_units["leader_id"], strict=True
     ):
@@ -79,12 +77,14 @@ def _neighbours(figures: UnsuppressedFigures) -> dict[tuple[str, str], list[str]
     return {u: sorted(v) for u, v in near.items()}
 
 
-def _fallback(figures: UnsuppressedFigures, row: int, status: np.ndarray) -> list[int]:
+def _fallback(
+    figures: UnsuppressedFigures, near: dict[str, list[str]], row: int, status: np.ndarray
+) -> list[int]:
     """Published figures of the same measure around a failing cell, when the attacker's
     bound rests on figures derived from others (no published figure in its constraints)."""
     table = figures.table
     unit_id, measure = table["unit_id"].iat[row], table["measure"].iat[row]
-    around = _neighbours(figures).get(unit_id, [unit_id])
+    around = near.get(unit_id, [unit_id])
     hits = np.flatnonzero(
         table["unit_id"].isin(around).to_numpy() & (table["measure"].to_numpy() == measure)
     )
@@ -108,11 +108,13 @@ def _repairs(
     """
     sets: dict[tuple[int, ...], None] = {}
     unit_of = figures.table["unit_id"].to_numpy()
+    near: dict[str, list[str]] | None = None  # built at the first failure that needs it
     for failure in failures:
         candidates = [c for c in failure.candidates if status[c]]
         unit_id = failure.unit_id or unit_of[failure.row]
         if not candidates and failure.row >= 0:
-            candidates = _fallback(figures, failure.row, status)
+            near = _neighbours(figures) if near is None else near
+            candidates = _fallback(figures, near, failure.row, status)
         if not candidates:
             where = f"row {failure.row}" if failure.row >= 0 else "a never-published group"
             raise RuntimeError(

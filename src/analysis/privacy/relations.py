@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.catalogue import question_measure
-from analysis.core.orgtree import OrgTree
 from analysis.privacy.figures import UnsuppressedFigures
 
 TOTAL, PARTS = 0, 1
@@ -158,7 +157,7 @@ def group_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
 
 def unit_depth(figures: UnsuppressedFigures, c: Codes) -> np.ndarray:
     """Depth in the tree (root 0) per unit code; 0 for leader rows' pseudo-units."""
-    depth = OrgTree.from_table(figures.tree).depth
+    depth = figures.org.depth
     return np.array([depth.get(u, 0) for u in c.units], dtype=np.int64)
 
 
@@ -228,11 +227,11 @@ def leader_area_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
     under another leader's unit below the first, the sides overlap and the
     equation is marked so.
     """
-    tree, mine = figures.tree, figures.manager_units
+    mine = figures.manager_units
     if mine.empty:
         return empty_family()
     member = set(zip(mine["manager_id"], mine["unit_id"], strict=True))
-    org = OrgTree.from_table(tree)
+    org = figures.org
 
     sides: list[tuple[str, str, str, int]] = []  # (manager, leader row, unit row, side)
     nested: set[str] = set()
@@ -283,10 +282,10 @@ def leader_unit_relations(figures: UnsuppressedFigures, c: Codes) -> Family:
     without a responsible manager, or led from above the unit) is a hidden
     member: a unit minus its leaders must not single it out.
     """
-    tree, mine = figures.tree, figures.manager_units
+    mine = figures.manager_units
     if mine.empty:
         return empty_family()
-    org = OrgTree.from_table(tree)
+    org = figures.org
     pairs: list[tuple[str, str]] = []  # (unit, leader row) with the leader inside the unit
     for leader, units in mine.groupby("leader_id", sort=True)["unit_id"]:
         pairs += [(u, leader) for u in org.chain(org.common_ancestor(units))]
