@@ -9,6 +9,7 @@ the CSS are edited as the files they are.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,13 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+@functools.cache
 def exporter() -> Any:
-    """nbconvert's HTML exporter on the report template: outputs only, no prompts."""
+    """nbconvert's HTML exporter on the report template: outputs only, no prompts.
+
+    One per process: building it compiles the templates (50 ms), converting with
+    it again takes a few; a worker renders hundreds of reports.
+    """
     from nbconvert import HTMLExporter
 
     return HTMLExporter(

@@ -168,13 +168,8 @@ class ProcessedYear:
 
     @cached_property
     def root_id(self) -> str:
-        roots = list(self.units.loc[self.units["parent_id"] == "", "unit_id"])
-        if len(roots) != 1:
-            raise ReportDataError(
-                f"{self.directory / 'units.parquet'}: expected exactly one root unit "
-                f"(empty parent_id), found {len(roots)}: {roots[:5]}"
-            )
-        return roots[0]
+        """The förvaltning: the tree's root (a table without exactly one root is refused there)."""
+        return self.tree.root
 
     def unit_name(self, unit_id: str) -> str:
         if unit_id.startswith(MANAGER_PREFIX):

@@ -24,7 +24,6 @@ from analysis.report.phrases import (
     PROTECTED,
     REWORDED,
     SUPPRESSED,
-    agree,
     count,
     hidden_predicate,
     join_words,
@@ -58,7 +57,10 @@ def header_section(report: Report) -> Any:
     if report.figures.has(RESPONSE_RATE) and not no_own_staff:  # nobody invited: no rate
         answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
         rate_text = (rate.text if not rate.published else f"{rate.text} %") + answers
-    protected_all = PROTECTED in report.figures.hidden_texts()
+    hidden_why = ""
+    if report.too_small:  # the header explains a report without results only
+        hidden = report.figures.hidden_texts()
+        hidden_why = hidden_predicate(hidden, 2) if PROTECTED in hidden else ""
     return show(
         report,
         "header.html.j2",
@@ -78,7 +80,7 @@ def header_section(report: Report) -> Any:
         rows_rejected=count(data.rows_rejected, "rad"),
         too_small=report.too_small,
         no_own_staff=no_own_staff,
-        hidden_why=hidden_predicate(report.figures.hidden_texts(), 2) if protected_all else "",
+        hidden_why=hidden_why,
         min_group_size=report.params.privacy.min_group_size,
     )
 
@@ -95,7 +97,7 @@ def about_section(report: Report) -> Any:
     n_leadership = int(asked["leadership"].sum())
     questions = f"{count(len(asked), 'fråga')} i enkäten {data.year}"
     if prev is not None and (new or reworded):
-        changes = [f"{k} {agree(k, word)}" for k, word in ((new, NEW), (reworded, REWORDED)) if k]
+        changes = [count(k, word) for k, word in ((new, NEW), (reworded, REWORDED)) if k]
         questions += f", varav {join_words(changes)} sedan {prev}"
     items = [questions + "."]
     if n_ami:
