@@ -21,6 +21,11 @@ from analysis.report.phrases import HIDDEN_TEXTS, hidden_text
 ALL = "all"
 
 
+def has_value(value: Any) -> bool:
+    """A published number (not None, not NaN)."""
+    return value is not None and not pd.isna(value)
+
+
 def number_or_none(value: Any) -> float | None:
     if value is None or value is pd.NA:
         return None

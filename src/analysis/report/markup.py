@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from analysis.report import plots
 from analysis.report.context import Report
+from analysis.report.figures import has_value
 from analysis.report.phrases import PROTECT_CLAUSE, PROTECTED, SUPPRESSED, hidden_predicate
-from analysis.report.selection import has_value
 from analysis.report.style import LEVEL_COLOURS
 
 

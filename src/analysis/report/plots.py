@@ -26,6 +26,7 @@ from matplotlib.patches import Patch
 
 from analysis.core.params import LevelParams
 from analysis.core.rounding import format_change, level, round_half_up
+from analysis.report.figures import has_value
 from analysis.report.style import ACCENT, FOCUS, LEVEL_COLOURS, NEUTRAL, STRENGTH, apply_style
 
 __all__ = [
@@ -54,13 +55,9 @@ PREVIOUS_ALPHA = 0.4  # an earlier year's bar: the same colour, lighter
 apply_style()
 
 
-def _isnum(value: object) -> bool:
-    return value is not None and not pd.isna(value)
-
-
 def any_number(values: Sequence[object]) -> bool:
     """Whether a chart of these values would show a single bar (else: skip it, say why)."""
-    return any(_isnum(v) for v in values)
+    return any(has_value(v) for v in values)
 
 
 def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
@@ -125,12 +122,12 @@ def horizontal_bars(
     missing = list(missing) if missing is not None else [SUPPRESSED] * len(labels)
     items = list(zip(labels, values, missing, strict=True))
     if sort:
-        published = sorted((i for i in items if _isnum(i[1])), key=lambda i: -float(i[1]))
-        items = published + [i for i in items if not _isnum(i[1])]
+        published = sorted((i for i in items if has_value(i[1])), key=lambda i: -float(i[1]))
+        items = published + [i for i in items if not has_value(i[1])]
     fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
     positions = list(range(len(items)))[::-1]
     for pos, (_label, value, why) in zip(positions, items, strict=True):
-        if _isnum(value):
+        if has_value(value):
             value = float(value)
             ax.barh(pos, value, color=_level_colour(value, levels, colour), height=0.65)
             ax.text(value + 1, pos, str(round_half_up(value)), va="center", fontsize=9)
@@ -147,7 +144,7 @@ def response_rate_by_year(history: pd.DataFrame) -> Figure:
     fig, ax = _new_figure(3.0)
     years = [str(y) for y in history["year"]]
     for pos, (value, text) in enumerate(zip(history["value"], history["text"], strict=True)):
-        if _isnum(value):
+        if has_value(value):
             ax.bar(pos, float(value), color=ACCENT, width=0.6)
             ax.text(pos, float(value) + 1.5, f"{round_half_up(float(value))} %", ha="center")
         else:
@@ -182,7 +179,7 @@ def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
         for pos, name in enumerate(names):
             x = pos - 0.4 + width * (y + 0.5)
             value, text = values.get((name, year), (None, ""))
-            if _isnum(value):
+            if has_value(value):
                 ax.bar(x, float(value), width=width * 0.95, color=ACCENT, alpha=alpha)
                 label = f"{round_half_up(float(value))}{unit}"
                 ax.text(x, float(value) + 1.5, label, ha="center", fontsize=7)
@@ -216,7 +213,7 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
     for pos, (label, value, text, change) in enumerate(
         zip(table["label"], table["value"], table["text"], table["change_text"], strict=True)
     ):
-        if _isnum(value):
+        if has_value(value):
             value = float(value)
             ax.bar(pos, value, color=LEVEL_COLOURS[level(value, levels)], width=0.6)
             ax.text(
@@ -267,7 +264,7 @@ def grouped_index_bars(
                 if row is None:
                     continue
                 value = row["value"] if current else row["value_prev"]
-                if _isnum(value):
+                if has_value(value):
                     ax.bar(x, float(value), width=width * 0.95, color=colour, alpha=alpha)
                     ax.text(
                         x,
@@ -315,7 +312,7 @@ def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figur
         if previous_year is not None:
             bars.insert(0, (pos - width / 2, prev, prev_text or change_text, NEUTRAL))
         for x, number, why, colour in bars:
-            if _isnum(number):
+            if has_value(number):
                 ax.bar(x, float(number), width=width, color=colour)
                 shown = str(round_half_up(float(number)))
                 ax.text(x, float(number) + 1.5, shown, ha="center", fontsize=8)
@@ -374,7 +371,7 @@ def target_chart(
 ) -> Figure:
     """AMI as one bar against horizontal target lines (axis from 0); ``missing``: why no bar."""
     fig, ax = _new_figure(2.6)
-    if _isnum(value):
+    if has_value(value):
         value = float(value)
         ax.barh(0, value, color=LEVEL_COLOURS[level(value, levels)], height=0.5)
         ax.text(2, 0, f"AMI {round_half_up(value)}", va="center", color="white", fontweight="bold")

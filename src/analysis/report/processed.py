@@ -8,7 +8,7 @@ privacy guarantee structural - whatever a cell prints, it cannot print an answer
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -162,9 +162,9 @@ class ProcessedYear:
             raise ReportDataError(f"{self.directory / 'units.parquet'}: {error}") from error
 
     @cached_property
-    def children(self) -> dict[str, list[str]]:
+    def children(self) -> Mapping[str, tuple[str, ...]]:
         """Every unit's children in the units table's order (a leaf has none)."""
-        return {uid: list(kids) for uid, kids in self.tree.children.items()}
+        return self.tree.children
 
     @cached_property
     def root_id(self) -> str:

@@ -24,6 +24,7 @@ from analysis.report.comparisons import (
     target_table,
 )
 from analysis.report.context import Report
+from analysis.report.figures import has_value
 from analysis.report.markup import Table, area_cell, chart, show, table, value_cell
 from analysis.report.phrases import NO_COMPARISON, amount, join_words, movement
 from analysis.report.processed import LEDARE, MEASURE_LABELS
@@ -36,7 +37,6 @@ from analysis.report.section_parts import (
 )
 from analysis.report.selection import (
     count_at_least,
-    has_value,
     higher_on,
     highest_first,
     largest_question_change,

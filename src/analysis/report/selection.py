@@ -12,7 +12,7 @@ from analysis.core.catalogue import (
     AMI,
 )
 from analysis.core.rounding import round_half_up
-from analysis.report.figures import Shown
+from analysis.report.figures import Shown, has_value
 from analysis.report.orgtree import school_units
 from analysis.report.phrases import PROTECTED, SUPPRESSED
 from analysis.report.processed import ProcessedYear
@@ -146,11 +146,6 @@ def units_under_threshold(
 # ---------------------------------------------------------------------------
 # Small selections the sections' sentences rest on
 # ---------------------------------------------------------------------------
-
-
-def has_value(value: Any) -> bool:
-    """A published number (not None, not NaN)."""
-    return value is not None and not pd.isna(value)
 
 
 def whole_or_none(value: Any) -> int | None:
