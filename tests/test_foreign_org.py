@@ -635,3 +635,30 @@ def test_school_forms_from_params_drive_the_top_list(xlsx: Run) -> None:
     ):
         if count:
             assert sentence.format(k=count, s="skola" if count == 1 else "skolor") in text
+
+
+def test_the_small_school_costs_one_sibling_per_measure(mixed: Run) -> None:
+    """Kulturskolan has no own staff and three schools, Söder with 3 respondents.
+
+    Every measure must hide one sibling's total beside Söder's (else the
+    parent minus the two others gives Söder away), and it must be the same
+    sibling: were Norr hidden in some measures and Mitt in others, Mitt's
+    published counts would bound Mitt's respondents from below and so
+    Söder's response count to at most 3 (the publication before the joint
+    audit did exactly that, hiding 23 unit totals; docs/privacy.md, "The
+    loss"). So the whole organisation hides at most 22 unit totals for
+    others' sake: one per measure of Kulturskolan's.
+    """
+    table = figures(mixed)
+    this_year = table[(table["year"] == YEAR) & (table["group"] == "all")]
+    schools = this_year[this_year["unit_id"].isin(["KSN", "KSM", "KSS"])]
+    hidden = schools.pivot(index="measure", columns="unit_id", values="suppression")
+    assert (hidden["KSS"] == "threshold").all()
+    siblings = hidden[["KSN", "KSM"]] == "complementary"
+    assert (siblings.sum(axis=1) == 1).all(), hidden
+    assert siblings.all().sum() == 1, "a different sibling hidden in different measures"
+    tree_units = set(fo.units_frame()["unit_id"])
+    for_others = this_year["unit_id"].isin(tree_units) & (
+        this_year["suppression"] == "complementary"
+    )
+    assert for_others.sum() == len(hidden) == 22

@@ -23,12 +23,13 @@ a breach when the revealed aggregate rests on 1..k-1 respondents (the sum of
 their n for disjoint respondent sets; the largest n where members overlap,
 which is conservative) -- unless the unknowns are that whole side, whose sum
 is the published other side -- or when it pins down one secondarily
-suppressed figure on its own (then the hiding was pointless and a second
-relation could use it). The remedy suppresses one more published member
-(_choose): on the revealed side first; then the one whose hiding leaves the
-fewest of its equations giving something away; then the smallest (unit,
-group) -- its largest n over all measures, so that the same group is chosen
-for every measure --; then the smallest n for this measure; then table
+suppressed figure on its own and that figure, once known, lets another of
+its equations reveal a small aggregate (beyond this first order the joint
+audit decides). The remedy suppresses one more published member
+(_choose): on the revealed side first; then the smallest (unit, group) --
+its largest n over all measures, so that the same group is chosen for every
+measure --; then the one whose hiding leaves the fewest of its equations
+giving something away; then the smallest n for this measure; then table
 order. Breaches are
 closed in a fixed order (groups, composites, the tree top-down, leaders) as
 if one at a time, and all equations are re-checked until none gives
@@ -110,8 +111,11 @@ def _side_stats(
     )
 
 
-def _gives_away(s: _SideStats, overlapping: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Does each equation give a suppressed figure away, and on which side are its unknowns?"""
+def _gives_away(
+    s: _SideStats, overlapping: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per equation: does it reveal a small aggregate, does it pin one secondarily
+    suppressed figure, and on which side are its unknowns?"""
     one_side = (s.unknown[:, TOTAL] > 0) != (s.unknown[:, PARTS] > 0)
     side = np.where(s.unknown[:, PARTS] > 0, PARTS, TOTAL)
     at = np.arange(len(side))
@@ -119,16 +123,62 @@ def _gives_away(s: _SideStats, overlapping: np.ndarray, k: int) -> tuple[np.ndar
     aggregate = np.where(overlapping, s.largest[at, side], s.total[at, side])
     # All of a side unknown reveals only their sum, which the other side publishes...
     whole_side = count == s.positive[at, side]
-    # ...but one secondarily suppressed figure alone would be pinned down exactly.
+    # ...but one secondarily suppressed figure alone is pinned down exactly.
     pinned = (count == 1) & (s.secondary[at, side] == 1)
-    return one_side & ((~whole_side & (aggregate < k)) | pinned), side
+    return one_side & ~whole_side & (aggregate < k), one_side & pinned, side
 
 
 def _breaches(
     r: Relations, eqs: np.ndarray, published: np.ndarray, secondary: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each equation in ``eqs``: does it give a suppressed figure away, and on which side?"""
-    return _gives_away(_side_stats(r, eqs, published, secondary), r.overlapping[eqs], k)
+    """For each equation in ``eqs``: does it give a suppressed figure away, and on which side?
+
+    A small aggregate revealed is a breach. A secondarily suppressed figure
+    pinned by the equation rests on k or more itself: it is a breach only
+    when, once known, it lets another of its equations reveal a small
+    aggregate. The joint audit (:mod:`.audit`) proves every combination
+    beyond this first order; guarding every pinned figure, as this pass did
+    before the audit existed, hides more unit totals (docs/privacy.md, section 3).
+    """
+    stats = _side_stats(r, eqs, published, secondary)
+    small, pinned, side = _gives_away(stats, r.overlapping[eqs], k)
+    pin_only = np.flatnonzero(pinned & ~small)
+    if len(pin_only):
+        small[pin_only] = _reveals_once_known(
+            r, eqs[pin_only], side[pin_only], published, secondary, k
+        )
+    return small, side
+
+
+def _reveals_once_known(
+    r: Relations,
+    eqs: np.ndarray,
+    side: np.ndarray,
+    published: np.ndarray,
+    secondary: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """For equations that each pin one secondarily suppressed figure: would that figure,
+    known, let another of its equations reveal a small aggregate?"""
+    members = ranges(r.eq_starts[eqs], r.eq_starts[eqs + 1])
+    local = np.repeat(np.arange(len(eqs)), r.eq_starts[eqs + 1] - r.eq_starts[eqs])
+    rows = r.row[members]
+    hit = (r.side[members] == side[local]) & ~published[rows] & (r.n[members] > 0)
+    hit &= secondary[rows]
+    if (np.bincount(local[hit], minlength=len(eqs)) != 1).any():
+        raise RuntimeError("complementary suppression: a pin without its one pinned figure")
+    pinned_row = np.empty(len(eqs), dtype=np.int64)
+    pinned_row[local[hit]] = rows[hit]  # the figure each equation pins
+    known = published.copy()
+    known[pinned_row] = True
+    touched = r.equations_of(pinned_row)
+    counts = r.row_starts[pinned_row + 1] - r.row_starts[pinned_row]
+    owner = np.repeat(np.arange(len(eqs)), counts)
+    others, at = np.unique(r.equation[touched], return_inverse=True)
+    small, _, _ = _gives_away(_side_stats(r, others, known, secondary), r.overlapping[others], k)
+    reveals = np.zeros(len(eqs), dtype=bool)
+    np.logical_or.at(reveals, owner, small[at.reshape(-1)])
+    return reveals
 
 
 def _breaches_if_hidden(
@@ -145,7 +195,9 @@ def _breaches_if_hidden(
     eqs, at = np.unique(r.equation[members], return_inverse=True)
     stats = _side_stats(r, eqs, status, secondary)
     after = stats.with_hidden(at.reshape(-1), r.side[members], r.n[members])
-    broken, _ = _gives_away(after, r.overlapping[eqs[at.reshape(-1)]], k)
+    # the look-ahead counts every pin as a breach: a choice that pins nothing is preferred
+    small, pinned, _ = _gives_away(after, r.overlapping[eqs[at.reshape(-1)]], k)
+    broken = small | pinned
     return np.bincount(owner, weights=broken, minlength=len(rows)).astype(np.int64)
 
 
@@ -160,10 +212,14 @@ def _choose(
 ) -> np.ndarray:
     """The row to hide for each breached equation (in ``breached``'s order).
 
-    Among the published members: the revealed side first; then the one
-    whose hiding leaves the fewest of its equations giving something away
-    (this one included); then the smallest (unit, group); the smallest n for
-    this measure; table order.
+    Among the published members: the revealed side first; then the smallest
+    (unit, group), by its largest n over all measures, so that every measure
+    hides the same neighbour; then the one whose hiding leaves the fewest of
+    its equations giving something away (this one included); the smallest n
+    for this measure; table order. (With the look-ahead first, measures chose
+    different siblings of a small unit, and the response counts then needed
+    one more unit total hidden: a unit's respondents are at least its count
+    in any published measure.)
     """
     lengths = r.eq_starts[breached + 1] - r.eq_starts[breached]
     members = ranges(r.eq_starts[breached], r.eq_starts[breached + 1])
@@ -174,7 +230,7 @@ def _choose(
     other_side = r.side[members] != side[local]
     candidates, at = np.unique(rows, return_inverse=True)
     cost = _breaches_if_hidden(r, candidates, status, secondary, k)[at.reshape(-1)]
-    pick = np.lexsort((rows, r.n[members], size[rows], cost, other_side, local))
+    pick = np.lexsort((rows, r.n[members], cost, size[rows], other_side, local))
     members, local = members[pick], local[pick]
     found, first = np.unique(local, return_index=True)
     if len(found) < len(breached):
@@ -221,8 +277,15 @@ def complementary_suppression(
     secondary = np.zeros(len(status), dtype=bool)
     dirty = np.arange(r.count)
     extra: Family | None = None
+    searched_with = -1  # figures hidden when deeper subtractions were last searched
     while True:
         _close_breaches(r, dirty, status, secondary, size, k)
+        hidden = int((~status).sum())
+        if hidden == searched_with:
+            # the subtractions found last time hid nothing (each pins one figure that
+            # reveals nothing more): searching the same publication again finds them again
+            return status[:-1]
+        searched_with = hidden
         found = deeper_tree_equations(figures, codes, tree, status, k, first_key=_count(extra))
         if found is None:
             return status[:-1]
