@@ -549,6 +549,7 @@ def driver_notes() -> dict:
         "year": YEAR,
         "root": "F",
         "min_n": 100,
+        "missing": "listwise",
         "motivation": ["q1", "q2"],
         "drivers": DRIVER_QUESTIONS,
         "excluded": [],

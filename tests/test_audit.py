@@ -629,8 +629,11 @@ def test_main_reconciles_files_and_exits_by_the_result(
 ) -> None:
     write_input(hand_data(), tmp_path / "input")
     params = tmp_path / "params.yaml"
+    # the hand-worked drivers are Johnson's on F's complete respondents: listwise
     params.write_text(
-        f"input:\n  dir: {tmp_path / 'input'}\nreport:\n  years: [{YEAR}]\n", encoding="utf-8"
+        f"input:\n  dir: {tmp_path / 'input'}\nreport:\n  years: [{YEAR}]\n"
+        "drivers:\n  missing: listwise\n",
+        encoding="utf-8",
     )
     reports = tmp_path / "reports" / str(YEAR)
     reports.mkdir(parents=True)

@@ -139,7 +139,15 @@ def figures_of(data: SurveyData, year: int = YEAR) -> pd.DataFrame:
 
 
 def params(**drivers: object):
-    settings = {"min_n": 50, "bootstrap": 200, "seed": 11, "resample": "respondents"}
+    """The contract's reference arithmetic (listwise) unless a test asks for pairwise:
+    tests/test_driver_missing.py covers the default."""
+    settings = {
+        "min_n": 50,
+        "bootstrap": 200,
+        "seed": 11,
+        "resample": "respondents",
+        "missing": "listwise",
+    }
     settings.update(drivers)
     return params_from_dict({"drivers": settings})
 

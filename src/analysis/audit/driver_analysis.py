@@ -15,20 +15,62 @@ import pandas as pd
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 
+#: docs/assumptions.md: a pairwise matrix's eigenvalues below this share of the largest
+#: are raised to it, then the diagonal is made 1 again
+PAIRWISE_EIGEN_FLOOR = 1e-6
 
-def johnson_relative_weights(outcome: np.ndarray, drivers: np.ndarray) -> np.ndarray:
+
+def pairwise_correlation_matrix(values: np.ndarray) -> np.ndarray:
+    """Available-case correlations of the columns of ``values`` (NaN = no answer).
+
+    As docs/assumptions.md defines them: a column's mean and variance over
+    every row that has it; a covariance over the rows that have both,
+    about those means; then the eigenvalue repair.
+    """
+    frame = pd.DataFrame(values)
+    centred = (frame - frame.mean()).to_numpy()
+    have = ~np.isnan(centred)
+    filled = np.nan_to_num(centred)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = (filled.T @ filled) / (have.T.astype(float) @ have.astype(float))
+        sd = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 1.0)
+    if not np.isfinite(corr).all():
+        return corr
+    eigval, eigvec = np.linalg.eigh(corr)
+    floor = PAIRWISE_EIGEN_FLOOR * eigval[-1]
+    if eigval[0] >= floor:
+        return corr
+    raised = eigvec @ np.diag(np.maximum(eigval, floor)) @ eigvec.T
+    scale = np.sqrt(np.diag(raised))
+    repaired = raised / np.outer(scale, scale)
+    repaired = (repaired + repaired.T) / 2
+    np.fill_diagonal(repaired, 1.0)
+    return repaired
+
+
+def johnson_relative_weights(
+    outcome: np.ndarray, drivers: np.ndarray, missing: str = "listwise"
+) -> np.ndarray:
     """Johnson (2000) relative weights of ``outcome`` on the columns of ``drivers``.
 
     With the drivers' correlation matrix R = V diag(λ) Vᵀ, Λ = V diag(√λ) Vᵀ
     maps orthogonal counterparts back onto the drivers; β = Λ⁻¹ r_xy are the
     counterparts' regression weights on the outcome, and driver j's weight is
-    Σ_k Λ_jk² β_k². The weights sum to R².
+    Σ_k Λ_jk² β_k². The weights sum to R². ``missing = "pairwise"``: the
+    drivers may be NaN and the correlations are pairwise
+    (:func:`pairwise_correlation_matrix`).
     """
     undefined = np.full(drivers.shape[1], np.nan)
     if len(outcome) < 2:
         return undefined
+    values = np.column_stack([outcome, drivers])
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.corrcoef(np.column_stack([outcome, drivers]), rowvar=False)
+        if missing == "pairwise":
+            corr = pairwise_correlation_matrix(values)
+        else:
+            corr = np.corrcoef(values, rowvar=False)
     if not np.isfinite(corr).all():
         return undefined  # a constant column: no correlations, no weights
     rxx, rxy = corr[1:, 1:], corr[1:, 0]
@@ -55,8 +97,13 @@ class DriverRecomputation:
 
 @dataclass(frozen=True)
 class DriverSampleOfYear:
-    """Listwise-complete respondents of a year: outcome 0-100 and raw driver answers."""
+    """The respondents a year's driver analysis rests on: outcome 0-100, raw driver answers.
 
+    ``listwise``: those who answered every driver; ``pairwise``: those with an
+    outcome who answered at least one (NaN where they did not).
+    """
+
+    missing: str
     question_ids: tuple[str, ...]
     outcome: np.ndarray
     drivers: np.ndarray
@@ -83,8 +130,12 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
     else:
         outcome = pd.Series(np.nan, index=responses.index)
     answers = responses[drivers].to_numpy(dtype=float)
-    complete = outcome.notna().to_numpy() & ~np.isnan(answers).any(axis=1)
+    answered = ~np.isnan(answers)
+    missing = params.drivers.missing
+    rows = answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
+    complete = outcome.notna().to_numpy() & rows
     return DriverSampleOfYear(
+        missing=missing,
         question_ids=tuple(drivers),
         outcome=outcome.to_numpy(dtype=float)[complete],
         drivers=answers[complete],
@@ -116,6 +167,7 @@ def bootstrap_intervals(
         settings.bootstrap,
         sample_seed(settings.seed, year, sample.respondent_ids[members]),
         clusters,
+        sample.missing,
     )
     if len(shares) == 0:
         return None

@@ -82,6 +82,10 @@ class Recomputation:
         weights = self.drivers_analysis(year, target).weights
         if not np.isfinite(weights).all() or weights.sum() <= 1e-12:
             return False
+        if sample.missing == "pairwise":
+            # every pair of questions answered together by at least 10 (docs/assumptions.md)
+            have = (~np.isnan(sample.drivers[members])).astype(float)
+            return bool((have.T @ have).min() >= 10)
         rxx = np.corrcoef(sample.drivers[members], rowvar=False).reshape(p, p)
         spectrum = np.linalg.eigvalsh(rxx)
         return bool(spectrum[0] > 1e-10 * spectrum[-1])
@@ -91,7 +95,9 @@ class Recomputation:
         if key not in self._analyses:
             sample = self._sample(year)
             members = self.members(year, target)
-            weights = johnson_relative_weights(sample.outcome[members], sample.drivers[members])
+            weights = johnson_relative_weights(
+                sample.outcome[members], sample.drivers[members], sample.missing
+            )
             analysable = bool(np.isfinite(weights).all())
             intervals = (
                 bootstrap_intervals(sample, members, self.params, year)

@@ -66,6 +66,9 @@ DRIVERS_TABLE_COLUMNS: list[str] = [
 #: ``basis``: the unit's own analysis, a förvaltning's own below drivers.min_n,
 #: or importances borrowed from an ancestor.
 BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED = "own", "own_below_min_n", "borrowed"
+
+# drivers.missing: which respondents the correlations behind the importances rest on
+MISSING_LISTWISE, MISSING_PAIRWISE = "listwise", "pairwise"
 #: why there is no analysis of a sample (analysis.drivers.relweights)
 TOO_FEW, NO_VARIANCE, COLLINEAR = "too_few", "no_variance", "collinear"
 CONSTANT_OUTCOME, NOTHING_EXPLAINED, INVALID = "constant_outcome", "nothing_explained", "invalid"

@@ -66,6 +66,9 @@ class DriverParams:
     resample: str = "respondents"
     resample_min_units: int = 10
     ci_level: float = 0.95
+    # pairwise: every respondent with an outcome (docs/assumptions.md); listwise: the
+    # contract's reference arithmetic, respondents who answered every driver
+    missing: str = "pairwise"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class Params:
             raise ParamsError("privacy.min_group_size must be at least 1")
         if self.drivers.resample not in ("respondents", "units"):
             raise ParamsError("drivers.resample must be 'respondents' or 'units'")
+        if self.drivers.missing not in ("listwise", "pairwise"):
+            raise ParamsError("drivers.missing must be 'listwise' or 'pairwise'")
         if self.drivers.resample_min_units < 2:
             raise ParamsError("drivers.resample_min_units must be at least 2")
         if not self.report.years:

@@ -15,8 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.core.contract import MISSING_LISTWISE as LISTWISE
+from analysis.core.contract import MISSING_PAIRWISE as PAIRWISE
 from analysis.core.contract import UNSTABLE
 from analysis.core.params import DriverParams
+from analysis.drivers.correlations import (
+    pair_features,
+    pairwise_correlations,
+    pairwise_from_sums,
+    repair_positive_definite,
+)
 from analysis.drivers.relweights import (
     COLLINEARITY_TOL,
     ZERO_R2_TOL,
@@ -74,6 +82,7 @@ def bootstrap_importance(
     n_resamples: int,
     seed: np.random.SeedSequence | int,
     clusters: np.ndarray | None = None,
+    missing: str = LISTWISE,
 ) -> tuple[np.ndarray, int]:
     """Importance (share of R²) in each bootstrap resample; also how many were unusable.
 
@@ -81,7 +90,10 @@ def bootstrap_importance(
     ``clusters``, over whole clusters, every respondent taking their
     cluster's count), so all resamples' moments come from one matrix product
     of the counts with the centred values and their pairwise products, and
-    the relative weights from one batched eigen-decomposition.
+    the relative weights from one batched eigen-decomposition. With
+    ``missing = "pairwise"`` the drivers may be missing (NaN) and each
+    resample's correlations are pairwise, repaired like the point estimate
+    (:mod:`analysis.drivers.correlations`).
 
     Within a resample a driver without variance gets weight 0 (it explains
     nothing there) and exactly collinear drivers share their common part
@@ -90,12 +102,17 @@ def bootstrap_importance(
     """
     n, p = drivers.shape
     values = np.column_stack([outcome, drivers]).astype(float)
-    centred = values - values.mean(axis=0)
     q = p + 1
     upper_i, upper_j = np.triu_indices(q)
-    moments = np.hstack([centred, centred[:, upper_i] * centred[:, upper_j]])
-    full_var = centred.var(axis=0)
+    if missing == PAIRWISE:
+        moments = pair_features(values)
+        full_var = np.nanvar(values, axis=0)
+    else:
+        centred = values - values.mean(axis=0)
+        moments = np.hstack([centred, centred[:, upper_i] * centred[:, upper_j]])
+        full_var = centred.var(axis=0)
     rng = np.random.default_rng(seed)
+    cluster_codes, n_clusters = None, 0
     if clusters is not None:
         cluster_codes, cluster_names = pd.factorize(clusters)
         n_clusters = len(cluster_names)
@@ -104,31 +121,56 @@ def bootstrap_importance(
     degenerate = 0
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
-        counts = np.empty((size, n))
-        for row in range(size):
-            if clusters is None:
-                counts[row] = np.bincount(rng.integers(0, n, n), minlength=n)
-            else:
-                drawn = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)
-                counts[row] = drawn[cluster_codes]
-        totals = counts @ moments / counts.sum(axis=1, keepdims=True)
-        mean = totals[:, :q]
-        cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
-        cov = np.empty((size, q, q))
-        cov[:, upper_i, upper_j] = cov_upper
-        cov[:, upper_j, upper_i] = cov_upper
-        var = np.diagonal(cov, axis1=1, axis2=2).copy()
-        constant = var <= 1e-12 * np.maximum(full_var, 1e-300)
-        sd = np.sqrt(np.where(constant, 1.0, var))
-        corr = cov / sd[:, :, None] / sd[:, None, :]
-        corr[constant[:, :, None] | constant[:, None, :]] = 0.0
+        counts = _resample_counts(rng, n, size, cluster_codes, n_clusters)
+        if missing == PAIRWISE:
+            corr, _, var = pairwise_from_sums(counts @ moments, q)
+        else:
+            corr, var = _listwise_from_counts(counts, moments, upper_i, upper_j, q)
+        constant = ~(var > 1e-12 * np.maximum(full_var, 1e-300))
+        corr[constant[:, :, None] | constant[:, None, :] | ~np.isfinite(corr)] = 0.0
         corr[:, np.arange(q), np.arange(q)] = 1.0
+        if missing == PAIRWISE:
+            corr = repair_positive_definite(corr)
         weights = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
         r2 = weights.sum(axis=1)
         usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
         degenerate += int((~usable).sum())
         shares.append(weights[usable] / r2[usable, None])
     return np.vstack(shares), degenerate
+
+
+def _resample_counts(
+    rng: np.random.Generator,
+    n: int,
+    size: int,
+    cluster_codes: np.ndarray | None,
+    n_clusters: int,
+) -> np.ndarray:
+    """``size`` resamples as counts per respondent (clusters drawn whole when given)."""
+    counts = np.empty((size, n))
+    for row in range(size):
+        if cluster_codes is None:
+            counts[row] = np.bincount(rng.integers(0, n, n), minlength=n)
+        else:
+            drawn = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)
+            counts[row] = drawn[cluster_codes]
+    return counts
+
+
+def _listwise_from_counts(
+    counts: np.ndarray, moments: np.ndarray, upper_i: np.ndarray, upper_j: np.ndarray, q: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each resample's correlations and variances of complete rows (before guarding)."""
+    size = len(counts)
+    totals = counts @ moments / counts.sum(axis=1, keepdims=True)
+    mean = totals[:, :q]
+    cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
+    cov = np.empty((size, q, q))
+    cov[:, upper_i, upper_j] = cov_upper
+    cov[:, upper_j, upper_i] = cov_upper
+    var = np.diagonal(cov, axis1=1, axis2=2).copy()
+    sd = np.sqrt(np.where(var > 0, var, 1.0))
+    return cov / sd[:, :, None] / sd[:, None, :], var
 
 
 def analyse_sample(
@@ -141,22 +183,34 @@ def analyse_sample(
     ci_level: float,
     seed: np.random.SeedSequence | int,
     clusters: np.ndarray | None = None,
+    missing: str = LISTWISE,
 ) -> UnitAnalysis:
-    """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``."""
+    """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``.
+
+    ``missing``: ``listwise`` (every row complete: the contract's reference
+    arithmetic) or ``pairwise`` (rows may miss drivers; ``n_used`` counts those
+    who answered at least one).
+    """
     if n_resamples < 1:
         raise ValueError(f"drivers.bootstrap must be at least 1, got {n_resamples}")
     if not 0 < ci_level < 1:
         raise ValueError(f"drivers.ci_level must lie strictly between 0 and 1, got {ci_level}")
     names = list(question_ids)
     try:
-        rxx, rxy = sample_correlations(outcome, drivers, names)
+        if missing == PAIRWISE:
+            rxx, rxy, n_used = pairwise_correlations(outcome, drivers, names)
+        else:
+            rxx, rxy = sample_correlations(outcome, drivers, names)
+            n_used = len(outcome)
         point = relative_weights_from_corr(rxx, rxy, names)
     except DriverAnalysisError as error:
         raise DriverAnalysisError(f"{label}: {error}", error.code, error.questions) from error
     if clusters is not None and len(np.unique(clusters)) < 2:
         raise ValueError(f"{label}: resampling units needs at least two units")
     resampled = "respondents" if clusters is None else "units"
-    shares, degenerate = bootstrap_importance(outcome, drivers, n_resamples, seed, clusters)
+    shares, degenerate = bootstrap_importance(
+        outcome, drivers, n_resamples, seed, clusters, missing
+    )
     if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
         raise DriverAnalysisError(
             f"{label}: {degenerate} of {n_resamples} bootstrap resamples had a constant or "
@@ -172,7 +226,7 @@ def analyse_sample(
         ci_low=low,
         ci_high=high,
         r2=point.r2,
-        n_used=len(outcome),
+        n_used=n_used,
         n_resamples=len(shares),
         n_degenerate_resamples=degenerate,
         resampled=resampled,

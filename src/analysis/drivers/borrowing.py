@@ -1,6 +1,8 @@
 """Each unit's and manager's analysis of one year: its own, a borrowed one, or why none.
 
-A unit with fewer than ``drivers.min_n`` listwise-complete respondents, or
+A unit with fewer than ``drivers.min_n`` respondents in its analysis (complete
+ones with ``drivers.missing: listwise``, those who answered a driver with
+``pairwise``), or
 whose data cannot be analysed (see ``DriverAnalysisError``), takes the
 importances of its nearest ancestor that has its own analysis, with its own
 scores; ``importance_from`` names that ancestor, ``basis`` says ``borrowed``
@@ -24,6 +26,8 @@ from analysis.core.contract import (
     BASIS_BORROWED,
     BASIS_OWN,
     BASIS_OWN_BELOW_MIN_N,
+    MISSING_LISTWISE,
+    MISSING_PAIRWISE,
     NO_QUESTIONS,
     SMALL,
     TOO_FEW,
@@ -44,6 +48,12 @@ __all__ = ["BORROWED", "OWN", "OWN_BELOW_MIN_N", "YearDrivers", "analyse_year"]
 
 log = logging.getLogger(__name__)
 
+#: who counts towards drivers.min_n, by drivers.missing
+_WHO = {
+    MISSING_LISTWISE: "complete respondents",
+    MISSING_PAIRWISE: "respondents who answered a driver",
+}
+
 # ``basis`` of a unit's rows (the codes themselves live in analysis.core.contract)
 OWN, OWN_BELOW_MIN_N, BORROWED = BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED
 
@@ -62,6 +72,7 @@ class YearDrivers:
     sample: DriverSample | None
     targets: list[Target]
     min_n: int
+    method: str  # drivers.missing
     analyses: dict[str, UnitAnalysis] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
     problems: dict[str, DriverAnalysisError] = field(default_factory=dict)
@@ -91,9 +102,16 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
         sample = build_driver_sample(data, params, year)
     except DriverAnalysisError as error:
         excluded = () if error.code == NO_QUESTIONS else driver_questions(data, year).excluded
-        return YearDrivers(year, None, [], settings.min_n, year_problem=error, excluded=excluded)
+        return YearDrivers(
+            year, None, [], settings.min_n, settings.missing, year_problem=error, excluded=excluded
+        )
     result = YearDrivers(
-        year, sample, analysis_targets(data, sample), settings.min_n, excluded=sample.excluded
+        year,
+        sample,
+        analysis_targets(data, sample),
+        settings.min_n,
+        settings.missing,
+        excluded=sample.excluded,
     )
     outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
     for target in sorted(result.targets, key=lambda t: t.analysis_order):
@@ -102,7 +120,7 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
         label = f"year {year}, unit {tid}"
         if n_used < settings.min_n and not target.is_root:
             problem = DriverAnalysisError(
-                f"{n_used} complete respondents, fewer than drivers.min_n = {settings.min_n}",
+                f"{n_used} {_WHO[sample.method]}, fewer than drivers.min_n = {settings.min_n}",
                 SMALL,
             )
         else:
@@ -160,6 +178,7 @@ def _analyse_target(
             ci_level=settings.ci_level,
             seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
             clusters=resampling_clusters(sample.unit_ids[rows], settings),
+            missing=sample.method,
         )
     except DriverAnalysisError as error:
         return error

@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from analysis.core.contract import MISSING_LISTWISE
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 from analysis.drivers.relweights import (
@@ -147,7 +148,7 @@ def compare_methods(
     ``drivers.resample_min_units``.
     """
     min_clusters = params.drivers.resample_min_units if min_clusters is None else min_clusters
-    sample = build_driver_sample(data, params, year)
+    sample = build_driver_sample(data, params, year, MISSING_LISTWISE)
     responses = data.responses_in(year)
     # Every respondent of the year as a "sample", to find the target's members among all.
     everyone = dataclasses.replace(

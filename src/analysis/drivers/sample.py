@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.catalogue import motivation_questions
-from analysis.core.contract import NO_DRIVERS, NO_MOTIVATION, NO_OUTCOME, NO_QUESTIONS
+from analysis.core.contract import (
+    MISSING_LISTWISE,
+    NO_DRIVERS,
+    NO_MOTIVATION,
+    NO_OUTCOME,
+    NO_QUESTIONS,
+)
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 from analysis.drivers.relweights import DriverAnalysisError
@@ -47,13 +53,17 @@ class DriverQuestions:
 
 @dataclass(frozen=True)
 class DriverSample:
-    """The listwise-complete respondents of one year: outcome, drivers, units.
+    """The respondents the driver analysis of one year rests on: outcome, drivers, units.
 
+    With ``method`` ``listwise`` those who answered every driver; with
+    ``pairwise`` everyone with a Motivation score who answered at least one
+    driver (``drivers`` then holds NaN for a question not answered).
     ``outcome`` is the Motivation score 0-100; ``drivers`` the raw answers
     (rescaling is linear, so correlations do not change) in ``question_ids``
     order; ``unit_ids`` the unit each respondent belongs to. ``missing``
     counts, per driver, the respondents with a Motivation score but no valid
-    answer to it (what listwise deletion loses to each question).
+    answer to it (what listwise deletion loses to each question);
+    ``n_complete`` those who answered every driver.
     """
 
     year: int
@@ -67,10 +77,8 @@ class DriverSample:
     n_with_outcome: int = 0
     missing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     excluded: tuple[str, ...] = ()
-
-    @property
-    def n_complete(self) -> int:
-        return len(self.outcome)
+    method: str = MISSING_LISTWISE
+    n_complete: int = 0
 
     def most_missing(self, k: int = MAX_SUSPECTS) -> list[tuple[str, int]]:
         """The ``k`` drivers most often unanswered by respondents with an outcome (id, count)."""
@@ -100,8 +108,13 @@ def driver_questions(data: SurveyData, year: int) -> DriverQuestions:
     )
 
 
-def build_driver_sample(data: SurveyData, params: Params, year: int) -> DriverSample:
-    """Outcome and drivers of ``year``; the complete (listwise) respondents only.
+def build_driver_sample(
+    data: SurveyData, params: Params, year: int, method: str | None = None
+) -> DriverSample:
+    """Outcome and drivers of ``year``, for ``method`` (default ``drivers.missing``).
+
+    ``listwise``: the complete respondents only; ``pairwise``: everyone with
+    an outcome and at least one driver answered.
 
     Raises ``DriverAnalysisError`` (with a year-level ``code``) when the year
     has no outcome or no drivers at all.
@@ -142,16 +155,20 @@ def build_driver_sample(data: SurveyData, params: Params, year: int) -> DriverSa
     answers = responses[drivers].to_numpy(dtype=float)
     valid = np.isfinite(answers)
     complete = has_outcome & valid.all(axis=1)
+    method = params.drivers.missing if method is None else method
+    kept = complete if method == MISSING_LISTWISE else has_outcome & valid.any(axis=1)
     return DriverSample(
         year=year,
         question_ids=tuple(drivers),
         motivation_ids=tuple(motivation),
-        outcome=outcome.to_numpy(dtype=float)[complete],
-        drivers=answers[complete],
-        respondent_ids=responses["respondent_id"].astype(str).to_numpy()[complete],
-        unit_ids=responses["unit_id"].astype(str).to_numpy()[complete],
+        outcome=outcome.to_numpy(dtype=float)[kept],
+        drivers=answers[kept],
+        respondent_ids=responses["respondent_id"].astype(str).to_numpy()[kept],
+        unit_ids=responses["unit_id"].astype(str).to_numpy()[kept],
         n_respondents=len(responses),
         n_with_outcome=int(has_outcome.sum()),
         missing=(~valid[has_outcome]).sum(axis=0).astype(np.int64),
         excluded=questions.excluded,
+        method=method,
+        n_complete=int(complete.sum()),
     )

@@ -210,6 +210,7 @@ def _notes(
         "year": year_drivers.year,
         "root": root,
         "min_n": year_drivers.min_n,
+        "missing": year_drivers.method,
         "motivation": list(sample.motivation_ids) if sample else [],
         "drivers": list(sample.question_ids) if sample else [],
         "excluded": list(year_drivers.excluded),

@@ -51,6 +51,7 @@ DRIVER_NOTE_KEYS = (
     "drivers",
     "excluded",
     "min_n",
+    "missing",
     "root_analysis",
     "without_rows",
 )
@@ -137,6 +138,11 @@ class ProcessedYear:
     def driver_min_n(self) -> int:
         """``drivers.min_n`` as the drivers stage used it (drivers.json), for the reports' notes."""
         return int(self.driver_notes["min_n"])
+
+    @property
+    def driver_missing(self) -> str:
+        """``drivers.missing`` as the drivers stage used it: whom the notes say it rests on."""
+        return str(self.driver_notes["missing"])
 
     @property
     def rows_rejected(self) -> int:

@@ -18,6 +18,8 @@ from analysis.core.contract import (
     BASIS_OWN_BELOW_MIN_N,
     COLLINEAR,
     CONSTANT_OUTCOME,
+    MISSING_LISTWISE,
+    MISSING_PAIRWISE,
     NO_DRIVERS,
     NO_MOTIVATION,
     NO_OUTCOME,
@@ -47,18 +49,27 @@ from analysis.report.processed import FORVALTNING, LEDARE
 #: why a unit has no driver analysis of its own (``borrow_code``), completing
 #: "För <enhet> görs ingen egen drivkraftsanalys: ..."; {questions} = quoted texts.
 OWN_ANALYSIS_MISSING = {
-    SMALL: "för få svarande har svarat på alla frågor (minst {min_n} behövs)",
-    TOO_FEW: "för få svarande har svarat på alla frågor",
+    SMALL: "för få svarande har {answered} (minst {min_n} behövs)",
+    TOO_FEW: "för få svarande har {answered}",
     NO_VARIANCE: (
-        "alla som svarat på alla frågor gav samma svar på {questions}, så {the_questions_of} "
+        "alla som {answered} gav samma svar på {questions}, så {the_questions_of} "
         "betydelse går inte att skatta"
     ),
     COLLINEAR: (
         "svaren på {questions} följer varandra helt, så frågornas betydelse går inte att skilja åt"
     ),
-    CONSTANT_OUTCOME: "alla som svarat på alla frågor har samma motivationsvärde",
+    CONSTANT_OUTCOME: "alla som {answered} har samma motivationsvärde",
     NOTHING_EXPLAINED: "frågorna förklarar ingenting av skillnaderna i motivation",
     UNSTABLE: "resultatet blir för osäkert (för många slumpade omdragningar saknar variation)",
+}
+#: who the analysis rests on, by drivers.missing ({answered} above; the notes below)
+ANSWERED = {MISSING_LISTWISE: "svarat på alla frågor", MISSING_PAIRWISE: "svarat på frågorna"}
+WITH_ANSWERS = {
+    MISSING_LISTWISE: "med svar på alla frågor",
+    MISSING_PAIRWISE: (
+        "med svar på minst en av frågorna (varje samband mellan två frågor skattas på dem "
+        "som besvarat båda)"
+    ),
 }
 #: why the förvaltning - and so nobody - has a driver analysis this year (``root_code``)
 NO_ANALYSIS_AT_ALL = {
@@ -165,6 +176,7 @@ def _reason_text(
         questions=_question_texts(report, questions) or "en fråga",
         the_questions_of=the_questions(max(len(questions), 1), genitive=True),
         n_drivers=status.n_drivers,
+        answered=ANSWERED[report.data.driver_missing],
     )
 
 
@@ -190,16 +202,17 @@ def _priority_basis_note(report: Report, status: PriorityStatus) -> Note:
         return Note(
             f"För {report.name} görs ingen egen drivkraftsanalys: {why}. Frågornas betydelse "
             f"(x-axeln) kommer därför från analysen för {lender}; resultaten (y-axeln) är "
-            f"{whose} egna. Analysen för {lender} bygger på {n_used} svarande med svar på "
-            "alla frågor."
+            f"{whose} egna. Analysen för {lender} bygger på {n_used} svarande "
+            f"{WITH_ANSWERS[report.data.driver_missing]}."
         )
     if status.basis == BASIS_OWN_BELOW_MIN_N:
         return Note(
-            f"Tolka försiktigt: analysen bygger på bara {n_used} svarande med svar på alla "
-            f"frågor (riktvärdet för en egen analys är minst {report.data.driver_min_n}).",
+            f"Tolka försiktigt: analysen bygger på bara {n_used} svarande "
+            f"{WITH_ANSWERS[report.data.driver_missing]} (riktvärdet för en egen analys är "
+            f"minst {report.data.driver_min_n}).",
             CAUTION,
         )
-    return Note(f"Analysen bygger på {n_used} svarande med svar på alla frågor.")
+    return Note(f"Analysen bygger på {n_used} svarande {WITH_ANSWERS[report.data.driver_missing]}.")
 
 
 def _no_priority_matrix(report: Report, status: PriorityStatus) -> Missing:
