@@ -20,6 +20,7 @@ from analysis.drivers.correlations import (
     pairwise_correlations,
     repair_positive_definite,
 )
+from analysis.drivers.planted_truth import informative_dont_know
 from analysis.drivers.relweights import (
     DriverAnalysisError,
     johnson_weights,
@@ -100,27 +101,10 @@ def test_a_pair_answered_together_by_too_few_is_named():
     assert "d2" in caught.value.questions
 
 
-def informative_dont_know(seed: int, n: int = 4000, p: int = 12):
-    """A population with known relative weights; "vet ej" likelier the lower the outcome."""
-    rng = np.random.default_rng(seed)
-    loading = rng.uniform(0.4, 0.8, size=p)
-    cxx = np.outer(loading, loading)
-    np.fill_diagonal(cxx, 1.0)
-    beta = rng.uniform(0.0, 0.3, size=p)
-    noise = 0.5
-    rxy = cxx @ beta / np.sqrt(beta @ cxx @ beta + noise)
-    truth = johnson_weights(cxx, rxy)
-    drivers = rng.multivariate_normal(np.zeros(p), cxx, size=n)
-    outcome = drivers @ beta + rng.normal(scale=np.sqrt(noise), size=n)
-    z = (outcome - outcome.mean()) / outcome.std()
-    p_missing = 1 / (1 + np.exp(-(np.log(0.06 / 0.94) - 1.5 * z)))
-    drivers[rng.random((n, p)) < p_missing[:, None]] = np.nan
-    return outcome, drivers, truth / truth.sum()
-
-
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_pairwise_recovers_planted_importances_better_than_listwise(seed):
-    outcome, drivers, truth = informative_dont_know(seed)
+    planted = informative_dont_know(seed)
+    outcome, drivers, truth = planted.outcome, planted.drivers, planted.importance
     complete = ~np.isnan(drivers).any(axis=1)
     assert 0.3 < complete.mean() < 0.6  # listwise loses about half, as on the default
     rxx, rxy = sample_correlations(outcome[complete], drivers[complete], names(12))
