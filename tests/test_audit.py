@@ -415,20 +415,28 @@ def driver_data() -> SurveyData:
 
 DRIVER_HEADER = (
     "year,unit_id,question_id,weight,importance,ci_low,ci_high,score,quadrant,n_used,"
-    "importance_from,basis"
+    "importance_from,basis,p_high,beta"
 )
+# beta: uncorrelated drivers' standardised weights are their correlations with the outcome,
+# sqrt(2/3) and sqrt(1/6); p_high: with two drivers the larger is the high half in every
+# resample (d1's importance is 0.8 in all 16 respondents' patterns, twice over)
+D1 = ["1.0", "0.816496580927726"]
+D2 = ["0.0", "0.408248290463863"]
 DRIVER_ROWS = [
-    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis
-    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own"],
-    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own"],
+    # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis,
+    # p_high, beta
+    ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own",
+     *D1],
+    ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own",
+     *D2],
     ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F",
-     "borrowed"],
+     "borrowed", *D1],
     ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
-     "borrowed"],
+     "borrowed", *D2],
     ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F",
-     "borrowed"],
+     "borrowed", *D1],
     ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
-     "borrowed"],
+     "borrowed", *D2],
 ]  # fmt: skip
 SCORES = {"F": ("50.00", "50.00"), "A": ("0.00", "50.00"), "B": ("100.00", "50.00")}
 SCORE_FIGURES = [
@@ -534,6 +542,7 @@ def test_bootstrap_intervals_are_recomputed_as_the_pipeline_draws_them(tmp_path:
     for row in rows:
         j = ["d1", "d2"].index(row[1])
         row[4], row[5] = repr(float(pipeline.ci_low[j])), repr(float(pipeline.ci_high[j]))
+        row[11] = repr(float(pipeline.p_high[j]))
     assert audit_hand_drivers(tmp_path, rows, with_intervals=True).mismatches == []
 
     tampered = with_field(rows, "A", "d1", "ci_low", "0.5")
@@ -609,17 +618,22 @@ def hand_drivers_csv() -> str:
     weights = (lam**2) @ (beta**2)
     importance = weights / weights.sum()
     assert importance[0] > importance[1]  # l1 high importance, but below the median score
+    # standardised weights of two drivers: (r_jy - r12 r_ky) / (1 - r12²)
+    ry = corr[0, 1:]
+    betas = (ry - r * ry[::-1]) / (1 - r**2)
     lines = [DRIVER_HEADER]
-    for q, w, i, score, quadrant in zip(
+    for q, w, i, score, quadrant, b in zip(
         ("l1", "l2"),
         weights,
         importance,
         ("70.45454545454545", "70.83333333333333"),
         ("fokusområde", "övrigt"),
+        betas,
         strict=True,
     ):
         lines.append(
-            f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F,own_below_min_n"
+            f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F,"
+            f"own_below_min_n,{'1.0' if i == importance.max() else '0.0'},{float(b)!r}"
         )
     return "\n".join(lines) + "\n"
 

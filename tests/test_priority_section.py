@@ -210,3 +210,41 @@ def test_every_reason_the_drivers_stage_records_has_a_swedish_explanation() -> N
     assert sample | {c.SMALL, c.UNSTABLE} <= set(OWN_ANALYSIS_MISSING)
     year = {c.NO_QUESTIONS, c.NO_MOTIVATION, c.NO_OUTCOME, c.NO_DRIVERS}
     assert sample | year | {c.UNSTABLE} <= set(NO_ANALYSIS_AT_ALL)
+
+
+def test_an_unsettled_placement_and_a_negative_weight_are_named(
+    processed: Path, tmp_path: Path
+) -> None:
+    """F's median importance is 0.12: q8 (0.12) sits in the high half, but only 6 of 10
+    resamples agree (p_high 0.6 < 0.8); q5's standardised weight is negative."""
+    directory = _copy(processed, tmp_path)
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    at_f = drivers["unit_id"] == "F"
+    drivers.loc[at_f & (drivers["question_id"] == "q8"), "p_high"] = 0.6
+    drivers.loc[at_f & (drivers["question_id"] == "q5"), "beta"] = -0.1
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    text = section_text(directory, "F")
+    assert (
+        "Osäker placering (ofylld punkt): ”Jag har de digitala verktyg jag behöver” hamnar på "
+        "samma sida av den lodräta mittlinjen i färre än 8 av 10 omdragningar av svaren, så om "
+        "frågan hör till de viktigare eller de mindre viktiga är inte säkert."
+    ) in text
+    assert (
+        "Negativ vikt: ”Jag är insatt i min arbetsplats mål” får sin betydelse först "
+        "tillsammans med de andra frågorna (de samvarierar starkt); läs den med försiktighet."
+    ) in text
+    # the settled fixture says neither
+    plain = section_text(processed, "F")
+    assert "Osäker placering" not in plain and "Negativ vikt" not in plain
+
+
+def test_unsettled_means_fewer_than_eight_in_ten_resamples_on_the_published_side() -> None:
+    from analysis.drivers.priority import high_importance_share, unsettled
+
+    # three resamples of three drivers: the first always highest, the third always lowest,
+    # the middle one in the high half (>= the median) every time
+    shares = [[0.5, 0.3, 0.2], [0.6, 0.25, 0.15], [0.4, 0.35, 0.25]]
+    assert high_importance_share(shares).tolist() == [1.0, 1.0, 0.0]
+    # published 0.5 / 0.3 / 0.2: median 0.3, so the second is high; p_high 0.7 < 0.8
+    assert unsettled([0.5, 0.3, 0.2], [1.0, 0.7, 0.0]).tolist() == [False, True, False]
+    assert unsettled([0.5, 0.3, 0.2], [1.0, 0.8, 0.25]).tolist() == [False, False, True]

@@ -214,8 +214,12 @@ def _check_driver_row(
     if r["n_used"] is None or r["n_used"] != analysis.n_used:
         c.add(i, unit, q, "n_used", r["n_used_text"], str(analysis.n_used))
     expected = {"weight": analysis.weights[j], "importance": analysis.importance[j]}
+    if analysis.beta is not None:
+        expected["beta"] = analysis.beta[j]
     if analysis.ci_low is not None and analysis.ci_high is not None:
         expected |= {"ci_low": analysis.ci_low[j], "ci_high": analysis.ci_high[j]}
+    if analysis.p_high is not None:
+        expected["p_high"] = analysis.p_high[j]
     for name, value in expected.items():
         if differs(r[name], value):
             c.add(i, unit, q, name, r[f"{name}_text"], format_number(value))

@@ -62,25 +62,44 @@ def johnson_relative_weights(
     drivers may be NaN and the correlations are pairwise
     (:func:`pairwise_correlation_matrix`).
     """
-    undefined = np.full(drivers.shape[1], np.nan)
-    if len(outcome) < 2:
-        return undefined
-    values = np.column_stack([outcome, drivers])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if missing == "pairwise":
-            corr = pairwise_correlation_matrix(values)
-        else:
-            corr = np.corrcoef(values, rowvar=False)
-    if not np.isfinite(corr).all():
-        return undefined  # a constant column: no correlations, no weights
+    corr = _correlations(outcome, drivers, missing)
+    if corr is None:
+        return np.full(drivers.shape[1], np.nan)
     rxx, rxy = corr[1:, 1:], corr[1:, 0]
     eigval, eigvec = np.linalg.eigh(rxx)
     lam = eigvec @ np.diag(np.sqrt(np.clip(eigval, 0, None))) @ eigvec.T
     try:
         beta = np.linalg.solve(lam, rxy)
     except np.linalg.LinAlgError:
-        return undefined  # perfectly collinear drivers: weights undefined
+        return np.full(drivers.shape[1], np.nan)  # perfectly collinear drivers: undefined
     return (lam**2) @ (beta**2)
+
+
+def _correlations(outcome: np.ndarray, drivers: np.ndarray, missing: str) -> np.ndarray | None:
+    """The correlations of [outcome, drivers] (listwise or pairwise); None when undefined."""
+    if len(outcome) < 2:
+        return None
+    values = np.column_stack([outcome, drivers])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if missing == "pairwise":
+            corr = pairwise_correlation_matrix(values)
+        else:
+            corr = np.corrcoef(values, rowvar=False)
+    return corr if np.isfinite(corr).all() else None  # a constant column: none
+
+
+def standardised_weights(
+    outcome: np.ndarray, drivers: np.ndarray, missing: str = "listwise"
+) -> np.ndarray:
+    """The drivers' standardised regression weights on the outcome, Rxx⁻¹ r_xy (NaN when
+    undefined): drivers.csv ``beta``."""
+    corr = _correlations(outcome, drivers, missing)
+    if corr is None:
+        return np.full(drivers.shape[1], np.nan)
+    try:
+        return np.linalg.solve(corr[1:, 1:], corr[1:, 0])
+    except np.linalg.LinAlgError:
+        return np.full(drivers.shape[1], np.nan)
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,8 @@ class DriverRecomputation:
     n_used: int
     ci_low: np.ndarray | None
     ci_high: np.ndarray | None
+    beta: np.ndarray | None = None
+    p_high: np.ndarray | None = None  # with the intervals: share of resamples in the high half
 
 
 @dataclass(frozen=True)
@@ -146,8 +167,9 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
 
 def bootstrap_intervals(
     sample: DriverSampleOfYear, members: np.ndarray, params: Params, year: int
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The pipeline's seeded bootstrap for one sample, or None if the package offers none.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high), or None if
+    the package offers none.
 
     Calls ``analysis.drivers.bootstrap.bootstrap_importance`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
@@ -173,4 +195,6 @@ def bootstrap_intervals(
         return None
     tail = (1 - settings.ci_level) / 2
     low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
-    return low, high
+    # in the high half of a resample: at or above its median importance
+    in_high = np.array([row >= np.median(row) for row in shares])
+    return low, high, in_high.mean(axis=0)

@@ -67,7 +67,7 @@ def read_published_drivers(path: Path) -> pd.DataFrame:
     out["n_used"] = pd.Series(_numbers(raw, "n_used", path, int), dtype=object)
     out["n_used_text"] = raw["n_used"]
     out["year_text"] = raw["year"]
-    for column in ("weight", "importance", "ci_low", "ci_high", "score"):
+    for column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
         out[column] = _numbers(raw, column, path, float)
         out[f"{column}_text"] = raw[column]
     return out

@@ -15,6 +15,7 @@ from analysis.audit.driver_analysis import (
     bootstrap_intervals,
     driver_sample,
     johnson_relative_weights,
+    standardised_weights,
 )
 from analysis.audit.figures import recompute_figures
 from analysis.audit.tree import Organisation, comparable_measures, organisation
@@ -111,5 +112,9 @@ class Recomputation:
                 n_used=len(members),
                 ci_low=None if intervals is None else intervals[0],
                 ci_high=None if intervals is None else intervals[1],
+                beta=standardised_weights(
+                    sample.outcome[members], sample.drivers[members], sample.missing
+                ),
+                p_high=None if intervals is None else intervals[2],
             )
         return self._analyses[key]

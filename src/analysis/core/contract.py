@@ -50,6 +50,8 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "n_used",
     "importance_from",
     "basis",
+    "p_high",
+    "beta",
 ]
 #: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
 #: (a code and a sentence) and what its bootstrap resampled.

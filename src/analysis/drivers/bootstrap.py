@@ -25,6 +25,7 @@ from analysis.drivers.correlations import (
     pairwise_from_sums,
     repair_positive_definite,
 )
+from analysis.drivers.priority import high_importance_share
 from analysis.drivers.relweights import (
     COLLINEARITY_TOL,
     ZERO_R2_TOL,
@@ -63,6 +64,8 @@ class UnitAnalysis:
     n_resamples: int
     n_degenerate_resamples: int
     resampled: str
+    p_high: np.ndarray  # per driver: share of resamples in the high-importance half
+    beta: np.ndarray  # standardised regression weights (negative: suppressor-like)
 
 
 def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
@@ -230,6 +233,8 @@ def analyse_sample(
         n_resamples=len(shares),
         n_degenerate_resamples=degenerate,
         resampled=resampled,
+        p_high=high_importance_share(shares),
+        beta=np.linalg.solve(rxx, rxy),
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above

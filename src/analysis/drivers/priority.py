@@ -22,6 +22,28 @@ FOKUS = "fokusområde"
 OVRIGT = "övrigt"
 QUADRANTS = (STYRKA, FOKUS, OVRIGT)
 MAX_LISTED = 5
+#: a driver's side of the importance median counts as settled when at least this share of
+#: the bootstrap resamples puts it there too (drivers.csv ``p_high``)
+SETTLED_SHARE = 0.8
+
+
+def high_importance_share(shares: np.ndarray) -> np.ndarray:
+    """Per driver, the share of bootstrap resamples (rows of ``shares``) in which its
+    importance is at or above that resample's median: the chance of the high half."""
+    shares = np.asarray(shares, dtype=float)
+    if not len(shares):
+        return np.full(shares.shape[1], np.nan)
+    return (shares >= np.median(shares, axis=1, keepdims=True)).mean(axis=0)
+
+
+def unsettled(importance, p_high) -> np.ndarray:
+    """Drivers whose side of the importance median the bootstrap does not confirm: fewer
+    than ``SETTLED_SHARE`` of the resamples put them on the side the published value does
+    (a placement close to a coin flip)."""
+    imp = np.asarray(importance, dtype=float)
+    p = np.asarray(p_high, dtype=float)
+    high = imp >= np.median(imp) if len(imp) else np.zeros(0, dtype=bool)
+    return np.where(high, p, 1.0 - p) < SETTLED_SHARE
 
 
 def _arrays(question_ids, importance, score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

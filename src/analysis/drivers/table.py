@@ -164,6 +164,8 @@ def table_from_analyses(
             "n_used": np.full(p, analysis.n_used, dtype=np.int64),
             "importance_from": np.full(p, year_drivers.source[tid], dtype=object),
             "basis": np.full(p, year_drivers.basis(tid), dtype=object),
+            "p_high": analysis.p_high,
+            "beta": analysis.beta,
             "borrow_code": np.full(p, problem.code if problem else "", dtype=object),
             "borrow_reason": np.full(p, str(problem) if problem else "", dtype=object),
             "resampled": np.full(p, analysis.resampled, dtype=object),
@@ -185,7 +187,7 @@ def table_from_analyses(
 def _dtype(column: str) -> str:
     if column in ("year", "n_used"):
         return "int64"
-    if column in ("weight", "importance", "ci_low", "ci_high", "score"):
+    if column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
         return "float64"
     return "object"
 

@@ -101,6 +101,16 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "own = egen analys, borrowed = lånade vikter, own_below_min_n = förvaltningens "
             "egen analys på färre svarande än drivers.min_n (tolka försiktigt)",
         ],
+        [
+            "p_high",
+            "andelen av bootstrapdragningarna där frågan hamnar i den övre halvan av "
+            "betydelse; under 0,8 på sin egen sida av mittlinjen = osäker placering",
+        ],
+        [
+            "beta",
+            "frågans standardiserade regressionsvikt; negativ = frågan väger in först "
+            "tillsammans med de andra (suppressor), läs dess betydelse med försiktighet",
+        ],
         [],
         [
             "Avrundning",

@@ -16,14 +16,24 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from analysis.drivers.priority import FOKUS, OVRIGT, STYRKA, fokusomraden, medians, styrkor
+from analysis.drivers.priority import (
+    FOKUS,
+    OVRIGT,
+    STYRKA,
+    fokusomraden,
+    medians,
+    styrkor,
+    unsettled,
+)
 from analysis.report.style import FOCUS, NEUTRAL, STRENGTH, apply_style
 
 X_LABEL = "Påverkan på motivationen (andel av förklarad variation)"
 Y_LABEL = "Resultat (index 0–100)"
 BROKEN_SCALE = "OBS bruten skala"
+UNSETTLED = "Osäker placering"
 LEGEND = {STYRKA: "Styrka", FOKUS: "Fokusområde", OVRIGT: "Övrig fråga"}
 PALETTE = {LEGEND[STYRKA]: STRENGTH, LEGEND[FOKUS]: FOCUS, LEGEND[OVRIGT]: NEUTRAL}
 #: point size (area in points²) and label font size
@@ -106,6 +116,17 @@ def priority_matrix_figure(
         edgecolor="white",
         ax=chart,
     )
+    unsettled = _unsettled(data)
+    if unsettled.any():  # hollow: the bootstrap does not confirm the side of the median
+        chart.scatter(
+            data.loc[unsettled, "importance"],
+            data.loc[unsettled, "score"],
+            s=MARKER_AREA,
+            facecolors="white",
+            edgecolors=[PALETTE[k] for k in data.loc[unsettled, "kind"]],
+            linewidths=1.6,
+            zorder=3,
+        )
     chart.axvline(mid_importance, linestyle="--", color=NEUTRAL, linewidth=1)
     chart.axhline(mid_score, linestyle="--", color=NEUTRAL, linewidth=1)
 
@@ -121,11 +142,20 @@ def priority_matrix_figure(
     chart.set_ylabel(Y_LABEL + (f"\n{BROKEN_SCALE}" if y_low > 0 else ""))
     chart.set_title(title, loc="left")
     # The legend sits below the axes, so no corner or point is hidden under it.
+    handles, labels = chart.get_legend_handles_labels()
+    if unsettled.any():
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                   markeredgecolor=NEUTRAL, markeredgewidth=1.6, markersize=8)
+        )  # fmt: skip
+        labels.append(UNSETTLED)
     chart.legend(
+        handles,
+        labels,
         title=None,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.1),
-        ncols=3,
+        ncols=len(labels),
         frameon=False,
         fontsize=9,
     )
@@ -154,6 +184,14 @@ def priority_matrix_figure(
     _side_list(side, data, question_texts)
     _number_points(chart, data, corner_labels)
     return fig
+
+
+def _unsettled(data: pd.DataFrame) -> pd.Series:
+    """Points whose side of the importance median the bootstrap does not confirm
+    (drivers.csv ``p_high``; every point settled when the column is absent)."""
+    if "p_high" not in data:
+        return pd.Series(False, index=data.index)
+    return pd.Series(unsettled(data["importance"], data["p_high"]), index=data.index)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:

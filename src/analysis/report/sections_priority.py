@@ -159,8 +159,35 @@ def priority_section(report: Report) -> Any:
         chart=figure(matrix, "Prioriteringsmatris"),
         basis=_priority_basis_note(report, status),
         excluded=excluded,
+        uncertain=_uncertainty_note(report, frame),
         quadrants=quadrants,
     )
+
+
+def _uncertainty_note(report: Report, frame: Any) -> str:
+    """Which drivers' side of the importance line is a near coin flip, and which have a
+    negative regression weight (suppressor-like), or ""."""
+    texts = report.data.question_texts
+    sentences = []
+    if "p_high" in frame:
+        shaky = frame.loc[priority.unsettled(frame["importance"], frame["p_high"]), "question_id"]
+        if len(shaky):
+            settled = round(priority.SETTLED_SHARE * 10)
+            sentences.append(
+                f"Osäker placering (ofylld punkt): {quoted(texts.get(q, q) for q in shaky)} "
+                f"hamnar på samma sida av den lodräta mittlinjen i färre än {settled} av 10 "
+                "omdragningar av svaren, så om frågan hör till de viktigare eller de mindre "
+                "viktiga är inte säkert."
+            )
+    if "beta" in frame:
+        negative = frame.loc[frame["beta"] < 0, "question_id"]
+        if len(negative):
+            sentences.append(
+                f"Negativ vikt: {quoted(texts.get(q, q) for q in negative)} får sin betydelse "
+                "först tillsammans med de andra frågorna (de samvarierar starkt); läs den "
+                "med försiktighet."
+            )
+    return " ".join(sentences)
 
 
 def _question_texts(report: Report, question_ids: Sequence[str]) -> str:
