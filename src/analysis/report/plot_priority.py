@@ -116,14 +116,14 @@ def priority_matrix_figure(
         edgecolor="white",
         ax=chart,
     )
-    unsettled = _unsettled(data)
-    if unsettled.any():  # hollow: the bootstrap does not confirm the side of the median
+    hollow = _unsettled(data)
+    if hollow.any():  # the bootstrap does not confirm the side of the median
         chart.scatter(
-            data.loc[unsettled, "importance"],
-            data.loc[unsettled, "score"],
+            data.loc[hollow, "importance"],
+            data.loc[hollow, "score"],
             s=MARKER_AREA,
             facecolors="white",
-            edgecolors=[PALETTE[k] for k in data.loc[unsettled, "kind"]],
+            edgecolors=[PALETTE[k] for k in data.loc[hollow, "kind"]],
             linewidths=1.6,
             zorder=3,
         )
@@ -143,7 +143,7 @@ def priority_matrix_figure(
     chart.set_title(title, loc="left")
     # The legend sits below the axes, so no corner or point is hidden under it.
     handles, labels = chart.get_legend_handles_labels()
-    if unsettled.any():
+    if hollow.any():
         handles.append(
             Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                    markeredgecolor=NEUTRAL, markeredgewidth=1.6, markersize=8)

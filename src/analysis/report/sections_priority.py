@@ -176,15 +176,16 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
             sentences.append(
                 f"Osäker placering (ofylld punkt): {quoted(texts.get(q, q) for q in shaky)} "
                 f"hamnar på samma sida av den lodräta mittlinjen i färre än {settled} av 10 "
-                "omdragningar av svaren, så om frågan hör till de viktigare eller de mindre "
-                "viktiga är inte säkert."
+                f"omdragningar av svaren, så om {the_questions(len(shaky))} hör till de "
+                "viktigare eller de mindre viktiga är inte säkert."
             )
     if "beta" in frame:
         negative = frame.loc[frame["beta"] < 0, "question_id"]
         if len(negative):
+            them = "den" if len(negative) == 1 else "dem"
             sentences.append(
                 f"Negativ vikt: {quoted(texts.get(q, q) for q in negative)} får sin betydelse "
-                "först tillsammans med de andra frågorna (de samvarierar starkt); läs den "
+                f"först tillsammans med de andra frågorna (de samvarierar starkt); läs {them} "
                 "med försiktighet."
             )
     return " ".join(sentences)
