@@ -3,8 +3,9 @@
 Listwise deletion keeps only respondents who answered every driver; on the
 synthetic default that is about half, and when "vet ej" is more common among
 the less motivated the kept half is not a random half (the importances come
-out biased). Pairwise-complete correlations use, for each pair of questions,
-everyone who answered both. Such a matrix need not be positive definite, so
+out biased). Pairwise (available-case) correlations use everyone who answered
+a question for its mean and spread, and everyone who answered both questions of
+a pair for their covariance. Such a matrix need not be positive definite, so
 it is repaired the way ``psych::cor.smooth`` does: eigenvalues below a floor
 are raised to it and the matrix is rescaled to a unit diagonal. A matrix
 that needs no repair is left exactly as estimated.
