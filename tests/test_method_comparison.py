@@ -34,6 +34,10 @@ M1 = [1, 2, 2, 3, 3, 4, 4, 5]
 
 
 def hand_data():
+    return hand_data_of(M1, X1, X2)
+
+
+def hand_data_of(m1: list, x1: list, x2: list):
     return survey(
         questions=[
             question("m1", area="Motivation", dimension="Motivation"),
@@ -41,7 +45,7 @@ def hand_data():
             question("x2", area="Lön"),
         ],
         units=[unit(YEAR, "F"), unit(YEAR, "S", parent="F", manager="c")],
-        responses=respondents(YEAR, "S", m1=M1, x1=X1, x2=X2),
+        responses=respondents(YEAR, "S", m1=m1, x1=x1, x2=x2),
     )
 
 
@@ -64,6 +68,25 @@ def test_uncorrelated_drivers_give_every_method_its_textbook_value(unit_id: str)
     for rank in ("rank_rw", "rank_lmg", "rank_beta", "rank_r"):
         assert table[rank].tolist() == [1, 2, 1, 2], rank  # ranked within each level
     assert set(table["se_kind"]) == {"classical (1 unit, fewer than 10 to cluster by)"}
+    # eight respondents: too few for a pairwise correlation (10 per pair), so that column
+    # is empty, with everyone counted
+    assert table["rw_pairwise_importance"].isna().all()
+    assert (table["n_used_pairwise"] == 8).all()
+
+
+def test_pairwise_weights_use_the_respondents_listwise_drops() -> None:
+    """The design twice over (16 respondents) plus two who skipped x2: listwise keeps the
+    16 and the textbook values; pairwise counts all 18, and on the 16 alone it agrees."""
+    doubled = hand_data_of(M1 * 2, X1 * 2, X2 * 2)
+    table = compare_methods(doubled, PARAMS, YEAR)
+    np.testing.assert_allclose(table["rw_pairwise_importance"], [0.8, 0.2, 0.8, 0.2], atol=1e-12)
+    skipped = hand_data_of(M1 * 2 + [1, 5], X1 * 2 + [1, 5], X2 * 2 + [None, None])
+    table = compare_methods(skipped, PARAMS, YEAR)
+    question_rows = table[table["level"] == "question"]
+    assert (question_rows["n_used"] == 16).all() and (question_rows["n_used_pairwise"] == 18).all()
+    np.testing.assert_allclose(question_rows["rw_importance"], [0.8, 0.2], atol=1e-12)
+    # the two extra respondents sit at the ends of x1 and of the outcome: x1 matters more
+    assert question_rows["rw_pairwise_importance"].iloc[0] > 0.8
 
 
 def test_lmg_is_left_empty_above_fifteen_drivers() -> None:

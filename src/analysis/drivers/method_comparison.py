@@ -1,10 +1,14 @@
 """Driver-analysis methods side by side, for analysts (notebooks/explore_drivers.ipynb).
 
-The reports publish Johnson's relative weights only. An analyst who wants to
-know how much that choice matters compares them here, for one unit or
-manager, with exact LMG (Shapley) - on the area level, where there are few
-enough drivers for all 2^p subsets -, standardised OLS betas with
-unit-clustered standard errors (statsmodels), and plain correlations.
+The reports publish Johnson's relative weights only, by default from
+pairwise correlations that count every respondent (``drivers.missing``). An
+analyst who wants to know how much those choices matter compares them here,
+for one unit or manager: the same weights on the respondents who answered
+every driver (listwise, the contract's reference arithmetic), exact LMG
+(Shapley) - on the area level, where there are few enough drivers for all 2^p
+subsets -, standardised OLS betas with unit-clustered standard errors
+(statsmodels), and plain correlations; all but the pairwise weights are on
+the listwise rows.
 
 This module reads respondent-level data (:class:`~analysis.core.dataset.SurveyData`),
 so it is for analyst notebooks on ``data/interim``, never for a report notebook.
@@ -17,9 +21,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from analysis.core.contract import MISSING_LISTWISE
+from analysis.core.contract import MISSING_PAIRWISE
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
+from analysis.drivers.correlations import contributors, pairwise_correlations
 from analysis.drivers.relweights import (
     MAX_LMG_DRIVERS,
     DriverAnalysisError,
@@ -27,6 +32,7 @@ from analysis.drivers.relweights import (
     lmg,
     ols_standardised,
     relative_weights,
+    relative_weights_from_corr,
 )
 from analysis.drivers.sample import build_driver_sample, motivation_score
 from analysis.drivers.targets import analysis_targets
@@ -38,6 +44,7 @@ COMPARISON_COLUMNS = [
     "driver",
     "rw_weight",
     "rw_importance",
+    "rw_pairwise_importance",
     "lmg_weight",
     "beta",
     "beta_se",
@@ -45,10 +52,12 @@ COMPARISON_COLUMNS = [
     "beta_ci_high",
     "r",
     "rank_rw",
+    "rank_rw_pairwise",
     "rank_lmg",
     "rank_beta",
     "rank_r",
     "n_used",
+    "n_used_pairwise",
     "r2",
     "se_kind",
 ]
@@ -62,7 +71,9 @@ def compare_on(
     level: str,
     min_clusters: int,
 ) -> pd.DataFrame:
-    """Every method on one set of drivers (listwise on outcome and drivers).
+    """Every method on one set of drivers: the pairwise relative weights on every row with
+    an outcome and at least one driver, the rest listwise (rows complete in outcome and
+    drivers).
 
     ``units`` is each row's unit: OLS standard errors are clustered by it when
     the rows sit in at least ``min_clusters`` units (with fewer, cluster-robust
@@ -70,6 +81,16 @@ def compare_on(
     which). LMG is left empty above ``MAX_LMG_DRIVERS`` drivers.
     """
     names = [str(c) for c in drivers.columns]
+    has_outcome = np.isfinite(np.asarray(outcome, dtype=float))
+    answers = drivers.to_numpy(dtype=float)[has_outcome]
+    n_pairwise = int(contributors(answers).sum())
+    try:
+        rxx, rxy, _ = pairwise_correlations(
+            np.asarray(outcome, dtype=float)[has_outcome], answers, names
+        )
+        pairwise = relative_weights_from_corr(rxx, rxy, names).importance.to_numpy()
+    except DriverAnalysisError:  # too few for pairwise (the reports would say why): empty
+        pairwise = np.full(len(names), np.nan)
     frame = drivers.set_axis(names, axis=1).assign(**{_OUTCOME: outcome, _UNIT: units})
     frame = frame.dropna(subset=[*names, _OUTCOME]).reset_index(drop=True)
     x, y = frame[names], frame[_OUTCOME].to_numpy(dtype=float)
@@ -89,6 +110,7 @@ def compare_on(
             "driver": names,
             "rw_weight": rw.weights.to_numpy(),
             "rw_importance": rw.importance.to_numpy(),
+            "rw_pairwise_importance": pairwise,
             "lmg_weight": lmg_weights,
             "beta": ols["beta"].to_numpy(),
             "beta_se": ols["se"].to_numpy(),
@@ -99,12 +121,14 @@ def compare_on(
     )
     for rank, values in (
         ("rank_rw", out["rw_weight"]),
+        ("rank_rw_pairwise", out["rw_pairwise_importance"]),
         ("rank_lmg", out["lmg_weight"]),
         ("rank_beta", out["beta"].abs()),
         ("rank_r", out["r"].abs()),
     ):
         out[rank] = values.rank(ascending=False, method="min").astype("Int64")
     out["n_used"] = len(frame)
+    out["n_used_pairwise"] = n_pairwise
     out["r2"] = rw.r2
     units_text = f"{n_units} unit{'' if n_units == 1 else 's'}"
     out["se_kind"] = (
@@ -141,14 +165,14 @@ def compare_methods(
 ) -> pd.DataFrame:
     """The methods side by side for one unit or manager (``""`` = the förvaltning).
 
-    Two blocks, ``level`` ``question`` (every driver question, the sample the
-    reports analyse: listwise-complete respondents) and ``area`` (each area's
-    mean over its driver questions, on the unit's respondents with a
-    Motivation score and every area answered). ``min_clusters`` defaults to
+    Two blocks, ``level`` ``question`` (every driver question, on the unit's
+    respondents as :func:`compare_on` takes them) and ``area`` (each area's
+    mean over its driver questions, likewise). ``min_clusters`` defaults to
     ``drivers.resample_min_units``.
     """
     min_clusters = params.drivers.resample_min_units if min_clusters is None else min_clusters
-    sample = build_driver_sample(data, params, year, MISSING_LISTWISE)
+    # every respondent with an outcome and a driver: compare_on drops to listwise itself
+    sample = build_driver_sample(data, params, year, MISSING_PAIRWISE)
     responses = data.responses_in(year)
     # Every respondent of the year as a "sample", to find the target's members among all.
     everyone = dataclasses.replace(
