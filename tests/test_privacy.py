@@ -831,3 +831,53 @@ def test_random_organisations_never_reveal_a_small_group(org):
     assert threshold_problems(p) == []
     assert disclosures(p) == []
     assert change_problems(p) == []
+
+
+def test_a_deeper_subtraction_opens_a_hidden_unit_instead_of_subtracting_it():
+    """T (35) = A (33) + B (2); A = A1 (15) + C (18); C = C1 (9) + C2 (9); nobody attached
+    above the leaves. With A, C and B hidden, a reader computes B = T - A1 - C1 - C2 = 2:
+    the explicit equation must name those three published units, not the hidden A."""
+    from analysis.privacy.deeper_tree import deeper_tree_equations, tree_columns
+    from analysis.privacy.relations import PARTS, TOTAL, Codes
+
+    data = survey(
+        questions=[question("q1")],
+        units=[
+            unit(YEAR, "T"),
+            unit(YEAR, "A", parent="T"),
+            unit(YEAR, "B", parent="T"),
+            unit(YEAR, "A1", parent="A"),
+            unit(YEAR, "C", parent="A"),
+            unit(YEAR, "C1", parent="C"),
+            unit(YEAR, "C2", parent="C"),
+        ],
+        responses=[
+            *respondents(YEAR, "A1", q1=[3] * 15),
+            *respondents(YEAR, "C1", q1=[4] * 9),
+            *respondents(YEAR, "C2", q1=[2] * 9),
+            *respondents(YEAR, "B", q1=[1] * 2),
+        ],
+    )
+    figures = compute_unsuppressed(data, params_k(5), YEAR)
+    table = figures.table
+    codes = Codes(table)
+    status = np.append(np.ones(len(table), dtype=bool), False)  # the sentinel: never published
+    at = (table["group"] == "all").to_numpy()
+    hidden = at & table["unit_id"].isin(["A", "C", "B"]).to_numpy()
+    status[:-1][hidden] = False
+    found = deeper_tree_equations(figures, codes, tree_columns(figures, codes), status, 5, 0)
+    assert found is not None
+    row_unit = table["unit_id"].to_numpy()
+    q1 = (table["measure"] == "q:q1").to_numpy()
+    for key in np.unique(found.key):
+        mine = found.key == key
+        rows = found.row[mine]
+        if not (q1[rows[rows >= 0]].all() and at[rows[rows >= 0]].all()):
+            continue  # another group or measure
+        total = {row_unit[r] for r in rows[found.side[mine] == TOTAL]}
+        parts = {row_unit[r] for r in rows[(found.side[mine] == PARTS) & (rows >= 0)]}
+        if total == {"T"}:
+            assert parts == {"A1", "C1", "C2", "B"}
+            break
+    else:
+        raise AssertionError("no deeper equation for T's q1 total")

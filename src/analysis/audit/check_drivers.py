@@ -215,7 +215,11 @@ def _check_driver_row(
         c.add(i, unit, q, "n_used", r["n_used_text"], str(analysis.n_used))
     expected = {"weight": analysis.weights[j], "importance": analysis.importance[j]}
     if analysis.beta is not None:
-        expected["beta"] = analysis.beta[j]
+        if math.isnan(analysis.beta[j]) or math.isnan(r["beta"]):
+            if math.isnan(analysis.beta[j]) != math.isnan(r["beta"]):  # one side empty
+                c.add(i, unit, q, "beta", r["beta_text"], format_number(analysis.beta[j]))
+        else:
+            expected["beta"] = analysis.beta[j]
     if analysis.ci_low is not None and analysis.ci_high is not None:
         expected |= {"ci_low": analysis.ci_low[j], "ci_high": analysis.ci_high[j]}
     if analysis.p_high is not None:

@@ -91,15 +91,18 @@ def _correlations(outcome: np.ndarray, drivers: np.ndarray, missing: str) -> np.
 def standardised_weights(
     outcome: np.ndarray, drivers: np.ndarray, missing: str = "listwise"
 ) -> np.ndarray:
-    """The drivers' standardised regression weights on the outcome, Rxx⁻¹ r_xy (NaN when
-    undefined): drivers.csv ``beta``."""
+    """The drivers' standardised regression weights on the outcome, Rxx⁻¹ r_xy: drivers.csv
+    ``beta``; NaN when undefined or when Rxx's condition number exceeds 10⁴ (docs/assumptions.md:
+    then they swing with rounding and are published empty)."""
+    undefined = np.full(drivers.shape[1], np.nan)
     corr = _correlations(outcome, drivers, missing)
     if corr is None:
-        return np.full(drivers.shape[1], np.nan)
-    try:
-        return np.linalg.solve(corr[1:, 1:], corr[1:, 0])
-    except np.linalg.LinAlgError:
-        return np.full(drivers.shape[1], np.nan)
+        return undefined
+    rxx = corr[1:, 1:]
+    spectrum = np.linalg.eigvalsh(rxx)
+    if spectrum[0] * 1e4 <= spectrum[-1]:
+        return undefined
+    return np.linalg.solve(rxx, corr[1:, 0])
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ __all__ = [
 MAX_DEGENERATE_SHARE = 0.05
 #: bootstrap resamples per batch are capped so that one batch's weights stay ~32 MB.
 BATCH_CELLS = 4_000_000
+#: drivers.csv ``beta`` is left empty when Rxx is worse conditioned than this
+MAX_CONDITION = 1e4
 
 
 @dataclass(frozen=True)
@@ -234,12 +236,26 @@ def analyse_sample(
         n_degenerate_resamples=degenerate,
         resampled=resampled,
         p_high=high_importance_share(shares),
-        beta=np.linalg.solve(rxx, rxy),
+        beta=regression_weights(rxx, rxy),
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
         raise DriverAnalysisError(f"{label}: non-finite importances; refusing to publish them")
     return result
+
+
+def regression_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
+    """Standardised regression weights Rxx⁻¹ r_xy, or NaN where they mean nothing.
+
+    Relative weights stay well defined for nearly collinear drivers; the
+    regression weights do not: with a condition number of Rxx above
+    ``MAX_CONDITION`` (a pairwise matrix repaired to its eigenvalue floor
+    has about 10⁶) they swing wildly with rounding, so they are left empty.
+    """
+    eigval = np.linalg.eigvalsh(rxx)
+    if eigval[0] * MAX_CONDITION <= eigval[-1]:
+        return np.full(len(rxy), np.nan)
+    return np.linalg.solve(rxx, rxy)
 
 
 def resampling_clusters(unit_ids: np.ndarray, settings: DriverParams) -> np.ndarray | None:

@@ -135,7 +135,8 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
             problem = DriverAnalysisError(
                 str(outcome).removeprefix(f"{first_label}: "), outcome.code, outcome.questions
             )
-            if target.is_root and problem.code == TOO_FEW:
+            if target.is_root and problem.code == TOO_FEW and sample.method == MISSING_LISTWISE:
+                # pairwise names its own culprits (a thin pair, a rarely answered driver)
                 problem = _blame_missing(problem, sample)
         result.problems[tid] = problem
         lender = next((u for u in target.lenders if u in result.analyses), None)
@@ -143,6 +144,11 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
             log.info("%s borrows importances from %s: %s", label, lender, problem)
             result.source[tid] = lender
     return result
+
+
+def who_counts(method: str) -> str:
+    """Whom ``n_used`` counts under ``drivers.missing`` (for messages)."""
+    return _WHO[method]
 
 
 def _blame_missing(problem: DriverAnalysisError, sample: DriverSample) -> DriverAnalysisError:

@@ -22,7 +22,7 @@ def drivers_csv_text(table: pd.DataFrame) -> str:
     if missing:
         raise ValueError(f"driver table lacks column(s) {missing}")
     out = table[CSV_COLUMNS].copy()
-    for column in ("weight", "importance", "ci_low", "ci_high", "score"):
+    for column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
         out[column] = [format_number(v) for v in out[column].astype("float64")]
     return out.to_csv(index=False, lineterminator="\n")
 

@@ -31,7 +31,7 @@ from analysis.core.contract import (
 )
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
-from analysis.drivers.borrowing import OWN_BELOW_MIN_N, YearDrivers, analyse_year
+from analysis.drivers.borrowing import OWN_BELOW_MIN_N, YearDrivers, analyse_year, who_counts
 from analysis.drivers.priority import quadrant_labels
 
 __all__ = [
@@ -248,7 +248,7 @@ def _warnings(year_drivers: YearDrivers, root: str) -> list[str]:
     elif root in year_drivers.analyses and year_drivers.basis(root) == OWN_BELOW_MIN_N:
         n_used = year_drivers.analyses[root].n_used
         out.append(
-            f"drivers, year {year}, unit {root}: only {n_used} complete respondents "
+            f"drivers, year {year}, unit {root}: only {n_used} {who_counts(year_drivers.method)} "
             f"(fewer than drivers.min_n = {year_drivers.min_n}); the förvaltning cannot "
             f"borrow, so it is analysed anyway and marked basis = {OWN_BELOW_MIN_N}"
         )

@@ -140,8 +140,11 @@ def _subtraction(
         for i in range(len(kids) - 1, -1, -1):
             c, rest = kids[i], prefix[i]
             if options[i][0] and rest[target]:
-                if n[c] > 0:
-                    subtracted.append(c)
+                if published[c] or n[c] == 0:
+                    if n[c] > 0:
+                        subtracted.append(c)
+                else:  # hidden, but its published descendants take it away whole: open it
+                    stack.append((c, 0))
                 continue
             if n[c] <= target and rest[target - n[c]]:
                 left_in.append(c)

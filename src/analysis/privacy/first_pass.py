@@ -282,8 +282,8 @@ def complementary_suppression(
         _close_breaches(r, dirty, status, secondary, size, k)
         hidden = int((~status).sum())
         if hidden == searched_with:
-            # the subtractions found last time hid nothing (each pins one figure that
-            # reveals nothing more): searching the same publication again finds them again
+            # a guard: the subtractions found last time hid nothing more, and searching the
+            # same publication again would find them again (the joint audit judges them)
             return status[:-1]
         searched_with = hidden
         found = deeper_tree_equations(figures, codes, tree, status, k, first_key=_count(extra))

@@ -165,8 +165,11 @@ def priority_section(report: Report) -> Any:
 
 
 def _uncertainty_note(report: Report, frame: Any) -> str:
-    """Which drivers' side of the importance line is a near coin flip, and which have a
-    negative regression weight (suppressor-like), or ""."""
+    """Which drivers' side of the importance line is a near coin flip, or "".
+
+    A negative ``beta`` (suppressor-like) is not named: without an interval of
+    its own most negative weights are noise (on the synthetic default, whose
+    planted effects are all >= 0, the förvaltning has four)."""
     texts = report.data.question_texts
     sentences = []
     if "p_high" in frame:
@@ -178,15 +181,6 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
                 f"hamnar på samma sida av den lodräta mittlinjen i färre än {settled} av 10 "
                 f"omdragningar av svaren, så om {the_questions(len(shaky))} hör till de "
                 "viktigare eller de mindre viktiga är inte säkert."
-            )
-    if "beta" in frame:
-        negative = frame.loc[frame["beta"] < 0, "question_id"]
-        if len(negative):
-            them = "den" if len(negative) == 1 else "dem"
-            sentences.append(
-                f"Negativ vikt: {quoted(texts.get(q, q) for q in negative)} får sin betydelse "
-                f"först tillsammans med de andra frågorna (de samvarierar starkt); läs {them} "
-                "med försiktighet."
             )
     return " ".join(sentences)
 
