@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.core.contract import MISSING_LISTWISE, MISSING_PAIRWISE
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 
@@ -51,57 +52,61 @@ def pairwise_correlation_matrix(values: np.ndarray) -> np.ndarray:
 
 
 def johnson_relative_weights(
-    outcome: np.ndarray, drivers: np.ndarray, missing: str = "listwise"
+    outcome: np.ndarray, drivers: np.ndarray, missing: str = MISSING_LISTWISE
 ) -> np.ndarray:
-    """Johnson (2000) relative weights of ``outcome`` on the columns of ``drivers``.
+    """Johnson (2000) relative weights of ``outcome`` on the columns of ``drivers``
+    (:func:`weights_from_correlations` of :func:`driver_correlations`)."""
+    return weights_from_correlations(
+        driver_correlations(outcome, drivers, missing), drivers.shape[1]
+    )
+
+
+def driver_correlations(
+    outcome: np.ndarray, drivers: np.ndarray, missing: str
+) -> np.ndarray | None:
+    """The correlations of [outcome, drivers] (listwise, or pairwise when ``missing`` says
+    so: :func:`pairwise_correlation_matrix`); None when undefined (a constant column)."""
+    if len(outcome) < 2:
+        return None
+    values = np.column_stack([outcome, drivers])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if missing == MISSING_PAIRWISE:
+            corr = pairwise_correlation_matrix(values)
+        else:
+            corr = np.corrcoef(values, rowvar=False)
+    return corr if np.isfinite(corr).all() else None
+
+
+def weights_from_correlations(corr: np.ndarray | None, p: int) -> np.ndarray:
+    """Relative weights from the correlations of [outcome, p drivers]; NaN when undefined.
 
     With the drivers' correlation matrix R = V diag(λ) Vᵀ, Λ = V diag(√λ) Vᵀ
     maps orthogonal counterparts back onto the drivers; β = Λ⁻¹ r_xy are the
     counterparts' regression weights on the outcome, and driver j's weight is
-    Σ_k Λ_jk² β_k². The weights sum to R². ``missing = "pairwise"``: the
-    drivers may be NaN and the correlations are pairwise
-    (:func:`pairwise_correlation_matrix`).
+    Σ_k Λ_jk² β_k². The weights sum to R².
     """
-    corr = _correlations(outcome, drivers, missing)
     if corr is None:
-        return np.full(drivers.shape[1], np.nan)
+        return np.full(p, np.nan)
     rxx, rxy = corr[1:, 1:], corr[1:, 0]
     eigval, eigvec = np.linalg.eigh(rxx)
     lam = eigvec @ np.diag(np.sqrt(np.clip(eigval, 0, None))) @ eigvec.T
     try:
         beta = np.linalg.solve(lam, rxy)
     except np.linalg.LinAlgError:
-        return np.full(drivers.shape[1], np.nan)  # perfectly collinear drivers: undefined
+        return np.full(p, np.nan)  # perfectly collinear drivers: undefined
     return (lam**2) @ (beta**2)
 
 
-def _correlations(outcome: np.ndarray, drivers: np.ndarray, missing: str) -> np.ndarray | None:
-    """The correlations of [outcome, drivers] (listwise or pairwise); None when undefined."""
-    if len(outcome) < 2:
-        return None
-    values = np.column_stack([outcome, drivers])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if missing == "pairwise":
-            corr = pairwise_correlation_matrix(values)
-        else:
-            corr = np.corrcoef(values, rowvar=False)
-    return corr if np.isfinite(corr).all() else None  # a constant column: none
-
-
-def standardised_weights(
-    outcome: np.ndarray, drivers: np.ndarray, missing: str = "listwise"
-) -> np.ndarray:
+def regression_weights_from_correlations(corr: np.ndarray | None, p: int) -> np.ndarray:
     """The drivers' standardised regression weights on the outcome, Rxx⁻¹ r_xy: drivers.csv
     ``beta``; NaN when undefined or when Rxx's condition number exceeds 10⁴ (docs/assumptions.md:
     then they swing with rounding and are published empty)."""
-    undefined = np.full(drivers.shape[1], np.nan)
-    corr = _correlations(outcome, drivers, missing)
     if corr is None:
-        return undefined
+        return np.full(p, np.nan)
     rxx = corr[1:, 1:]
     spectrum = np.linalg.eigvalsh(rxx)
     if spectrum[0] * 1e4 <= spectrum[-1]:
-        return undefined
+        return np.full(p, np.nan)
     return np.linalg.solve(rxx, corr[1:, 0])
 
 
@@ -156,7 +161,7 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
     answers = responses[drivers].to_numpy(dtype=float)
     answered = ~np.isnan(answers)
     missing = params.drivers.missing
-    rows = answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
+    rows = answered.all(axis=1) if missing == MISSING_LISTWISE else answered.any(axis=1)
     complete = outcome.notna().to_numpy() & rows
     return DriverSampleOfYear(
         missing=missing,

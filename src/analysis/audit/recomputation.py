@@ -13,13 +13,14 @@ from analysis.audit.driver_analysis import (
     DriverRecomputation,
     DriverSampleOfYear,
     bootstrap_intervals,
+    driver_correlations,
     driver_sample,
-    johnson_relative_weights,
-    standardised_weights,
+    regression_weights_from_correlations,
+    weights_from_correlations,
 )
 from analysis.audit.figures import recompute_figures
 from analysis.audit.tree import Organisation, comparable_measures, organisation
-from analysis.core.contract import MANAGER_PREFIX
+from analysis.core.contract import MANAGER_PREFIX, MISSING_PAIRWISE
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
 
@@ -83,7 +84,7 @@ class Recomputation:
         weights = self.drivers_analysis(year, target).weights
         if not np.isfinite(weights).all() or weights.sum() <= 1e-12:
             return False
-        if sample.missing == "pairwise":
+        if sample.missing == MISSING_PAIRWISE:
             # every pair of questions answered together by at least 10 (docs/assumptions.md)
             have = (~np.isnan(sample.drivers[members])).astype(float)
             return bool((have.T @ have).min() >= 10)
@@ -96,9 +97,11 @@ class Recomputation:
         if key not in self._analyses:
             sample = self._sample(year)
             members = self.members(year, target)
-            weights = johnson_relative_weights(
+            corr = driver_correlations(
                 sample.outcome[members], sample.drivers[members], sample.missing
             )
+            p = len(sample.question_ids)
+            weights = weights_from_correlations(corr, p)
             analysable = bool(np.isfinite(weights).all())
             intervals = (
                 bootstrap_intervals(sample, members, self.params, year)
@@ -112,9 +115,7 @@ class Recomputation:
                 n_used=len(members),
                 ci_low=None if intervals is None else intervals[0],
                 ci_high=None if intervals is None else intervals[1],
-                beta=standardised_weights(
-                    sample.outcome[members], sample.drivers[members], sample.missing
-                ),
+                beta=regression_weights_from_correlations(corr, p),
                 p_high=None if intervals is None else intervals[2],
             )
         return self._analyses[key]

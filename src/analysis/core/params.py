@@ -109,6 +109,8 @@ class Params:
             raise ParamsError("privacy.min_group_size must be at least 1")
         if self.drivers.resample not in ("respondents", "units"):
             raise ParamsError("drivers.resample must be 'respondents' or 'units'")
+        # the values of analysis.core.contract.MISSING_*, written out: importing the
+        # contract loads pandas, and params are read before the BLAS threads are pinned
         if self.drivers.missing not in ("listwise", "pairwise"):
             raise ParamsError("drivers.missing must be 'listwise' or 'pairwise'")
         if self.drivers.resample_min_units < 2:

@@ -120,7 +120,8 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
         label = f"year {year}, unit {tid}"
         if n_used < settings.min_n and not target.is_root:
             problem = DriverAnalysisError(
-                f"{n_used} {_WHO[sample.method]}, fewer than drivers.min_n = {settings.min_n}",
+                f"{n_used} {who_counts(sample.method)}, fewer than drivers.min_n = "
+                f"{settings.min_n}",
                 SMALL,
             )
         else:
