@@ -17,7 +17,9 @@ organisation table alone allows). Each piece is asked, in order:
 1. maximise the sum over its targets of min(count, required) -- one solve
    that lifts as many targets as far as they can go *together* (a target
    capped at its requirement cannot absorb the slack the others need);
-   repeated for the targets not yet lifted while that certifies more;
+   repeated for the targets not yet lifted while that certifies more; then,
+   in a large piece, the same for halves of the targets left, so that two
+   targets competing for the same slack are lifted apart;
 2. maximise each remaining target alone; one that stays below fails, with
    the published figures its bound rests on (the constraints with a non-zero
    dual, followed back through the equations that derived them, and the
@@ -50,6 +52,7 @@ from analysis.core.catalogue import RESPONSE_RATE
 from analysis.privacy.attacker_model import CountModel, build_count_model
 from analysis.privacy.figures import UnsuppressedFigures
 from analysis.privacy.piece_solver import PieceSolver
+from analysis.privacy.relations import ranges
 from analysis.privacy.targets import (
     TOLERANCE,
     AuditResult,
@@ -256,9 +259,19 @@ class _CountProgram:
         self.known_part = model.matrix[used][:, known].tocsr()
         self.known_cells = np.flatnonzero(known)
         graph = sp.bmat([[None, self.a], [self.a.T, None]]).tocsr()
-        _, label = connected_components(graph, directed=False)
+        pieces, label = connected_components(graph, directed=False)
         self.piece = label[self.a.shape[0] :]  # per unknown
         self.row_piece = label[: self.a.shape[0]]
+        # each piece's rows and unknowns as one block (in their order), its matrix a slice
+        self.piece_rows = np.argsort(self.row_piece, kind="stable")
+        self.piece_cols = np.argsort(self.piece, kind="stable")
+        self.row_start = np.searchsorted(self.row_piece[self.piece_rows], np.arange(pieces + 1))
+        self.col_start = np.searchsorted(self.piece[self.piece_cols], np.arange(pieces + 1))
+        self.local_col = np.empty(len(self.piece), dtype=np.int64)  # unknown -> place in piece
+        self.local_col[self.piece_cols] = (
+            np.arange(len(self.piece)) - self.col_start[self.piece[self.piece_cols]]
+        )
+        self.sorted_a = self.a[self.piece_rows]
         self.column = np.full(model.n_cells, -1, dtype=np.int64)
         self.column[self.unknown] = np.arange(len(self.unknown))
         self.col_upper = responding[self.unknown]
@@ -291,15 +304,15 @@ class _CountProgram:
             if col >= 0:
                 by_piece.setdefault(int(self.piece[col]), []).append(t)
         for piece, members in sorted(by_piece.items()):
-            cols = np.flatnonzero(self.piece == piece)
-            prow = np.flatnonzero(self.row_piece == piece)
-            local = np.searchsorted(cols, target_col[members])
+            cols = self.piece_cols[self.col_start[piece] : self.col_start[piece + 1]]
+            first, end = self.row_start[piece], self.row_start[piece + 1]
+            prow = self.piece_rows[first:end]
             solver = PieceSolver(
-                self.a[prow][:, cols],
+                self._piece_matrix(first, end, len(cols)),
                 self.lower[prow],
                 self.upper[prow],
                 self.col_upper[cols],
-                local,
+                self.local_col[target_col[members]],
                 required[members],
                 np.where(capped[members], truth[members], np.nan),
             )
@@ -309,14 +322,24 @@ class _CountProgram:
                 yield targets[members[i]], bound, tuple(candidates)
             self.solved += solver.solved
 
+    def _piece_matrix(self, first: int, end: int, width: int) -> sp.csr_matrix:
+        """Rows ``first:end`` of the piece-ordered matrix, over their piece's unknowns."""
+        ptr = self.sorted_a.indptr[first : end + 1]
+        at = slice(ptr[0], ptr[-1])
+        return sp.csr_matrix(
+            (self.sorted_a.data[at], self.local_col[self.sorted_a.indices[at]], ptr - ptr[0]),
+            shape=(end - first, width),
+        )
+
     def _candidates_of(self, model_rows: np.ndarray) -> tuple[int, ...]:
         """Published table rows behind the given rows of the whole model."""
         return self._published_behind(np.unique(self.model.matrix[model_rows].indices))
 
     def _candidates(self, constraint_rows: np.ndarray) -> tuple[int, ...]:
         """Published table rows behind the constraints an upper bound rests on."""
-        part = self.known_part[constraint_rows]
-        return self._published_behind(self.known_cells[np.unique(part.indices)])
+        part = self.known_part
+        at = ranges(part.indptr[constraint_rows], part.indptr[constraint_rows + 1])
+        return self._published_behind(self.known_cells[np.unique(part.indices[at])])
 
     def _published_behind(self, cells: np.ndarray) -> tuple[int, ...]:
         """The published figures among ``cells`` and, for a cell the attacker derived from
