@@ -54,6 +54,7 @@ bench: report
 	$(PYTHON) bench/bench_drivers.py
 	$(PYTHON) bench/bench_render.py
 	$(PYTHON) bench/bench_privacy.py
+	$(PYTHON) bench/bench_driver_recovery.py
 
 ## Recompute every published number from the input tables alone (exit 1 on any mismatch).
 audit: setup

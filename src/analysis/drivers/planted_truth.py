@@ -8,6 +8,11 @@ situation in which listwise deletion keeps an unrepresentative half. Its
 relative weights follow from the population correlation matrix exactly.
 Used by ``tests/test_driver_missing.py`` and ``bench/bench_drivers.py`` (never by the
 pipeline).
+
+:func:`unit_specific_drivers` plants a whole organisation whose schools
+differ: each has two locally strong drivers of its own on top of its
+område's effects, so a school's true importances are not its område's
+(``tests/test_driver_recovery.py``, ``bench/bench_driver_recovery.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from analysis.drivers.relweights import johnson_weights
 
-__all__ = ["PlantedPopulation", "informative_dont_know"]
+__all__ = ["PlantedPopulation", "PlantedUnit", "informative_dont_know", "unit_specific_drivers"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,76 @@ def informative_dont_know(
     p_missing = 1 / (1 + np.exp(-(np.log(base_rate / (1 - base_rate)) - slope * z)))
     drivers[rng.random((n, p)) < p_missing[:, None]] = np.nan
     return PlantedPopulation(outcome, drivers, truth / truth.sum())
+
+
+@dataclass(frozen=True)
+class PlantedUnit:
+    """One school of a planted organisation: its answers and its population's importances."""
+
+    unit_id: str
+    parent_id: str  # its område
+    outcome: np.ndarray
+    drivers: np.ndarray  # NaN = "vet ej"
+    importance: np.ndarray  # relative weights of the school's population, summing to 1
+    local: tuple[int, int]  # the school's two locally strong drivers
+
+
+def unit_specific_drivers(
+    seed: int,
+    p: int = 12,
+    areas: int = 4,
+    schools: int = 12,
+    smallest: int = 10,
+    largest: int = 200,
+    local_effect: float = 0.5,
+    base_high: float = 0.15,
+    area_spread: float = 0.05,
+    dont_know: float = 0.04,
+    slope: float = 1.0,
+) -> list[PlantedUnit]:
+    """``areas`` x ``schools`` schools whose drivers matter differently from school to school.
+
+    The drivers are correlated through one common factor (loadings 0.4-0.8),
+    as a survey's questions are. A school's outcome depends on them with
+    coefficients: the organisation's (uniform on 0 .. ``base_high``), plus
+    its område's deviation (normal, sd ``area_spread``), plus
+    ``local_effect`` on two drivers drawn for the school -- its local
+    strengths or problems. Sizes are log-uniform between ``smallest`` and
+    ``largest``; "vet ej" is likelier the lower the outcome, as in
+    :func:`informative_dont_know`. Each school's importances are its
+    population's relative weights, exact.
+    """
+    rng = np.random.default_rng(seed)
+    loading = rng.uniform(0.4, 0.8, size=p)
+    cxx = np.outer(loading, loading)
+    np.fill_diagonal(cxx, 1.0)
+    base = rng.uniform(0.0, base_high, size=p)
+    noise = 0.5
+    logit = np.log(dont_know / (1 - dont_know))
+    units = []
+    for area in range(areas):
+        area_beta = base + rng.normal(0.0, area_spread, size=p)
+        for school in range(schools):
+            beta = area_beta.copy()
+            local = rng.choice(p, size=2, replace=False)
+            beta[local] += local_effect
+            beta = np.maximum(beta, 0.0)
+            n = int(np.exp(rng.uniform(np.log(smallest), np.log(largest + 1))))
+            drivers = rng.multivariate_normal(np.zeros(p), cxx, size=n)
+            outcome = drivers @ beta + rng.normal(scale=np.sqrt(noise), size=n)
+            z = (outcome - outcome.mean()) / max(float(outcome.std()), 1e-9)
+            p_missing = 1 / (1 + np.exp(-(logit - slope * z)))
+            drivers[rng.random((n, p)) < p_missing[:, None]] = np.nan
+            rxy = cxx @ beta / np.sqrt(beta @ cxx @ beta + noise)
+            truth = johnson_weights(cxx, rxy)
+            units.append(
+                PlantedUnit(
+                    f"S{area}-{school:02d}",
+                    f"A{area}",
+                    outcome,
+                    drivers,
+                    truth / truth.sum(),
+                    (int(local[0]), int(local[1])),
+                )
+            )
+    return units
