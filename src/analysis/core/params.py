@@ -64,7 +64,7 @@ class DriverParams:
     bootstrap: int = 1000
     seed: int = 20230301
     resample: str = "respondents"
-    resample_min_units: int = 10
+    resample_min_units: int = 30
     ci_level: float = 0.95
     # pairwise: every respondent with an outcome (docs/assumptions.md); listwise: the
     # contract's reference arithmetic, respondents who answered every driver
