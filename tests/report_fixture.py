@@ -539,6 +539,7 @@ def drivers_table() -> pd.DataFrame:
                 # every driver settled on its side of the median importance
                 "p_high": np.where(importance >= np.median(importance), 0.95, 0.05),
                 "beta": np.sqrt(importance * r2),
+                "p_negative": np.zeros(len(DRIVER_QUESTIONS)),  # every weight surely positive
             }
         )
         frame["quadrant"] = assign_quadrants(frame)

@@ -321,7 +321,7 @@ def test_table_has_the_contract_columns_and_no_missing_numbers(table: pd.DataFra
     assert CSV_COLUMNS == [
         "year", "unit_id", "question_id", "weight", "importance",
         "ci_low", "ci_high", "score", "quadrant", "n_used", "importance_from", "basis",
-        "p_high", "beta",
+        "p_high", "beta", "p_negative",
     ]  # fmt: skip
     assert [*CSV_COLUMNS, "borrow_code", "borrow_reason", "resampled"] == TABLE_COLUMNS
     numbers = table[["weight", "importance", "ci_low", "ci_high", "score"]]

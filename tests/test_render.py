@@ -620,10 +620,10 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
-    assert drivers[0][-4:] == ("importance_from", "basis", "p_high", "beta")
+    assert drivers[0][-5:] == ("importance_from", "basis", "p_high", "beta", "p_negative")
     assert len(drivers) - 1 == len(rf.drivers_table())
     borrowed = [r for r in drivers if r[1] == "A"]
-    assert {r[-4] for r in borrowed} == {"N"} and {r[-3] for r in borrowed} == {"borrowed"}
+    assert {r[-5] for r in borrowed} == {"N"} and {r[-4] for r in borrowed} == {"borrowed"}
 
 
 def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
@@ -648,7 +648,7 @@ def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  
     assert any(r[5] is None for r in expected)  # suppressed rows stay empty, never 0
 
     drivers = pd.read_csv(rendered_year.out_dir / "drivers.csv", dtype=str, keep_default_na=False)
-    numbers = {"weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"}
+    numbers = {"weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta", "p_negative"}
     counts = {"year", "n_used"}
 
     def cell(column: str, text: str):

@@ -224,6 +224,8 @@ def _check_driver_row(
         expected |= {"ci_low": analysis.ci_low[j], "ci_high": analysis.ci_high[j]}
     if analysis.p_high is not None:
         expected["p_high"] = analysis.p_high[j]
+    if analysis.p_negative is not None:
+        expected["p_negative"] = analysis.p_negative[j]
     for name, value in expected.items():
         if differs(r[name], value):
             c.add(i, unit, q, name, r[f"{name}_text"], format_number(value))

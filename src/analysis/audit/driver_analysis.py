@@ -122,6 +122,7 @@ class DriverRecomputation:
     ci_high: np.ndarray | None
     beta: np.ndarray | None = None
     p_high: np.ndarray | None = None  # with the intervals: share of resamples in the high half
+    p_negative: np.ndarray | None = None  # with the intervals: share with a negative weight
 
 
 @dataclass(frozen=True)
@@ -175,23 +176,23 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
 
 def bootstrap_intervals(
     sample: DriverSampleOfYear, members: np.ndarray, params: Params, year: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high), or None if
-    the package offers none.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high, p_negative),
+    or None if the package offers none.
 
-    Calls ``analysis.drivers.bootstrap.bootstrap_importance`` with the seed the pipeline
+    Calls ``analysis.drivers.bootstrap.bootstrap_draws`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
-    percentile step is done here.
+    percentile step and the shares are done here.
     """
     try:
-        from analysis.drivers.bootstrap import bootstrap_importance, sample_seed
+        from analysis.drivers.bootstrap import bootstrap_draws, sample_seed
     except ImportError:
         return None
     settings = params.drivers
     clusters = sample.unit_ids[members] if settings.resample == "units" else None
     if clusters is not None and len(np.unique(clusters)) < settings.resample_min_units:
         clusters = None  # too few units: the pipeline resamples respondents (docs/parameters.md)
-    shares, _ = bootstrap_importance(
+    draws = bootstrap_draws(
         sample.outcome[members],
         sample.drivers[members],
         settings.bootstrap,
@@ -199,10 +200,11 @@ def bootstrap_intervals(
         clusters,
         sample.missing,
     )
+    shares = draws.shares
     if len(shares) == 0:
         return None
     tail = (1 - settings.ci_level) / 2
     low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
     # in the high half of a resample: at or above its median importance
-    in_high = np.array([row >= np.median(row) for row in shares])
-    return low, high, in_high.mean(axis=0)
+    in_high = shares >= np.median(shares, axis=1, keepdims=True)
+    return low, high, in_high.mean(axis=0), draws.negative.mean(axis=0)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.audit.results import AuditError
-from analysis.core.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
+from analysis.core.contract import DRIVERS_CSV_COLUMNS, DRIVERS_CSV_NUMBERS, FIGURES_CSV_COLUMNS
 
 FIGURES_COLUMNS = FIGURES_CSV_COLUMNS
 DRIVERS_COLUMNS = DRIVERS_CSV_COLUMNS
@@ -67,7 +67,7 @@ def read_published_drivers(path: Path) -> pd.DataFrame:
     out["n_used"] = pd.Series(_numbers(raw, "n_used", path, int), dtype=object)
     out["n_used_text"] = raw["n_used"]
     out["year_text"] = raw["year"]
-    for column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
+    for column in DRIVERS_CSV_NUMBERS:
         out[column] = _numbers(raw, column, path, float)
         out[f"{column}_text"] = raw[column]
     return out

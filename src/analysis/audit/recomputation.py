@@ -117,5 +117,6 @@ class Recomputation:
                 ci_high=None if intervals is None else intervals[1],
                 beta=regression_weights_from_correlations(corr, p),
                 p_high=None if intervals is None else intervals[2],
+                p_negative=None if intervals is None else intervals[3],
             )
         return self._analyses[key]

@@ -52,7 +52,19 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "basis",
     "p_high",
     "beta",
+    "p_negative",
 ]
+#: drivers.csv's numbers (written as figures.csv writes them, empty when NaN)
+DRIVERS_CSV_NUMBERS: tuple[str, ...] = (
+    "weight",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "score",
+    "p_high",
+    "beta",
+    "p_negative",
+)
 #: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
 #: (a code and a sentence) and what its bootstrap resampled.
 DRIVERS_TABLE_COLUMNS: list[str] = [

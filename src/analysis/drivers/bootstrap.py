@@ -30,16 +30,18 @@ from analysis.drivers.relweights import (
     COLLINEARITY_TOL,
     ZERO_R2_TOL,
     DriverAnalysisError,
-    johnson_weights,
     relative_weights_from_corr,
     sample_correlations,
+    weights_and_regression,
 )
 
 __all__ = [
     "BATCH_CELLS",
     "MAX_DEGENERATE_SHARE",
+    "BootstrapDraws",
     "UnitAnalysis",
     "analyse_sample",
+    "bootstrap_draws",
     "bootstrap_importance",
     "resampling_clusters",
     "sample_seed",
@@ -67,6 +69,7 @@ class UnitAnalysis:
     n_degenerate_resamples: int
     resampled: str
     p_high: np.ndarray  # per driver: share of resamples in the high-importance half
+    p_negative: np.ndarray  # per driver: share of resamples with a negative regression weight
     beta: np.ndarray  # standardised regression weights (negative: suppressor-like)
 
 
@@ -81,6 +84,15 @@ def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.ran
     return np.random.SeedSequence([base_seed, year, int.from_bytes(digest[:16], "little")])
 
 
+@dataclass(frozen=True)
+class BootstrapDraws:
+    """What the usable resamples of one sample say, per resample and driver."""
+
+    shares: np.ndarray  # importance (share of R²)
+    negative: np.ndarray  # the standardised regression weight is below 0
+    degenerate: int  # resamples left out (constant or unexplained outcome)
+
+
 def bootstrap_importance(
     outcome: np.ndarray,
     drivers: np.ndarray,
@@ -89,7 +101,22 @@ def bootstrap_importance(
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
 ) -> tuple[np.ndarray, int]:
-    """Importance (share of R²) in each bootstrap resample; also how many were unusable.
+    """Importance (share of R²) in each bootstrap resample; also how many were unusable
+    (:func:`bootstrap_draws`)."""
+    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing)
+    return draws.shares, draws.degenerate
+
+
+def bootstrap_draws(
+    outcome: np.ndarray,
+    drivers: np.ndarray,
+    n_resamples: int,
+    seed: np.random.SeedSequence | int,
+    clusters: np.ndarray | None = None,
+    missing: str = LISTWISE,
+) -> BootstrapDraws:
+    """Importance (share of R²) and the regression weights' signs in each bootstrap
+    resample; also how many were unusable.
 
     Each resample is a vector of counts over respondents (or, with
     ``clusters``, over whole clusters, every respondent taking their
@@ -123,6 +150,7 @@ def bootstrap_importance(
         n_clusters = len(cluster_names)
     batch = max(1, min(n_resamples, BATCH_CELLS // max(n, 1)))
     shares: list[np.ndarray] = []
+    negative: list[np.ndarray] = []
     degenerate = 0
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
@@ -136,12 +164,15 @@ def bootstrap_importance(
         corr[:, np.arange(q), np.arange(q)] = 1.0
         if missing == PAIRWISE:
             corr = repair_positive_definite(corr)
-        weights = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
+        weights, regression = weights_and_regression(
+            corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL
+        )
         r2 = weights.sum(axis=1)
         usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
         degenerate += int((~usable).sum())
         shares.append(weights[usable] / r2[usable, None])
-    return np.vstack(shares), degenerate
+        negative.append(regression[usable] < 0)
+    return BootstrapDraws(np.vstack(shares), np.vstack(negative), degenerate)
 
 
 def _resample_counts(
@@ -213,9 +244,8 @@ def analyse_sample(
     if clusters is not None and len(np.unique(clusters)) < 2:
         raise ValueError(f"{label}: resampling units needs at least two units")
     resampled = "respondents" if clusters is None else "units"
-    shares, degenerate = bootstrap_importance(
-        outcome, drivers, n_resamples, seed, clusters, missing
-    )
+    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing)
+    shares, degenerate = draws.shares, draws.degenerate
     if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
         raise DriverAnalysisError(
             f"{label}: {degenerate} of {n_resamples} bootstrap resamples had a constant or "
@@ -237,6 +267,7 @@ def analyse_sample(
         resampled=resampled,
         p_high=high_importance_share(shares),
         beta=regression_weights(rxx, rxy),
+        p_negative=draws.negative.mean(axis=0),
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.atomic import write_text_atomic
-from analysis.core.contract import DRIVERS_CSV_COLUMNS
+from analysis.core.contract import DRIVERS_CSV_COLUMNS, DRIVERS_CSV_NUMBERS
 
 __all__ = ["CSV_COLUMNS", "drivers_csv_text", "write_drivers_csv"]
 
@@ -16,14 +16,15 @@ CSV_COLUMNS = DRIVERS_CSV_COLUMNS
 
 def drivers_csv_text(table: pd.DataFrame) -> str:
     """The exact text of drivers.csv: contract columns, then ``importance_from``, ``basis``,
-    ``p_high`` and ``beta``; numbers as figures.csv writes them (empty when NaN)."""
+    ``p_high``, ``beta`` and ``p_negative``; numbers as figures.csv writes them (empty when
+    NaN)."""
     from analysis.core.figures_io import format_number
 
     missing = [c for c in CSV_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"driver table lacks column(s) {missing}")
     out = table[CSV_COLUMNS].copy()
-    for column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
+    for column in DRIVERS_CSV_NUMBERS:
         out[column] = [format_number(v) for v in out[column].astype("float64")]
     return out.to_csv(index=False, lineterminator="\n")
 

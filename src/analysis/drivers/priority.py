@@ -25,6 +25,10 @@ MAX_LISTED = 5
 #: a driver's side of the importance median counts as settled when at least this share of
 #: the bootstrap resamples puts it there too (drivers.csv ``p_high``)
 SETTLED_SHARE = 0.8
+#: a driver's standardised regression weight counts as surely negative (suppressor-like)
+#: when at least this share of the resamples has it below 0 (drivers.csv ``p_negative``):
+#: its 95 % percentile interval lies below 0
+SURELY_NEGATIVE_SHARE = 0.975
 
 
 def high_importance_share(shares: np.ndarray) -> np.ndarray:
@@ -44,6 +48,14 @@ def unsettled(importance, p_high) -> np.ndarray:
     p = np.asarray(p_high, dtype=float)
     high = imp >= np.median(imp) if len(imp) else np.zeros(0, dtype=bool)
     return np.where(high, p, 1.0 - p) < SETTLED_SHARE
+
+
+def surely_negative(beta, p_negative) -> np.ndarray:
+    """Suppressor-like drivers: a negative standardised weight that at least
+    ``SURELY_NEGATIVE_SHARE`` of the resamples confirm (most negative weights are noise)."""
+    b = np.asarray(beta, dtype=float)
+    p = np.asarray(p_negative, dtype=float)
+    return (b < 0) & (p >= SURELY_NEGATIVE_SHARE)
 
 
 def _arrays(question_ids, importance, score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -99,6 +99,15 @@ def johnson_weights(rxx: np.ndarray, rxy: np.ndarray, tol: float = COLLINEARITY_
     compete for busy cores (measured on the 2-core machine), while ``svd``
     does not - the bootstrap decomposes thousands of 29 × 29 matrices.
     """
+    return weights_and_regression(rxx, rxy, tol)[0]
+
+
+def weights_and_regression(
+    rxx: np.ndarray, rxy: np.ndarray, tol: float = COLLINEARITY_TOL
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`johnson_weights` and the standardised regression weights Rxx⁺ rxy, from one
+    decomposition (the bootstrap needs both per resample: the second for the drivers'
+    signs)."""
     eigvec, eigval, _ = np.linalg.svd(rxx)
     keep = eigval > tol * eigval[..., :1]
     root = np.sqrt(np.where(keep, eigval, 0.0))
@@ -107,7 +116,8 @@ def johnson_weights(rxx: np.ndarray, rxy: np.ndarray, tol: float = COLLINEARITY_
     lam = (eigvec * root[..., None, :]) @ eigvec_t
     projected = (eigvec_t @ rxy[..., None])[..., 0]
     beta = (eigvec @ (inv_root * projected)[..., None])[..., 0]
-    return ((lam**2) @ (beta**2)[..., None])[..., 0]
+    regression = (eigvec @ (inv_root**2 * projected)[..., None])[..., 0]
+    return ((lam**2) @ (beta**2)[..., None])[..., 0], regression
 
 
 def subset_r2(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:

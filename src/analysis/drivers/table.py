@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis.core.catalogue import question_measure
 from analysis.core.contract import (
+    DRIVERS_CSV_NUMBERS,
     DRIVERS_TABLE_COLUMNS,
     NO_ANALYSIS,
     NOT_ANALYSED,
@@ -166,6 +167,7 @@ def table_from_analyses(
             "basis": np.full(p, year_drivers.basis(tid), dtype=object),
             "p_high": analysis.p_high,
             "beta": analysis.beta,
+            "p_negative": analysis.p_negative,
             "borrow_code": np.full(p, problem.code if problem else "", dtype=object),
             "borrow_reason": np.full(p, str(problem) if problem else "", dtype=object),
             "resampled": np.full(p, analysis.resampled, dtype=object),
@@ -187,7 +189,7 @@ def table_from_analyses(
 def _dtype(column: str) -> str:
     if column in ("year", "n_used"):
         return "int64"
-    if column in ("weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta"):
+    if column in DRIVERS_CSV_NUMBERS:
         return "float64"
     return "object"
 

@@ -111,6 +111,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "frågans standardiserade regressionsvikt; negativ = frågan väger in först "
             "tillsammans med de andra (suppressor), läs dess betydelse med försiktighet",
         ],
+        [
+            "p_negative",
+            "andelen av bootstrapdragningarna där regressionsvikten är negativ; minst 0,975 "
+            "= säkert negativ (rapporten nämner frågan)",
+        ],
         [],
         [
             "Avrundning",

@@ -165,11 +165,13 @@ def priority_section(report: Report) -> Any:
 
 
 def _uncertainty_note(report: Report, frame: Any) -> str:
-    """Which drivers' side of the importance line is a near coin flip, or "".
+    """Which drivers' side of the importance line is a near coin flip, and which weigh surely
+    negatively once the others are held constant (suppressor-like), or "".
 
-    A negative ``beta`` (suppressor-like) is not named: without an interval of
-    its own most negative weights are noise (on the synthetic default, whose
-    planted effects are all >= 0, the förvaltning has four)."""
+    A negative ``beta`` is named only when the resamples confirm it
+    (:func:`priority.surely_negative`): most negative weights are noise (on the
+    synthetic default, whose planted effects are all >= 0, the förvaltning has
+    four)."""
     texts = report.data.question_texts
     sentences = []
     if "p_high" in frame:
@@ -181,6 +183,20 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
                 f"hamnar på samma sida av den lodräta mittlinjen i färre än {settled} av 10 "
                 f"omdragningar av svaren, så om {the_questions(len(shaky))} hör till de "
                 "viktigare eller de mindre viktiga är inte säkert."
+            )
+    if {"beta", "p_negative"} <= set(frame.columns):
+        negative = frame.loc[
+            priority.surely_negative(frame["beta"], frame["p_negative"]), "question_id"
+        ]
+        if len(negative):
+            per_mille = round(priority.SURELY_NEGATIVE_SHARE * 1000)
+            these = the_questions(len(negative))
+            sentences.append(
+                "Negativ vikt: när de andra frågorna hålls konstanta hänger "
+                f"{quoted(texts.get(q, q) for q in negative)} negativt ihop med motivationen "
+                f"(i minst {per_mille} av 1 000 omdragningar av svaren). {these.capitalize()} "
+                "fångar främst det som de andra frågorna redan mäter, så läs "
+                f"{the_questions(len(negative), genitive=True)} plats i matrisen med försiktighet."
             )
     return " ".join(sentences)
 
