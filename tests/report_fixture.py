@@ -540,6 +540,7 @@ def drivers_table() -> pd.DataFrame:
                 "p_high": np.where(importance >= np.median(importance), 0.95, 0.05),
                 "beta": np.sqrt(importance * r2),
                 "p_negative": np.zeros(len(DRIVER_QUESTIONS)),  # every weight surely positive
+                "p_random": np.zeros(len(DRIVER_QUESTIONS)),  # every driver beats chance
             }
         )
         frame["quadrant"] = assign_quadrants(frame)

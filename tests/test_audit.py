@@ -415,16 +415,16 @@ def driver_data() -> SurveyData:
 
 DRIVER_HEADER = (
     "year,unit_id,question_id,weight,importance,ci_low,ci_high,score,quadrant,n_used,"
-    "importance_from,basis,p_high,beta,p_negative"
+    "importance_from,basis,p_high,beta,p_negative,p_random"
 )
 # beta: uncorrelated drivers' standardised weights are their correlations with the outcome,
 # sqrt(2/3) and sqrt(1/6); p_high: with two drivers the larger is the high half in every
 # resample (d1's importance is 0.8 in all 16 respondents' patterns, twice over)
-D1 = ["1.0", "0.816496580927726", "0.0"]
-D2 = ["0.0", "0.408248290463863", "0.0"]
+D1 = ["1.0", "0.816496580927726", "0.0", "0.0"]
+D2 = ["0.0", "0.408248290463863", "0.0", "0.0"]
 DRIVER_ROWS = [
     # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis,
-    # p_high, beta, p_negative
+    # p_high, beta, p_negative, p_random
     ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own",
      *D1],
     ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own",
@@ -544,6 +544,7 @@ def test_bootstrap_intervals_are_recomputed_as_the_pipeline_draws_them(tmp_path:
         row[4], row[5] = repr(float(pipeline.ci_low[j])), repr(float(pipeline.ci_high[j]))
         row[11] = repr(float(pipeline.p_high[j]))
         row[13] = repr(float(pipeline.p_negative[j]))
+        row[14] = repr(float(pipeline.p_random[j]))
     assert audit_hand_drivers(tmp_path, rows, with_intervals=True).mismatches == []
 
     tampered = with_field(rows, "A", "d1", "ci_low", "0.5")

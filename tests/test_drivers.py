@@ -266,6 +266,34 @@ def test_batched_unit_bootstrap_equals_resampling_clusters_one_by_one() -> None:
     np.testing.assert_allclose(fast, naive, atol=1e-10)
 
 
+def test_signs_and_the_random_variable_test_equal_resampling_one_by_one() -> None:
+    """drivers.csv p_negative and p_random, recomputed resample by resample: the regression
+    weights by solving Rxx b = r_xy, the relative weights with a standard normal column
+    from the seed's own stream (spawn key 1) added as a fourth driver."""
+    from analysis.drivers.bootstrap import bootstrap_draws
+
+    rng = np.random.default_rng(10)
+    drivers = rng.normal(size=(150, 3))
+    outcome = drivers @ np.array([1.0, 0.3, 0.0]) + rng.normal(size=150)
+    draws = bootstrap_draws(outcome, drivers, 40, seed=99)
+    noise = np.random.default_rng(np.random.SeedSequence(99, spawn_key=(1,))).standard_normal(150)
+    resample = np.random.default_rng(99)
+    negative, below = [], []
+    for _ in range(40):
+        rows = resample.integers(0, 150, 150)
+        corr = np.corrcoef(np.column_stack([outcome, drivers])[rows].T)
+        negative.append(np.linalg.solve(corr[1:, 1:], corr[1:, 0]) < 0)
+        names = ["a", "b", "c", "chance"]
+        with_noise = pd.DataFrame(np.column_stack([drivers, noise])[rows], columns=names)
+        weights = relative_weights(with_noise, outcome[rows]).weights.to_numpy()
+        below.append(weights[:3] <= weights[3])
+    assert np.array_equal(draws.negative, np.array(negative))
+    assert np.array_equal(draws.below_random, np.array(below))
+    p_random = draws.below_random.mean(axis=0)
+    assert p_random[0] == 0.0 and p_random[2] > 0.2  # the strong driver beats chance, 0 does not
+    assert not draws.negative[:, 0].any()
+
+
 def test_analysis_is_seeded_and_its_interval_is_plausible() -> None:
     rng = np.random.default_rng(8)
     drivers = rng.normal(size=(400, 3))
@@ -321,7 +349,7 @@ def test_table_has_the_contract_columns_and_no_missing_numbers(table: pd.DataFra
     assert CSV_COLUMNS == [
         "year", "unit_id", "question_id", "weight", "importance",
         "ci_low", "ci_high", "score", "quadrant", "n_used", "importance_from", "basis",
-        "p_high", "beta", "p_negative",
+        "p_high", "beta", "p_negative", "p_random",
     ]  # fmt: skip
     assert [*CSV_COLUMNS, "borrow_code", "borrow_reason", "resampled"] == TABLE_COLUMNS
     numbers = table[["weight", "importance", "ci_low", "ci_high", "score"]]

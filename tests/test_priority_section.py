@@ -245,6 +245,16 @@ def test_an_unsettled_placement_is_named_and_a_negative_weight_only_when_sure(
         "motivationen (i minst 975 av 1 000 omdragningar av svaren). Frågan fångar främst det "
         "som de andra frågorna redan mäter, så läs frågans plats i matrisen med försiktighet."
     ) in text
+    assert "slumpen" not in text  # the fixture's drivers all beat the random variable
+
+    # the test against a random variable: in 10 % of the resamples it weighs as much as q7
+    drivers.loc[at_f & (drivers["question_id"] == "q7"), "p_random"] = 0.1
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    assert (
+        "Skiljer sig inte säkert från slumpen: ”Jag känner till vilka lönekriterierna är på min "
+        "arbetsplats” — i fler än 25 av 1 000 omdragningar av svaren väger en påhittad fråga med "
+        "slumpmässiga svar minst lika tungt, så frågan kan sakna betydelse för motivationen."
+    ) in section_text(directory, "F")
 
 
 def test_unsettled_means_fewer_than_eight_in_ten_resamples_on_the_published_side() -> None:

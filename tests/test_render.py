@@ -620,10 +620,12 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
-    assert drivers[0][-5:] == ("importance_from", "basis", "p_high", "beta", "p_negative")
+    assert drivers[0][-6:] == (
+        "importance_from", "basis", "p_high", "beta", "p_negative", "p_random"
+    )  # fmt: skip
     assert len(drivers) - 1 == len(rf.drivers_table())
     borrowed = [r for r in drivers if r[1] == "A"]
-    assert {r[-5] for r in borrowed} == {"N"} and {r[-4] for r in borrowed} == {"borrowed"}
+    assert {r[-6] for r in borrowed} == {"N"} and {r[-5] for r in borrowed} == {"borrowed"}
 
 
 def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
@@ -634,7 +636,7 @@ def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:
 
 def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  # noqa: F811
     """Row by row, value by value: the analysts' workbook is figures.csv and drivers.csv."""
-    from analysis.core.contract import DRIVERS_CSV_COLUMNS, FIGURES_CSV_COLUMNS
+    from analysis.core.contract import DRIVERS_CSV_COLUMNS, DRIVERS_CSV_NUMBERS, FIGURES_CSV_COLUMNS
     from analysis.core.figures_io import read_figures_csv
 
     book = openpyxl.load_workbook(rendered_year.out_dir / "medarbetarenkat_2023.xlsx")
@@ -648,7 +650,7 @@ def test_workbook_holds_exactly_the_rows_of_the_published_csvs(rendered_year):  
     assert any(r[5] is None for r in expected)  # suppressed rows stay empty, never 0
 
     drivers = pd.read_csv(rendered_year.out_dir / "drivers.csv", dtype=str, keep_default_na=False)
-    numbers = {"weight", "importance", "ci_low", "ci_high", "score", "p_high", "beta", "p_negative"}
+    numbers = set(DRIVERS_CSV_NUMBERS)
     counts = {"year", "n_used"}
 
     def cell(column: str, text: str):

@@ -226,6 +226,8 @@ def _check_driver_row(
         expected["p_high"] = analysis.p_high[j]
     if analysis.p_negative is not None:
         expected["p_negative"] = analysis.p_negative[j]
+    if analysis.p_random is not None:
+        expected["p_random"] = analysis.p_random[j]
     for name, value in expected.items():
         if differs(r[name], value):
             c.add(i, unit, q, name, r[f"{name}_text"], format_number(value))

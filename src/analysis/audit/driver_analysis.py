@@ -123,6 +123,7 @@ class DriverRecomputation:
     beta: np.ndarray | None = None
     p_high: np.ndarray | None = None  # with the intervals: share of resamples in the high half
     p_negative: np.ndarray | None = None  # with the intervals: share with a negative weight
+    p_random: np.ndarray | None = None  # with the intervals: share a random variable matches
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,9 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
 
 def bootstrap_intervals(
     sample: DriverSampleOfYear, members: np.ndarray, params: Params, year: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high, p_negative),
-    or None if the package offers none.
+) -> tuple[np.ndarray, ...] | None:
+    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high, p_negative,
+    p_random), or None if the package offers none.
 
     Calls ``analysis.drivers.bootstrap.bootstrap_draws`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
@@ -207,4 +208,10 @@ def bootstrap_intervals(
     low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
     # in the high half of a resample: at or above its median importance
     in_high = shares >= np.median(shares, axis=1, keepdims=True)
-    return low, high, in_high.mean(axis=0), draws.negative.mean(axis=0)
+    return (
+        low,
+        high,
+        in_high.mean(axis=0),
+        draws.negative.mean(axis=0),
+        draws.below_random.mean(axis=0),
+    )

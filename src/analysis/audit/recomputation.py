@@ -118,5 +118,6 @@ class Recomputation:
                 beta=regression_weights_from_correlations(corr, p),
                 p_high=None if intervals is None else intervals[2],
                 p_negative=None if intervals is None else intervals[3],
+                p_random=None if intervals is None else intervals[4],
             )
         return self._analyses[key]

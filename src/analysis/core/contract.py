@@ -53,6 +53,7 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "p_high",
     "beta",
     "p_negative",
+    "p_random",
 ]
 #: drivers.csv's numbers (written as figures.csv writes them, empty when NaN)
 DRIVERS_CSV_NUMBERS: tuple[str, ...] = (
@@ -64,6 +65,7 @@ DRIVERS_CSV_NUMBERS: tuple[str, ...] = (
     "p_high",
     "beta",
     "p_negative",
+    "p_random",
 )
 #: data/processed/<year>/drivers.parquet: the same, plus why a unit borrowed
 #: (a code and a sentence) and what its bootstrap resampled.

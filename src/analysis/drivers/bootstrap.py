@@ -30,6 +30,7 @@ from analysis.drivers.relweights import (
     COLLINEARITY_TOL,
     ZERO_R2_TOL,
     DriverAnalysisError,
+    johnson_weights,
     relative_weights_from_corr,
     sample_correlations,
     weights_and_regression,
@@ -47,6 +48,8 @@ __all__ = [
     "sample_seed",
 ]
 
+#: the spawn key of the random variable's stream (:func:`bootstrap_draws`)
+RANDOM_STREAM = 1
 #: more unusable bootstrap resamples than this share and the unit is not analysed.
 MAX_DEGENERATE_SHARE = 0.05
 #: bootstrap resamples per batch are capped so that one batch's weights stay ~32 MB.
@@ -70,6 +73,7 @@ class UnitAnalysis:
     resampled: str
     p_high: np.ndarray  # per driver: share of resamples in the high-importance half
     p_negative: np.ndarray  # per driver: share of resamples with a negative regression weight
+    p_random: np.ndarray  # per driver: share of resamples where a random variable weighs as much
     beta: np.ndarray  # standardised regression weights (negative: suppressor-like)
 
 
@@ -90,6 +94,7 @@ class BootstrapDraws:
 
     shares: np.ndarray  # importance (share of R²)
     negative: np.ndarray  # the standardised regression weight is below 0
+    below_random: np.ndarray  # with a random variable added, it weighs no more than that
     degenerate: int  # resamples left out (constant or unexplained outcome)
 
 
@@ -131,10 +136,18 @@ def bootstrap_draws(
     nothing there) and exactly collinear drivers share their common part
     (pseudo-inverse); a resample whose outcome is constant or unexplained
     (R² = 0) is left out and counted.
+
+    The test against a random variable (Tonidandel, LeBreton & Johnson 2009):
+    a standard normal column, drawn once per sample from its own stream of
+    ``seed``, is resampled with the answers; in each resample the relative
+    weights are computed a second time with it added as a driver, and
+    ``below_random`` says which drivers weigh no more than it. The
+    importances themselves come from the drivers alone.
     """
     n, p = drivers.shape
-    values = np.column_stack([outcome, drivers]).astype(float)
-    q = p + 1
+    noise = np.random.default_rng(_random_variable_seed(seed)).standard_normal(n)
+    values = np.column_stack([outcome, drivers, noise]).astype(float)
+    q = p + 2
     upper_i, upper_j = np.triu_indices(q)
     if missing == PAIRWISE:
         moments = pair_features(values)
@@ -151,6 +164,7 @@ def bootstrap_draws(
     batch = max(1, min(n_resamples, BATCH_CELLS // max(n, 1)))
     shares: list[np.ndarray] = []
     negative: list[np.ndarray] = []
+    below_random: list[np.ndarray] = []
     degenerate = 0
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
@@ -162,17 +176,29 @@ def bootstrap_draws(
         constant = ~(var > 1e-12 * np.maximum(full_var, 1e-300))
         corr[constant[:, :, None] | constant[:, None, :] | ~np.isfinite(corr)] = 0.0
         corr[:, np.arange(q), np.arange(q)] = 1.0
+        own = corr[:, :-1, :-1]  # outcome and drivers, without the random variable
         if missing == PAIRWISE:
-            corr = repair_positive_definite(corr)
+            own, corr = repair_positive_definite(own), repair_positive_definite(corr)
         weights, regression = weights_and_regression(
-            corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL
+            own[:, 1:, 1:], own[:, 1:, 0], COLLINEARITY_TOL
         )
+        with_random = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
         r2 = weights.sum(axis=1)
         usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
         degenerate += int((~usable).sum())
         shares.append(weights[usable] / r2[usable, None])
         negative.append(regression[usable] < 0)
-    return BootstrapDraws(np.vstack(shares), np.vstack(negative), degenerate)
+        below_random.append(with_random[usable, :p] <= with_random[usable, p:])
+    return BootstrapDraws(
+        np.vstack(shares), np.vstack(negative), np.vstack(below_random), degenerate
+    )
+
+
+def _random_variable_seed(seed: np.random.SeedSequence | int) -> np.random.SeedSequence:
+    """A stream of its own for the random variable: the resamples' stays as it was."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, RANDOM_STREAM))
+    return np.random.SeedSequence(seed, spawn_key=(RANDOM_STREAM,))
 
 
 def _resample_counts(
@@ -268,6 +294,7 @@ def analyse_sample(
         p_high=high_importance_share(shares),
         beta=regression_weights(rxx, rxy),
         p_negative=draws.negative.mean(axis=0),
+        p_random=draws.below_random.mean(axis=0),
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above

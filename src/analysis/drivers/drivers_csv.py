@@ -16,8 +16,8 @@ CSV_COLUMNS = DRIVERS_CSV_COLUMNS
 
 def drivers_csv_text(table: pd.DataFrame) -> str:
     """The exact text of drivers.csv: contract columns, then ``importance_from``, ``basis``,
-    ``p_high``, ``beta`` and ``p_negative``; numbers as figures.csv writes them (empty when
-    NaN)."""
+    ``p_high``, ``beta``, ``p_negative`` and ``p_random``; numbers as figures.csv writes
+    them (empty when NaN)."""
     from analysis.core.figures_io import format_number
 
     missing = [c for c in CSV_COLUMNS if c not in table.columns]

@@ -29,6 +29,9 @@ SETTLED_SHARE = 0.8
 #: when at least this share of the resamples has it below 0 (drivers.csv ``p_negative``):
 #: its 95 % percentile interval lies below 0
 SURELY_NEGATIVE_SHARE = 0.975
+#: a driver is told apart from a random variable when in at most this share of the
+#: resamples the random variable weighs as much (drivers.csv ``p_random``)
+RANDOM_LIMIT = 0.025
 
 
 def high_importance_share(shares: np.ndarray) -> np.ndarray:
@@ -56,6 +59,13 @@ def surely_negative(beta, p_negative) -> np.ndarray:
     b = np.asarray(beta, dtype=float)
     p = np.asarray(p_negative, dtype=float)
     return (b < 0) & (p >= SURELY_NEGATIVE_SHARE)
+
+
+def like_random(p_random) -> np.ndarray:
+    """Drivers the test against a random variable does not separate from it: in more than
+    ``RANDOM_LIMIT`` of the resamples it weighs at least as much (Tonidandel, LeBreton &
+    Johnson 2009: the 95 % interval of the difference reaches 0)."""
+    return np.asarray(p_random, dtype=float) > RANDOM_LIMIT
 
 
 def _arrays(question_ids, importance, score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

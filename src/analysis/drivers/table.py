@@ -168,6 +168,7 @@ def table_from_analyses(
             "p_high": analysis.p_high,
             "beta": analysis.beta,
             "p_negative": analysis.p_negative,
+            "p_random": analysis.p_random,
             "borrow_code": np.full(p, problem.code if problem else "", dtype=object),
             "borrow_reason": np.full(p, str(problem) if problem else "", dtype=object),
             "resampled": np.full(p, analysis.resampled, dtype=object),

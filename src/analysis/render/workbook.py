@@ -116,6 +116,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "andelen av bootstrapdragningarna där regressionsvikten är negativ; minst 0,975 "
             "= säkert negativ (rapporten nämner frågan)",
         ],
+        [
+            "p_random",
+            "andelen av bootstrapdragningarna där en slumpvariabel, tillagd som fråga, väger "
+            "minst lika tungt; över 0,025 = skiljer sig inte säkert från slumpen",
+        ],
         [],
         [
             "Avrundning",

@@ -184,6 +184,17 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
                 f"omdragningar av svaren, så om {the_questions(len(shaky))} hör till de "
                 "viktigare eller de mindre viktiga är inte säkert."
             )
+    if "p_random" in frame:
+        chance = frame.loc[priority.like_random(frame["p_random"]), "question_id"]
+        if len(chance):
+            these = the_questions(len(chance))
+            sentences.append(
+                f"Skiljer sig inte säkert från slumpen: {quoted(texts.get(q, q) for q in chance)}"
+                f" — i fler än {round(priority.RANDOM_LIMIT * 1000)} av 1 000 omdragningar av "
+                "svaren väger en påhittad fråga med "
+                f"slumpmässiga svar minst lika tungt, så {these} kan sakna betydelse för "
+                "motivationen."
+            )
     if {"beta", "p_negative"} <= set(frame.columns):
         negative = frame.loc[
             priority.surely_negative(frame["beta"], frame["p_negative"]), "question_id"
