@@ -45,7 +45,7 @@ format: setup
 
 ## JupyterLab on the project's kernel, for analysts.
 lab: setup
-	jupyter lab --notebook-dir=$(CURDIR)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## Speed and memory benchmarks (never timed tests); the no-op timing needs an up-to-date pipeline.
 bench: report

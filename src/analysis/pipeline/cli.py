@@ -1,7 +1,9 @@
-"""Command line for the pipeline stages (what ``dvc.yaml`` runs).
+"""Command line for the pipeline stages (what ``dvc.yaml`` runs) and the audit.
 
-Each sub-command is one DVC stage. Expected failures (bad input, bad
-parameters, an analysis that cannot be done: :class:`analysis.core.errors.UserError`)
+Each stage sub-command is one DVC stage; ``audit`` is ``make audit``
+(``python -m analysis.audit``: exit 0 when every published number
+reconciles, 1 on a mismatch). Expected failures (bad input, bad parameters,
+an analysis that cannot be done: :class:`analysis.core.errors.UserError`)
 end with a plain message on stderr and exit code 2; anything else is a bug and
 keeps its traceback.
 """
@@ -34,12 +36,23 @@ def _parser() -> argparse.ArgumentParser:
         ("render", "render one year's reports"),
     ):
         stage = sub.add_parser(name, help=text)
-        stage.add_argument("--year", type=int, required=True)
-        stage.add_argument("--interim", default="data/interim")
-        stage.add_argument("--processed", default="data/processed")
-        stage.add_argument("--reports", default="reports")
+        stage.add_argument("--year", type=int, required=True, help="survey year")
+        stage.add_argument("--interim", default="data/interim", help="ingested tables")
+        stage.add_argument("--processed", default="data/processed", help="stage outputs")
+        stage.add_argument("--reports", default="reports", help="published sets, per year")
         if name == "render":
             stage.add_argument("--jobs", type=int, default=2)
+    audit = sub.add_parser(
+        "audit",
+        help="recompute every published figure from the input tables and reconcile "
+        "(make audit; exit 1 on a mismatch)",
+    )
+    audit.add_argument("--reports", default="reports", help="directory holding <year>/")
+    audit.add_argument(
+        "--no-intervals",
+        action="store_true",
+        help="skip re-running the bootstrap (check ci_low ≤ ci_high only)",
+    )
     return parser
 
 
@@ -69,6 +82,11 @@ def pin_blas_threads(threads: int = 1, *, override: bool = False) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.stage == "audit":  # the auditor's own command line, exit codes and all
+        from analysis.audit.cli import main as audit_main
+
+        intervals = ["--no-intervals"] if args.no_intervals else []
+        return audit_main(["--params", args.params, "--reports", args.reports, *intervals])
     if args.stage == "drivers":
         pin_blas_threads(1)
     # Imported lazily: `--help` is instant, the drivers stage pins BLAS threads before numpy
