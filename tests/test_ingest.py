@@ -973,3 +973,18 @@ def test_a_formula_with_its_stored_result_is_read_as_that_value(tmp_path):
             target.writestr(name, data)
     data = read_input(directory, Params()).data
     assert data.responses.at[1, "q01"] == 4.0
+
+
+def test_every_problem_of_units_is_listed_in_one_pass(tmp_path):
+    # an empty unit name (a rule of units alone) and too few invited for S2's two respondents
+    # (a rule against responses): both at once, not the second after the first is fixed
+    units = replace_cell(replace_cell(UNITS, 7, "invited", "1"), 4, "unit_name", "")
+    problems = problems_of(write_inputs(tmp_path, units=units))
+    assert located(problems) == [
+        ("units.csv", 4, "unit_name", ""),
+        ("units.csv", 7, "invited", "1"),
+    ]
+    # an invited count that is not a number is listed once, by its own rule
+    units = replace_cell(UNITS, 7, "invited", "fem")
+    problems = problems_of(write_inputs(tmp_path / "again", units=units))
+    assert located(problems) == [("units.csv", 7, "invited", "fem")]

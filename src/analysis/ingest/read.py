@@ -95,12 +95,21 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
         per_table["responses"], row_problems = check_responses(
             tables["responses"], catalogue, organisation, params, files
         )
-    if organisation is not None and organisation.units is not None and "responses" in tables:
+    if organisation is not None and organisation.keys is not None and "responses" in tables:
+        # units' columns are all there: its invited counts are checked in the same pass as
+        # its other rules, so that every problem of units is listed at once
         responding = tables["responses"]
         if not per_table["responses"] and set(RESPONSE_KEYS) <= set(responding.frame.columns):
             rejected = {p.row for p in row_problems}
-            per_table["units"] = invited_problems(
-                tables["units"], responding.frame.drop(index=sorted(rejected)), files["responses"]
+            units = tables["units"]
+            # a row with a problem of its own (a duplicate id, an unreadable count) is not
+            # also judged against responses: which unit its respondents belong to is unclear
+            flagged = {p.row for p in organisation.problems}
+            invited = invited_problems(
+                units, responding.frame.drop(index=sorted(rejected)), files["responses"]
+            )
+            per_table["units"] = units.sort(
+                organisation.problems + [p for p in invited if p.row not in flagged]
             )
     fatal = problems + [p for name in TABLES for p in per_table[name]]
     quarantine = params.input.on_invalid == "quarantine"
