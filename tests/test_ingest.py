@@ -456,7 +456,36 @@ def test_a_missing_required_column_is_named(tmp_path):
         ("units.csv", None, "parent_id", None),
         ("responses.csv", None, "unit_id", None),
     ]
-    assert problems[0].expected == "a column named parent_id (required)"
+    assert problems[0].expected == (
+        "a column named parent_id (required); the header has year, unit_id, unit_name, "
+        "unit_type, invited, manager_id"
+    )
+
+
+def test_a_misnamed_column_is_named_with_the_column_it_stands_for(tmp_path):
+    # chef_id for manager_id would silently drop every leader report; Enhet for unit_id is
+    # a missing required column; q001 for q01 a question column no question has
+    units = [["chef_id" if c == "manager_id" else c for c in UNITS[0]], *UNITS[1:]]
+    responses = [["Enhet" if c == "unit_id" else c for c in RESPONSES[0]], *RESPONSES[1:]]
+    responses[0] = ["q001" if c == "q01" else c for c in responses[0]]
+    problems = problems_of(write_inputs(tmp_path, units=units, responses=responses))
+    by_column = {p.column: p.expected for p in problems}
+    assert by_column["chef_id"] == (
+        "manager_id (an optional column): chef_id is not a column of this table, so it would "
+        "be ignored and no unit has a manager, so no leader report is made; rename it "
+        "manager_id, or remove it"
+    )
+    assert by_column["unit_id"].endswith("; Enhet looks like it: rename it unit_id")
+    assert "(did you mean q01?)" in by_column["q001"]
+
+
+def test_a_column_name_is_guessed_only_when_one_is_clearly_nearest():
+    from analysis.ingest.column_names import closest_column
+
+    assert closest_column("q0l", ["q01", "q05"]) is None  # as near one as the other
+    assert closest_column("Chef_ID", ["manager_id", "unit_id"]) == "manager_id"  # a known name
+    assert closest_column("unit_nme", ["unit_name", "unit_id"]) == "unit_name"
+    assert closest_column("comment", ["manager_id", "replaces"]) is None
 
 
 def test_without_a_fixed_column_the_other_rules_still_run(tmp_path):

@@ -62,12 +62,32 @@ class Table:
         position = {name: i for i, name in enumerate(self.display.values())}
         return sorted(problems, key=lambda p: (p.row or 0, position.get(p.column or "", -1)))
 
-    def missing(self, required: Iterable[str]) -> list[Problem]:
-        return [
-            Problem(self.file, None, column, None, f"a column named {column} (required)")
-            for column in required
-            if column not in self.frame.columns
-        ]
+    def missing(
+        self, required: Iterable[str], unknown: Iterable[str] | None = None
+    ) -> list[Problem]:
+        """A problem per required column the header lacks, naming the columns found and,
+        among the ``unknown`` ones (by default those already set aside), the one that most
+        likely stands for it."""
+        from analysis.ingest.column_names import closest_column
+
+        problems = []
+        found = list(self.display.values())
+        if unknown is None:
+            unknown = [c for c in self.display if c not in self.frame.columns]
+        unknown = list(unknown)
+        for column in required:
+            if column in self.frame.columns:
+                continue
+            guess = next(
+                (self.display[k] for k in unknown if closest_column(k, [column]) == column),
+                None,
+            )
+            hint = f"; {guess} looks like it: rename it {column}" if guess else ""
+            expected = (
+                f"a column named {column} (required); the header has {', '.join(found)}{hint}"
+            )
+            problems.append(Problem(self.file, None, column, None, expected))
+        return problems
 
     def no_rows(self, what: str) -> list[Problem]:
         if len(self.frame):

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.core.dataset import RESPONSE_KEYS
 from analysis.core.params import Params
 from analysis.ingest.coding import as_text
+from analysis.ingest.column_names import REFUSE_SIMILARITY, closest_column
 from analysis.ingest.files import Table
 from analysis.ingest.problems import Problem
 from analysis.ingest.schemas import (
@@ -34,12 +35,38 @@ from analysis.ingest.schemas import (
     years_without_root,
 )
 
+#: what is lost when an optional column is missing (its misspelling is refused for that)
+OPTIONAL_LOSS = {
+    "manager_id": "no unit has a manager, so no leader report is made",
+    "replaces": "no question is compared with its earlier wording",
+}
 
-def _known_columns(table: Table, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    """Keep the contract's columns; remember the others (listed in the summary)."""
+
+def _known_columns(
+    table: Table, required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[Problem]:
+    """Keep the contract's columns; remember the others (listed in the summary).
+
+    An ignored column that looks like a missing optional one (``chef_id`` for
+    ``manager_id``) is a problem: ignoring it would silently lose what the
+    column is for.
+    """
     known = [c for c in table.frame.columns if c in (*required, *optional)]
     table.ignored = [table.display[c] for c in table.frame.columns if c not in known]
+    problems = []
+    absent = [c for c in optional if c not in table.frame.columns]
+    for column in table.frame.columns:
+        meant = closest_column(column, absent, REFUSE_SIMILARITY) if column not in known else None
+        if meant:
+            written = table.display[column]
+            expected = (
+                f"{meant} (an optional column): {written} is not a column of this table, so it "
+                f"would be ignored and {OPTIONAL_LOSS.get(meant, 'its values lost')}; rename it "
+                f"{meant}, or remove it"
+            )
+            problems.append(Problem(table.file, 1, written, written, expected))
     table.frame, table.raw = table.frame[known], table.raw[known]
+    return problems
 
 
 @dataclass
@@ -50,8 +77,8 @@ class Catalogue:
 
 
 def check_questions(table: Table) -> Catalogue:
-    _known_columns(table, QUESTION_COLUMNS, QUESTION_OPTIONAL)
-    structural = table.missing(QUESTION_COLUMNS) + table.no_rows("question")
+    misnamed = _known_columns(table, QUESTION_COLUMNS, QUESTION_OPTIONAL)
+    structural = misnamed + table.missing(QUESTION_COLUMNS) + table.no_rows("question")
     if structural:
         return Catalogue(None, {}, structural)
     frame = table.frame
@@ -88,8 +115,8 @@ class Organisation:
 
 
 def check_units(table: Table) -> Organisation:
-    _known_columns(table, UNIT_COLUMNS, UNIT_OPTIONAL)
-    structural = table.missing(UNIT_COLUMNS) + table.no_rows("unit")
+    misnamed = _known_columns(table, UNIT_COLUMNS, UNIT_OPTIONAL)
+    structural = misnamed + table.missing(UNIT_COLUMNS) + table.no_rows("unit")
     if structural:
         return Organisation(None, None, None, structural)
     frame = table.frame
@@ -127,7 +154,9 @@ def check_responses(
     files: dict[str, str],
 ) -> tuple[list[Problem], list[Problem]]:
     """(structural problems, row problems) of responses; renames question columns."""
-    structural = table.missing(RESPONSE_KEYS)
+    questions = set(catalogue.canonical) if catalogue is not None else set()
+    unknown = [c for c in table.frame.columns if c not in RESPONSE_KEYS and c not in questions]
+    structural = table.missing(RESPONSE_KEYS, unknown)
     rename: dict[str, str] = {}
     if catalogue is not None and catalogue.canonical:
         for column in table.frame.columns:
@@ -137,10 +166,12 @@ def check_responses(
                 rename[column] = catalogue.canonical[column]
             else:
                 written = table.display[column]
+                meant = closest_column(column, [*RESPONSE_KEYS, *catalogue.canonical.values()])
+                hint = f" (did you mean {meant}?)" if meant else ""
                 expected = (
                     f"a question_id of {files['questions']} or one of the fixed columns "
-                    f"({', '.join(RESPONSE_KEYS)}); no question has this id, and a misspelt "
-                    "question column would silently drop the question"
+                    f"({', '.join(RESPONSE_KEYS)}){hint}; no question has this id, and a "
+                    "misspelt question column would silently drop the question"
                 )
                 structural.append(Problem(table.file, 1, written, written, expected))
     table.rename(rename)
