@@ -267,3 +267,41 @@ def test_unsettled_means_fewer_than_eight_in_ten_resamples_on_the_published_side
     # published 0.5 / 0.3 / 0.2: median 0.3, so the second is high; p_high 0.7 < 0.8
     assert unsettled([0.5, 0.3, 0.2], [1.0, 0.7, 0.0]).tolist() == [False, True, False]
     assert unsettled([0.5, 0.3, 0.2], [1.0, 0.8, 0.25]).tolist() == [False, False, True]
+
+
+def test_when_most_drivers_fail_the_random_variable_test_the_few_that_pass_are_named(
+    processed: Path, tmp_path: Path
+) -> None:
+    """F has 9 drivers. In a unit of a hundred most may not beat a random variable: listing
+    them all would bury the point, so the report counts them and names the few that pass."""
+    directory = _copy(processed, tmp_path)
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    at_f = drivers["unit_id"] == "F"
+    drivers.loc[at_f, "p_random"] = 0.3
+    drivers.loc[at_f & (drivers["question_id"] == "q5"), "p_random"] = 0.0
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    assert (
+        "Bara 1 av 9 frågor skiljer sig säkert från slumpen: ”Jag är insatt i min arbetsplats "
+        "mål”. För de andra gäller att i fler än 25 av 1 000 omdragningar av svaren väger en "
+        "påhittad fråga med slumpmässiga svar minst lika tungt, så deras plats i matrisen är "
+        "osäker."
+    ) in section_text(directory, "F")
+
+    drivers.loc[at_f, "p_random"] = 0.3  # none passes
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    assert "Ingen av de 9 frågorna skiljer sig säkert från slumpen" in section_text(directory, "F")
+
+
+def test_when_many_drivers_pass_and_many_fail_the_report_counts_those_that_fail() -> None:
+    from types import SimpleNamespace
+
+    from analysis.report.sections_priority import _random_variable_note
+
+    frame = pd.DataFrame({"question_id": [f"d{i}" for i in range(14)]})
+    frame["p_random"] = [0.0] * 6 + [0.2] * 8  # 6 pass, 8 fail: too many to list either way
+    report = SimpleNamespace(data=SimpleNamespace(question_texts={}))
+    assert _random_variable_note(report, frame) == [
+        "8 av 14 frågor skiljer sig inte säkert från slumpen: för dem gäller att i fler än 25 "
+        "av 1 000 omdragningar av svaren väger en påhittad fråga med slumpmässiga svar minst "
+        "lika tungt, så deras plats i matrisen är osäker."
+    ]

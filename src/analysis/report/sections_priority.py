@@ -185,16 +185,7 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
                 "viktigare eller de mindre viktiga är inte säkert."
             )
     if "p_random" in frame:
-        chance = frame.loc[priority.like_random(frame["p_random"]), "question_id"]
-        if len(chance):
-            these = the_questions(len(chance))
-            sentences.append(
-                f"Skiljer sig inte säkert från slumpen: {quoted(texts.get(q, q) for q in chance)}"
-                f" — i fler än {round(priority.RANDOM_LIMIT * 1000)} av 1 000 omdragningar av "
-                "svaren väger en påhittad fråga med "
-                f"slumpmässiga svar minst lika tungt, så {these} kan sakna betydelse för "
-                "motivationen."
-            )
+        sentences += _random_variable_note(report, frame)
     if {"beta", "p_negative"} <= set(frame.columns):
         negative = frame.loc[
             priority.surely_negative(frame["beta"], frame["p_negative"]), "question_id"
@@ -210,6 +201,43 @@ def _uncertainty_note(report: Report, frame: Any) -> str:
                 f"{the_questions(len(negative), genitive=True)} plats i matrisen med försiktighet."
             )
     return " ".join(sentences)
+
+
+def _random_variable_note(report: Report, frame: Any) -> list[str]:
+    """The test against a random variable, in one sentence: the few questions that fail it,
+    or (when most do, as in a unit of a hundred) how many, naming the few that pass."""
+    texts = report.data.question_texts
+    like = priority.like_random(frame["p_random"])
+    chance, sure = frame.loc[like, "question_id"], frame.loc[~like, "question_id"]
+    if not len(chance):
+        return []
+    test = (
+        f"i fler än {round(priority.RANDOM_LIMIT * 1000)} av 1 000 omdragningar av svaren väger "
+        "en påhittad fråga med slumpmässiga svar minst lika tungt"
+    )
+    if len(chance) <= priority.MAX_LISTED:
+        these = the_questions(len(chance))
+        return [
+            f"Skiljer sig inte säkert från slumpen: {quoted(texts.get(q, q) for q in chance)} — "
+            f"{test}, så {these} kan sakna betydelse för motivationen."
+        ]
+    total = len(frame)
+    if not len(sure):
+        return [
+            f"Ingen av de {total} frågorna skiljer sig säkert från slumpen: för var och en "
+            f"gäller att {test}. Med så här få svarande går det inte att säga säkert vilka "
+            "frågor som väger tyngst; läs matrisen som en fingervisning."
+        ]
+    if len(sure) <= priority.MAX_LISTED:
+        return [
+            f"Bara {len(sure)} av {total} frågor skiljer sig säkert från slumpen: "
+            f"{quoted(texts.get(q, q) for q in sure)}. För de andra gäller att {test}, så "
+            "deras plats i matrisen är osäker."
+        ]
+    return [
+        f"{len(chance)} av {total} frågor skiljer sig inte säkert från slumpen: för dem gäller "
+        f"att {test}, så deras plats i matrisen är osäker."
+    ]
 
 
 def _question_texts(report: Report, question_ids: Sequence[str]) -> str:
