@@ -484,6 +484,7 @@ def test_a_column_name_is_guessed_only_when_one_is_clearly_nearest():
 
     assert closest_column("q0l", ["q01", "q05"]) is None  # as near one as the other
     assert closest_column("Chef_ID", ["manager_id", "unit_id"]) == "manager_id"  # a known name
+    assert closest_column(" Ansvarig  chef", ["manager_id"]) == "manager_id"
     assert closest_column("unit_nme", ["unit_name", "unit_id"]) == "unit_name"
     assert closest_column("comment", ["manager_id", "replaces"]) is None
 

@@ -55,7 +55,7 @@ def closest_column(
     """The expected column ``name`` most likely stands for, or None (also when two are
     equally likely: "q0l" is as near "q01" as "q05")."""
     expected = list(expected)
-    folded = name.casefold()
+    folded = "_".join(name.casefold().split())  # "Ansvarig chef" -> "ansvarig_chef"
     if OTHER_NAMES.get(folded) in expected:
         return OTHER_NAMES[folded]
     by_fold = {column.casefold(): column for column in expected}
