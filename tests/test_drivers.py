@@ -20,7 +20,7 @@ import pytest
 
 from analysis.core.dataset import SurveyData
 from analysis.core.params import params_from_dict
-from analysis.drivers.bootstrap import analyse_sample, bootstrap_importance
+from analysis.drivers.bootstrap import analyse_sample, bootstrap_draws
 from analysis.drivers.drivers_csv import CSV_COLUMNS, drivers_csv_text, write_drivers_csv
 from analysis.drivers.priority import assign_quadrants
 from analysis.drivers.relweights import DriverAnalysisError, relative_weights
@@ -251,7 +251,8 @@ def test_batched_bootstrap_equals_resampling_rows_one_by_one() -> None:
     rng = np.random.default_rng(5)
     drivers = rng.normal(size=(120, 4))
     outcome = drivers @ np.array([1.0, 0.5, 0.2, 0.0]) + rng.normal(size=120)
-    fast, degenerate = bootstrap_importance(outcome, drivers, 25, seed=99)
+    draws = bootstrap_draws(outcome, drivers, 25, seed=99)
+    fast, degenerate = draws.shares, draws.degenerate
     assert degenerate == 0
     np.testing.assert_allclose(fast, _naive_bootstrap(outcome, drivers, 25, 99), atol=1e-10)
 
@@ -261,7 +262,7 @@ def test_batched_unit_bootstrap_equals_resampling_clusters_one_by_one() -> None:
     drivers = rng.normal(size=(90, 3))
     outcome = drivers @ np.array([1.0, 0.4, 0.1]) + rng.normal(size=90)
     clusters = np.repeat(["a", "b", "c", "d", "e", "f"], 15)
-    fast, _ = bootstrap_importance(outcome, drivers, 20, seed=7, clusters=clusters)
+    fast = bootstrap_draws(outcome, drivers, 20, seed=7, clusters=clusters).shares
     naive = _naive_bootstrap(outcome, drivers, 20, 7, clusters)
     np.testing.assert_allclose(fast, naive, atol=1e-10)
 
@@ -321,7 +322,8 @@ def test_a_driver_constant_in_a_resample_gets_weight_zero_there() -> None:
     x2 = np.full(60, 3.0)
     x2[0] = 4.0
     outcome = x1 + rng.normal(size=60) * 0.5
-    shares, degenerate = bootstrap_importance(outcome, np.column_stack([x1, x2]), 400, seed=3)
+    draws = bootstrap_draws(outcome, np.column_stack([x1, x2]), 400, seed=3)
+    shares, degenerate = draws.shares, draws.degenerate
     assert degenerate == 0
     assert np.isfinite(shares).all()
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)

@@ -132,7 +132,7 @@ def _interval_note(asked: bool) -> str:
     if not asked:
         return "confidence intervals not recomputed (--no-intervals): ci_low ≤ ci_high only"
     try:
-        from analysis.drivers.bootstrap import bootstrap_importance, sample_seed  # noqa: F401
+        from analysis.drivers.bootstrap import bootstrap_draws, sample_seed  # noqa: F401
     except ImportError:
         return (
             "confidence intervals NOT recomputed: the package exposes no bootstrap function; "
@@ -140,7 +140,7 @@ def _interval_note(asked: bool) -> str:
         )
     return (
         "confidence intervals recomputed with the package's seeded bootstrap "
-        "(analysis.drivers.bootstrap.bootstrap_importance)"
+        "(analysis.drivers.bootstrap.bootstrap_draws)"
     )
 
 

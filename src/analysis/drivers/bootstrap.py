@@ -2,7 +2,7 @@
 
 Everything here works on arrays (outcome, drivers, clusters); which
 respondents form a sample, and who borrows, is :mod:`analysis.drivers.borrowing`.
-The auditor recomputes the intervals through :func:`bootstrap_importance` and
+The auditor recomputes the intervals through :func:`bootstrap_draws` and
 :func:`sample_seed`.
 """
 
@@ -43,7 +43,6 @@ __all__ = [
     "UnitAnalysis",
     "analyse_sample",
     "bootstrap_draws",
-    "bootstrap_importance",
     "resampling_clusters",
     "sample_seed",
 ]
@@ -96,20 +95,6 @@ class BootstrapDraws:
     negative: np.ndarray  # the standardised regression weight is below 0
     below_random: np.ndarray  # with a random variable added, it weighs no more than that
     degenerate: int  # resamples left out (constant or unexplained outcome)
-
-
-def bootstrap_importance(
-    outcome: np.ndarray,
-    drivers: np.ndarray,
-    n_resamples: int,
-    seed: np.random.SeedSequence | int,
-    clusters: np.ndarray | None = None,
-    missing: str = LISTWISE,
-) -> tuple[np.ndarray, int]:
-    """Importance (share of R²) in each bootstrap resample; also how many were unusable
-    (:func:`bootstrap_draws`)."""
-    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing)
-    return draws.shares, draws.degenerate
 
 
 def bootstrap_draws(
