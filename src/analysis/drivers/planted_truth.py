@@ -50,19 +50,10 @@ def informative_dont_know(
     defaults about half the respondents answer every driver.
     """
     rng = np.random.default_rng(seed)
-    loading = rng.uniform(0.4, 0.8, size=p)
-    cxx = np.outer(loading, loading)
-    np.fill_diagonal(cxx, 1.0)
+    cxx = _one_factor(rng, p)
     beta = rng.uniform(0.0, 0.3, size=p)
-    noise = 0.5
-    rxy = cxx @ beta / np.sqrt(beta @ cxx @ beta + noise)
-    truth = johnson_weights(cxx, rxy)
-    drivers = rng.multivariate_normal(np.zeros(p), cxx, size=n)
-    outcome = drivers @ beta + rng.normal(scale=np.sqrt(noise), size=n)
-    z = (outcome - outcome.mean()) / outcome.std()
-    p_missing = 1 / (1 + np.exp(-(np.log(base_rate / (1 - base_rate)) - slope * z)))
-    drivers[rng.random((n, p)) < p_missing[:, None]] = np.nan
-    return PlantedPopulation(outcome, drivers, truth / truth.sum())
+    outcome, drivers = _answers(rng, cxx, beta, n, base_rate, slope)
+    return PlantedPopulation(outcome, drivers, _importance(cxx, beta))
 
 
 @dataclass(frozen=True)
@@ -103,12 +94,8 @@ def unit_specific_drivers(
     population's relative weights, exact.
     """
     rng = np.random.default_rng(seed)
-    loading = rng.uniform(0.4, 0.8, size=p)
-    cxx = np.outer(loading, loading)
-    np.fill_diagonal(cxx, 1.0)
+    cxx = _one_factor(rng, p)
     base = rng.uniform(0.0, base_high, size=p)
-    noise = 0.5
-    logit = np.log(dont_know / (1 - dont_know))
     units = []
     for area in range(areas):
         area_beta = base + rng.normal(0.0, area_spread, size=p)
@@ -118,21 +105,52 @@ def unit_specific_drivers(
             beta[local] += local_effect
             beta = np.maximum(beta, 0.0)
             n = int(np.exp(rng.uniform(np.log(smallest), np.log(largest + 1))))
-            drivers = rng.multivariate_normal(np.zeros(p), cxx, size=n)
-            outcome = drivers @ beta + rng.normal(scale=np.sqrt(noise), size=n)
-            z = (outcome - outcome.mean()) / max(float(outcome.std()), 1e-9)
-            p_missing = 1 / (1 + np.exp(-(logit - slope * z)))
-            drivers[rng.random((n, p)) < p_missing[:, None]] = np.nan
-            rxy = cxx @ beta / np.sqrt(beta @ cxx @ beta + noise)
-            truth = johnson_weights(cxx, rxy)
+            outcome, drivers = _answers(rng, cxx, beta, n, dont_know, slope)
             units.append(
                 PlantedUnit(
                     f"S{area}-{school:02d}",
                     f"A{area}",
                     outcome,
                     drivers,
-                    truth / truth.sum(),
+                    _importance(cxx, beta),
                     (int(local[0]), int(local[1])),
                 )
             )
     return units
+
+
+#: the outcome's variance beyond what the drivers explain
+NOISE = 0.5
+
+
+def _one_factor(rng: np.random.Generator, p: int) -> np.ndarray:
+    """Correlations of p drivers sharing one common factor (loadings 0.4-0.8)."""
+    loading = rng.uniform(0.4, 0.8, size=p)
+    cxx = np.outer(loading, loading)
+    np.fill_diagonal(cxx, 1.0)
+    return cxx
+
+
+def _answers(
+    rng: np.random.Generator,
+    cxx: np.ndarray,
+    beta: np.ndarray,
+    n: int,
+    dont_know: float,
+    slope: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(outcome, drivers) of n respondents; an answer is "vet ej" (NaN) with probability
+    1 / (1 + exp(-(logit(dont_know) - slope * z))), z the standardised outcome."""
+    drivers = rng.multivariate_normal(np.zeros(len(beta)), cxx, size=n)
+    outcome = drivers @ beta + rng.normal(scale=np.sqrt(NOISE), size=n)
+    z = (outcome - outcome.mean()) / max(float(outcome.std()), 1e-9)
+    p_missing = 1 / (1 + np.exp(-(np.log(dont_know / (1 - dont_know)) - slope * z)))
+    drivers[rng.random(drivers.shape) < p_missing[:, None]] = np.nan
+    return outcome, drivers
+
+
+def _importance(cxx: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """The population's relative weights, summing to 1."""
+    rxy = cxx @ beta / np.sqrt(beta @ cxx @ beta + NOISE)
+    truth = johnson_weights(cxx, rxy)
+    return truth / truth.sum()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from analysis.ingest.column_names import closest_column
 from analysis.ingest.excel import read_xlsx
 from analysis.ingest.problems import Problem, Unreadable
 
@@ -68,8 +69,6 @@ class Table:
         """A problem per required column the header lacks, naming the columns found and,
         among the ``unknown`` ones (by default those already set aside), the one that most
         likely stands for it."""
-        from analysis.ingest.column_names import closest_column
-
         problems = []
         found = list(self.display.values())
         if unknown is None:
