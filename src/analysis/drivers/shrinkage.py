@@ -1,0 +1,96 @@
+"""A unit's priority matrix from its own answers and its parent's, mixed by how much each knows.
+
+A school of 15 respondents cannot rank 29 drivers on its own, and its
+område's ranking misses what is local to the school (its two or three own
+problems). Empirical Bayes mixes the two: a unit's correlation matrix
+(outcome first) is shrunk towards its parent's,
+
+    R_shrunk = w * R_own + (1 - w) * R_parent,     w = tau2 / (tau2 + v),
+
+where ``v`` is how much the unit's own importances vary under resampling
+(the sum over drivers of their bootstrap variances: small for a large unit)
+and ``tau2`` how far units' true importances lie from their parents' (the
+mean squared distance between own and parent importances, less the noise
+``v`` that explains part of it, over all units shrunk together). Both are
+estimated from the data; nothing is a tuned constant.
+
+Why the weight is measured on the importances but applied to the matrix:
+the importances are what a reader ranks, so their noise and their spread
+between units decide how much of the unit's own data to trust. Mixing whole
+matrices (rather than the importances, or only the outcome's row) keeps each
+unit's own drivers' correlations with its own outcome together: their
+sampling errors partly cancel in the relative weights, and on planted
+organisations (``bench/bench_driver_recovery.py``) whole-matrix mixing
+recovers each school's true top three better than mixing importances, than
+mixing the outcome row alone with the parent's driver correlations, and
+than a sparse (spike-and-slab) prior on the importances' deviations
+(docs/assumptions.md has the figures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.drivers.correlations import repair_positive_definite
+from analysis.drivers.relweights import johnson_weights
+
+__all__ = ["Shrinkage", "between_variance", "importance_shares", "own_weight", "shrink_to_parents"]
+
+
+@dataclass(frozen=True)
+class Shrinkage:
+    """Each unit's shrunk matrix, the weight of its own data in it, and the importances.
+
+    ``tau2`` is the between-unit variance of the importances (one number for
+    all units shrunk together); ``weight[i]`` the share of unit i's own
+    correlations in its matrix (0: its parent's, 1: its own).
+    """
+
+    tau2: float
+    weight: np.ndarray
+    correlations: np.ndarray  # (units, 1 + p, 1 + p), outcome first
+    importance: np.ndarray  # (units, p), each row summing to 1
+
+
+def importance_shares(corr: np.ndarray) -> np.ndarray:
+    """Relative weights as shares of R² from outcome-first correlation matrices (batched)."""
+    weights = johnson_weights(corr[..., 1:, 1:], corr[..., 1:, 0])
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def between_variance(own: np.ndarray, parent: np.ndarray, noise: np.ndarray) -> float:
+    """Method-of-moments tau2: mean of ||own - parent||^2 less each unit's noise, at least 0.
+
+    ``own`` and ``parent`` are (units, p) importances, ``noise`` the units'
+    summed bootstrap variances. E||own - parent||^2 = tau2 + noise when the
+    parent's importances are known far better than a unit's, as they are for
+    an område over its schools.
+    """
+    distance = ((own - parent) ** 2).sum(axis=1)
+    return float(max(np.mean(distance - noise), 0.0))
+
+
+def own_weight(tau2: float, noise: np.ndarray) -> np.ndarray:
+    """The share of each unit's own data: tau2 / (tau2 + noise); 0 when units do not differ."""
+    noise = np.asarray(noise, dtype=float)
+    if tau2 <= 0.0:
+        return np.zeros_like(noise)
+    return tau2 / (tau2 + noise)
+
+
+def shrink_to_parents(own: np.ndarray, parent: np.ndarray, noise: np.ndarray) -> Shrinkage:
+    """Shrink each unit's correlation matrix towards its parent's (module docstring).
+
+    ``own`` and ``parent`` are (units, 1 + p, 1 + p) outcome-first
+    correlation matrices (each unit's parent's at the same index), ``noise``
+    each unit's summed bootstrap variance of its own importances.
+    """
+    own = np.asarray(own, dtype=float)
+    parent = np.asarray(parent, dtype=float)
+    tau2 = between_variance(importance_shares(own), importance_shares(parent), noise)
+    weight = own_weight(tau2, noise)
+    mixed = weight[:, None, None] * own + (1.0 - weight[:, None, None]) * parent
+    mixed = repair_positive_definite(mixed)
+    return Shrinkage(tau2, weight, mixed, importance_shares(mixed))
