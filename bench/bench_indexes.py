@@ -214,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         ("as published (joint audit and repairs)", published_figures),
     ):
         started, cpu = time.perf_counter(), cpu_seconds()
-        figures = figures_with_changes(data, YEARS[-1], partial(publish, data, Params()))
+        figures = figures_with_changes(
+            data, Params().survey, YEARS[-1], partial(publish, data, Params())
+        )
         timings[label] = time.perf_counter() - started
         print(
             f"compute_figures({YEARS[-1]}), {label}: {timings[label]:.2f} s wall, "

@@ -331,6 +331,9 @@ def _row(year, unit_id, group, measure, n, value, prev, hidden_as: str = THRESHO
     """One figures row; a row without a value is hidden for ``hidden_as`` (its ``suppression``)."""
     published = value is not None
     prev = prev if published else None
+    change = (value - prev) if prev is not None else np.nan
+    # an interval as the indexes stage gives it: two samples of spread 14.4 (half 40 / sqrt(n))
+    half = 40.0 / np.sqrt(n) if published and n else np.nan
     return {
         "year": year,
         "unit_id": unit_id,
@@ -338,7 +341,9 @@ def _row(year, unit_id, group, measure, n, value, prev, hidden_as: str = THRESHO
         "measure": measure,
         "n": n if published else None,
         "value": value if published else np.nan,
-        "change": (value - prev) if prev is not None else np.nan,
+        "change": change,
+        "change_low": change - half,
+        "change_high": change + half,
         "value_prev": prev if prev is not None else np.nan,
         "suppression": PUBLISHED if published else hidden_as,
     }
@@ -474,7 +479,7 @@ def figures_table() -> pd.DataFrame:
     frame = pd.DataFrame(figure_rows())
     frame["year"] = frame["year"].astype("int64")
     frame["n"] = frame["n"].astype("Int64")
-    for column in ("value", "change", "value_prev"):
+    for column in ("value", "change", "change_low", "change_high", "value_prev"):
         frame[column] = frame[column].astype("float64")
     return frame
 

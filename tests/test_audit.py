@@ -26,7 +26,9 @@ from analysis.audit.published import read_published_drivers, read_published_figu
 from analysis.audit.recomputation import Recomputation
 from analysis.audit.reconcile import audit_reports, reconciliation_text
 from analysis.core.dataset import SurveyData
+from analysis.core.figures_io import format_number
 from analysis.core.params import params_from_dict
+from analysis.indexes.change_intervals import change_intervals, measure_spread
 
 YEAR = 2023
 
@@ -190,11 +192,62 @@ def suppression(row: Row, complementary: set[tuple] = COMPLEMENTARY_ROWS) -> str
     return "complementary" if row[:4] in complementary else "threshold"
 
 
-def csv_text(rows: list[Row], also_complementary: frozenset[tuple] = frozenset()) -> str:
-    """figures.csv of the rows; ``also_complementary``: rows a test hides though n >= k."""
+def pipeline_intervals(rows: list[Row]) -> dict[tuple, tuple[str, str]]:
+    """The rows' change intervals by the indexes stage's arithmetic, as figures.csv writes them.
+
+    The audit recomputes them with its own code; ``test_change_interval_by_hand``
+    works one out on paper.
+    """
+    data = hand_data()
+    table = pd.DataFrame(
+        [r for r in rows if r[6] != ""],
+        columns=["year", "unit_id", "group", "measure", "n", "value", "change"],
+    )
+    if table.empty:
+        return {}
+    for column in ("n", "value", "change"):
+        table[column] = table[column].astype(float)
+    table["value_prev"] = table["value"] - table["change"]
+    out = {}
+    for year, part in table.groupby("year"):
+        before = data.previous_year(int(year))
+        if before is None:
+            continue
+        previous = Recomputation(data, PARAMS).figures(before)[["unit_id", "group", "measure", "n"]]
+        part = part.merge(previous.rename(columns={"n": "n_prev"}), how="left")
+        intervals, _ = change_intervals(
+            part,
+            measure_spread(data, PARAMS.survey, int(year)),
+            measure_spread(data, PARAMS.survey, before),
+        )
+        for r, low, high in zip(
+            part.itertuples(index=False),
+            intervals["change_low"],
+            intervals["change_high"],
+            strict=True,
+        ):
+            out[(int(year), r.unit_id, r.group, r.measure)] = (
+                format_number(low),
+                format_number(high),
+            )
+    return out
+
+
+def csv_text(
+    rows: list[Row],
+    also_complementary: frozenset[tuple] = frozenset(),
+    intervals: dict[tuple, tuple[str, str]] | None = None,
+) -> str:
+    """figures.csv of the rows; ``also_complementary``: rows a test hides though n >= k.
+
+    A row with a change gets the pipeline's interval (``intervals`` replaces some).
+    """
     hidden = COMPLEMENTARY_ROWS | also_complementary
-    lines = ["year,unit_id,group,measure,n,value,change,suppression"]
-    lines += [",".join(str(x) for x in (*row, suppression(row, hidden))) for row in rows]
+    known = {**pipeline_intervals(rows), **(intervals or {})}
+    lines = ["year,unit_id,group,measure,n,value,change,change_low,change_high,suppression"]
+    for row in rows:
+        low, high = known.get(row[:4], ("", "")) if row[6] != "" else ("", "")
+        lines.append(",".join(str(x) for x in (*row, low, high, suppression(row, hidden))))
     return "\n".join(lines) + "\n"
 
 
@@ -737,3 +790,41 @@ def test_the_pipeline_agrees_with_the_audit_on_every_number(tmp_path: Path) -> N
         assert recon.rows_matched == recon.rows_checked, text
     assert [m for r in reconciliations for m in r.mismatches] == [], text
     assert text.endswith("AUDIT PASSED: no mismatches\n")
+
+
+def test_change_interval_by_hand(tmp_path: Path) -> None:
+    # q:m1 on 0-100 in 2023: A 100 75 75 50 100 25 (squares about its mean 4270.83),
+    # B 50 75 100 75 75 (1250), F 0 50 (1250): pooled variance 6770.83 / (13 - 3);
+    # in 2022 everyone in a unit answered alike (spread 0). A's change -25/6 on 6 and 5:
+    # half-width 1.96 * sqrt(677.083 / 6 + 0 / 5) = 20.8206.
+    intervals = pipeline_intervals(figures_2023())
+    low, high = intervals[(YEAR, "A", "all", "q:m1")]
+    assert float(low) == pytest.approx(-24.987280, abs=1e-6)
+    assert float(high) == pytest.approx(16.653947, abs=1e-6)
+    # A's response rate: 6 of 8 after 5 of 8, one answer and one non-answer added to each:
+    # 7/10 - 6/10 +- 1.96 * sqrt(0.7 * 0.3 / 10 + 0.6 * 0.4 / 10)
+    low, high = intervals[(YEAR, "A", "all", "response_rate")]
+    assert (float(low), float(high)) == pytest.approx((-31.577115, 51.577115), abs=1e-6)
+    _, current = audit_hand_figures(tmp_path, figures_2023() + FIGURES_2022)
+    assert current.mismatches == []
+
+
+def test_a_wrong_or_missing_interval_is_reported(tmp_path: Path) -> None:
+    rows = figures_2023() + FIGURES_2022
+    right = pipeline_intervals(rows)[(YEAR, "A", "all", "q:m1")]
+    wrong = {
+        (YEAR, "A", "all", "q:m1"): ("-20.00", right[1]),  # too narrow
+        (YEAR, "F", "all", "q:m1"): ("", ""),  # missing
+    }
+    path = tmp_path / "figures.csv"
+    path.write_text(csv_text(rows, intervals=wrong), encoding="utf-8")
+    recomputation = Recomputation(hand_data(), PARAMS, with_intervals=False)
+    _, current = audit_figures(read_published_figures(path), YEAR, recomputation, "figures.csv")
+    fields = {(m.unit_id, m.measure, m.field, m.published) for m in current.mismatches}
+    assert fields == {
+        ("A", "q:m1", "change_low", "-20.00"),
+        ("F", "q:m1", "change_low", ""),
+        ("F", "q:m1", "change_high", ""),
+    }
+    recomputed = {m.recomputed for m in current.mismatches if m.unit_id == "A"}
+    assert recomputed == {"-24.9872804231"}

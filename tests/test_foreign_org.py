@@ -42,7 +42,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("foreign_org")]
 ROOT = Path(__file__).resolve().parents[1]
 YEAR, PREV = 2024, 2021
 FIGURES_COLUMNS = [
-    "year", "unit_id", "group", "measure", "n", "value", "change", "suppression"
+    "year", "unit_id", "group", "measure", "n", "value", "change", "change_low", "change_high",
+    "suppression"
 ]  # fmt: skip
 DRIVERS_COLUMNS = [
     "year",

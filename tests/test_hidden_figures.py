@@ -51,7 +51,7 @@ def _hide(data: ProcessedYear, why: str, **where: object) -> ProcessedYear:
     """The fixture year with the rows matching ``where`` (column=value) hidden for ``why``."""
     figures = data.figures.copy()
     rows = np.logical_and.reduce([figures[c] == v for c, v in where.items()])
-    figures.loc[rows, ["value", "change", "value_prev"]] = np.nan
+    figures.loc[rows, ["value", "change", "change_low", "change_high", "value_prev"]] = np.nan
     figures.loc[rows, "n"] = pd.NA
     figures.loc[rows, "suppression"] = why
     return rf.variant(data, figures=figures)

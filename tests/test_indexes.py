@@ -563,6 +563,8 @@ def tiny_figures() -> pd.DataFrame:
             "n": pd.array([12, None, 5, 100, 7], dtype="Int64"),
             "value": [79.5, np.nan, 200 / 3, 100.0, 0.1 + 0.2],
             "change": [-1.25, np.nan, np.nan, 0.0, 1e-14],
+            "change_low": [-4.5, np.nan, np.nan, -1.5, -3.0],
+            "change_high": [2.0, np.nan, np.nan, 1.5, 3.0],
             "suppression": ["", "threshold", "", "", ""],
             "value_prev": [80.75, np.nan, np.nan, 100.0, 0.30000000000000003],
         }
@@ -573,12 +575,12 @@ def test_write_figures_csv_bytes(tmp_path):
     path = tmp_path / "reports" / "figures.csv"
     write_figures_csv(tiny_figures(), path)
     expected = (
-        "year,unit_id,group,measure,n,value,change,suppression\n"
-        "2023,root,all,AMI,12,79.50,-1.25,\n"
-        "2023,root,gender=Kvinna,q:q1,,,,threshold\n"
-        '2023,"Skola, Öst",all,area:Lön,5,66.66666666666667,,\n'
-        "2023,manager:m1,all,response_rate,100,100.00,0.00,\n"
-        "2023,root,age_group=-29,q:q2,7,0.30000000000000004,0.00000000000001,\n"
+        "year,unit_id,group,measure,n,value,change,change_low,change_high,suppression\n"
+        "2023,root,all,AMI,12,79.50,-1.25,-4.50,2.00,\n"
+        "2023,root,gender=Kvinna,q:q1,,,,,,threshold\n"
+        '2023,"Skola, Öst",all,area:Lön,5,66.66666666666667,,,,\n'
+        "2023,manager:m1,all,response_rate,100,100.00,0.00,-1.50,1.50,\n"
+        "2023,root,age_group=-29,q:q2,7,0.30000000000000004,0.00000000000001,-3.00,3.00,\n"
     )
     assert path.read_bytes() == expected.encode("utf-8")
     assert [p.name for p in path.parent.iterdir()] == ["figures.csv"]  # no temp file left

@@ -82,7 +82,8 @@ def _index(answers: pd.Series) -> float:
 def test_published_figures_match_a_plain_recomputation(repo: Path) -> None:
     figures = pd.read_csv(repo / "reports/2023/figures.csv", dtype={"unit_id": str})
     assert list(figures.columns) == [
-        "year", "unit_id", "group", "measure", "n", "value", "change", "suppression"
+        "year", "unit_id", "group", "measure", "n", "value", "change", "change_low",
+        "change_high", "suppression"
     ]  # fmt: skip
     questions = pd.read_csv(repo / "data/synthetic/questions.csv", dtype=str, keep_default_na=False)
     units = pd.read_csv(repo / "data/synthetic/units.csv", dtype=str, keep_default_na=False)

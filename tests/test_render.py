@@ -602,6 +602,8 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
         "n",
         "value",
         "change",
+        "change_low",
+        "change_high",
         "suppression",
         "unit_name",
     )
@@ -610,13 +612,15 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
     assert len(ami) == 1
     assert ami[0][4] == 12 and ami[0][5] == pytest.approx(79.4)
     assert ami[0][6] == pytest.approx(79.4 - 80.3)
-    assert ami[0][7] is None  # published: no reason (Excel has no empty-text cell)
-    assert ami[0][8] == "Testförvaltningen"
+    # the fixture's interval: half-width 40 / sqrt(12)
+    assert ami[0][7:9] == pytest.approx((79.4 - 80.3 - 40 / 12**0.5, 79.4 - 80.3 + 40 / 12**0.5))
+    assert ami[0][9] is None  # published: no reason (Excel has no empty-text cell)
+    assert ami[0][10] == "Testförvaltningen"
     earlier = [r[0] for r in figures if r[1:4] == ("F", "all", "AMI")]
     assert sorted(earlier) == [2021, 2022, 2023]
     tiny = next(r for r in figures if r[1] == "L" and r[3] == "AMI" and r[2] == "all")
-    assert tiny[4:7] == (None, None, None)  # suppressed: empty, never 0
-    assert tiny[7] == "threshold"
+    assert tiny[4:9] == (None,) * 5  # suppressed: empty, never 0
+    assert tiny[9] == "threshold"
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")

@@ -1,4 +1,5 @@
-"""Auditing one ``figures.csv``: numbers, suppression, changes, and recoverable groups.
+"""Auditing one ``figures.csv``: numbers, suppression, changes, and recoverable groups
+(the changes' intervals: :mod:`analysis.audit.check_intervals`).
 
 The report year's rows and any earlier year's history rows are compared
 with the recomputation; a hidden group that the published total minus the
@@ -12,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis.audit.check_intervals import audit_intervals
 from analysis.audit.recomputation import Recomputation
 from analysis.audit.results import ALL, KEYS, Mismatch, Reconciliation, differs, format_number
 from analysis.core.contract import COMPLEMENTARY, HISTORY_MEASURES, MANAGER_PREFIX, THRESHOLD
@@ -63,6 +65,7 @@ def audit_figures(
         if year != report_year:
             recon.notes.append(f"history rows of {year} in the {report_year} report")
         _audit_figure_year(rows, year, year == report_year, recomputation, shown, recon)
+        recon.mismatches += audit_intervals(rows, year, year == report_year, recomputation)
         recon.mismatches += recoverable_groups(rows, recomputation.figures(year), k)
         out.append(recon)
     return out

@@ -40,10 +40,11 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path, kind: type) -> list:
 
 
 def read_published_figures(path: Path) -> pd.DataFrame:
-    """figures.csv with parsed ``year``, ``n`` (object: int or None), ``value``, ``change``.
+    """figures.csv with parsed ``year``, ``n`` (object: int or None), ``value``, ``change``,
+    ``change_low`` and ``change_high``.
 
-    The raw texts stay alongside as ``n_text``, ``value_text``, ``change_text``
-    and ``suppression_text``.
+    The raw texts stay alongside as ``n_text``, ``value_text``, ``change_text``,
+    ``change_low_text``, ``change_high_text`` and ``suppression_text``.
     """
     raw = _read_text_table(path)
     if list(raw.columns) != FIGURES_COLUMNS:
@@ -52,8 +53,9 @@ def read_published_figures(path: Path) -> pd.DataFrame:
     out.insert(0, "year", _numbers(raw, "year", path, int))
     out["n"] = pd.Series(_numbers(raw, "n", path, int), dtype=object)
     out["value"] = _numbers(raw, "value", path, float)
-    out["change"] = _numbers(raw, "change", path, float)
-    for column in ("n", "value", "change", "suppression"):
+    for column in ("change", "change_low", "change_high"):
+        out[column] = _numbers(raw, column, path, float)
+    for column in ("n", "value", "change", "change_low", "change_high", "suppression"):
         out[f"{column}_text"] = raw[column]
     return out
 

@@ -23,10 +23,14 @@ FIGURES_CSV_COLUMNS: list[str] = [
     "n",
     "value",
     "change",
+    "change_low",
+    "change_high",
     "suppression",
 ]
-#: ``suppression``: empty when published; fewer than privacy.min_group_size
-#: respondents; hidden to protect another group (analysis.privacy)
+#: ``change_low``/``change_high``: a 95 % interval for the change
+#: (analysis.indexes.change_intervals); ``suppression``: empty when published;
+#: fewer than privacy.min_group_size respondents; hidden to protect another
+#: group (analysis.privacy)
 PUBLISHED, THRESHOLD, COMPLEMENTARY = "", "threshold", "complementary"
 SUPPRESSION_REASONS = (PUBLISHED, THRESHOLD, COMPLEMENTARY)
 #: data/processed/<year>/figures.parquet: the same, plus the previous value the

@@ -23,7 +23,7 @@ from analysis.core.contract import FIGURES_CSV_COLUMNS, SUPPRESSION_REASONS
 
 CSV_COLUMNS = FIGURES_CSV_COLUMNS
 TEXT_COLUMNS = ("unit_id", "group", "measure", "suppression")
-FLOAT_COLUMNS = ("value", "change")
+FLOAT_COLUMNS = ("value", "change", "change_low", "change_high")
 
 
 def format_number(value: float) -> str:
@@ -59,7 +59,10 @@ def figures_csv_text(df: pd.DataFrame) -> str:
         "measure": df["measure"].astype(str).tolist(),
         "n": [_format_count(v) for v in df["n"].astype("Int64").tolist()],
         "value": [format_number(v) for v in df["value"].astype("float64").tolist()],
-        "change": [format_number(v) for v in df["change"].astype("float64").tolist()],
+        **{
+            name: [format_number(v) for v in df[name].astype("float64").tolist()]
+            for name in ("change", "change_low", "change_high")
+        },
         "suppression": df["suppression"].astype(str).tolist(),
     }
     buffer = io.StringIO()

@@ -1,7 +1,8 @@
 """The published figures of a year: suppressed, with changes against the previous year.
 
 Changes are taken between the *published* tables of two years, so a change
-exists only where both values are published.
+exists only where both values are published; each carries a 95 % interval
+(:mod:`analysis.indexes.change_intervals`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from analysis import privacy
 from analysis.core.catalogue import comparable_measures
 from analysis.core.contract import FIGURES_TABLE_COLUMNS
 from analysis.core.dataset import SurveyData
-from analysis.core.params import Params
+from analysis.core.params import Params, SurveyParams
+from analysis.indexes.change_intervals import change_intervals, measure_spread
 from analysis.indexes.unsuppressed import compute_unsuppressed
 
 __all__ = [
@@ -30,15 +32,21 @@ FIGURE_COLUMNS = FIGURES_TABLE_COLUMNS
 
 
 def add_changes(
-    current: pd.DataFrame, previous: pd.DataFrame, comparable: set[str]
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    comparable: set[str],
+    spread: dict[str, float],
+    spread_prev: dict[str, float],
 ) -> pd.DataFrame:
-    """Attach ``change`` and ``value_prev`` to a published table.
+    """Attach ``change``, its interval and ``value_prev`` to a published table.
 
     Both tables must already be suppressed: a change exists only where both
-    values are published and the measure is comparable.
+    values are published and the measure is comparable. ``spread`` and
+    ``spread_prev`` are each year's pooled respondent spread per measure
+    (:func:`analysis.indexes.change_intervals.measure_spread`).
     """
     keys = ["unit_id", "group", "measure"]
-    before = previous[[*keys, "value"]].rename(columns={"value": "value_prev"})
+    before = previous[[*keys, "n", "value"]].rename(columns={"n": "n_prev", "value": "value_prev"})
     out = current.merge(before, on=keys, how="left", validate="one_to_one", sort=False)
     usable = (
         out["value"].notna().to_numpy()
@@ -47,6 +55,9 @@ def add_changes(
     )
     out["value_prev"] = out["value_prev"].where(usable).astype("float64")
     out["change"] = (out["value"] - out["value_prev"]).astype("float64")
+    intervals, _ = change_intervals(out, spread, spread_prev)
+    out["change_low"] = intervals["change_low"].astype("float64")
+    out["change_high"] = intervals["change_high"].astype("float64")
     return out[FIGURE_COLUMNS]
 
 
@@ -64,7 +75,10 @@ def compute_figures(
     """
 
     return figures_with_changes(
-        data, year, lambda y: published_figures(data, params, y, complementary=complementary)
+        data,
+        params.survey,
+        year,
+        lambda y: published_figures(data, params, y, complementary=complementary),
     )
 
 
@@ -77,7 +91,7 @@ def published_figures(
 
 
 def figures_with_changes(
-    data: SurveyData, year: int, published: Callable[[int], pd.DataFrame]
+    data: SurveyData, survey: SurveyParams, year: int, published: Callable[[int], pd.DataFrame]
 ) -> pd.DataFrame:
     """``published(year)`` with changes against ``published(previous survey year)``.
 
@@ -88,12 +102,14 @@ def figures_with_changes(
     previous_year = data.previous_year(year)
     if previous_year is None:
         out = current.copy()
-        out["change"] = np.nan
-        out["value_prev"] = np.nan
+        for column in ("change", "change_low", "change_high", "value_prev"):
+            out[column] = np.nan
         return out[FIGURE_COLUMNS]
     previous = published(previous_year)
     return add_changes(
         current,
         previous,
         comparable_measures(data.questions, data.asked_in(year), data.asked_in(previous_year)),
+        measure_spread(data, survey, year),
+        measure_spread(data, survey, previous_year),
     )

@@ -32,9 +32,9 @@ def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame
     """
     published = published_years(data, params, [y for y in data.years if y <= year])
     previous = data.previous_year(year)
-    tables = [figures_with_changes(data, year, published.__getitem__)]
+    tables = [figures_with_changes(data, params.survey, year, published.__getitem__)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
-        table = figures_with_changes(data, earlier, published.__getitem__)
+        table = figures_with_changes(data, params.survey, earlier, published.__getitem__)
         if earlier != previous:
             is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]

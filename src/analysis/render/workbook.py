@@ -80,6 +80,11 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
             "index 0–100 (svarsfrekvens i procent), full precision; tomt = dolt (se suppression)",
         ],
         ["change", "value minus föregående års värde där jämförbart; tomt annars"],
+        [
+            "change_low, change_high",
+            "95-procentigt intervall för förändringen (arbetsklimatets, inte slumpen i svaren); "
+            "utesluter intervallet 0 är förändringen säkerställd; tomt där change är tomt",
+        ],
         ["suppression", "varför n, value och change är tomma:"],
         ["suppression = (tomt)", "siffran är publicerad"],
         [
