@@ -21,7 +21,7 @@ from analysis.indexes.change_intervals import (
     pooled_within_sd,
     response_rate_interval,
 )
-from analysis.indexes.figures import compute_figures
+from analysis.indexes.figures import compute_figures, published_figures
 from analysis.indexes.planted_changes import expected_ami, planted_changes
 
 
@@ -144,8 +144,14 @@ def planted_marks() -> pd.DataFrame:
     for seed in range(3):
         planted = planted_changes(seed)
         figures = compute_figures(planted.data, Params(), planted.second_year)
+        before = published_figures(planted.data, Params(), planted.first_year)
+        figures = figures.merge(
+            before[["unit_id", "group", "measure", "n"]].rename(columns={"n": "n_prev"}),
+            how="left",
+        )
         rows = figures[figures["unit_id"].isin(planted.planted)].copy()
         rows["planted"] = rows["unit_id"].map(planted.planted)
+        rows["seed"] = seed
         rows["marked"] = [
             is_marked(c, lo, hi)
             for c, lo, hi in zip(
@@ -175,3 +181,16 @@ def test_unchanged_units_are_marked_at_most_five_percent_and_never_with_a_wrong_
     assert (np.sign(marked["change"]) == np.sign(marked["planted"])).all()
     # measured: 0.95 of the planted AMI changes of units of 75 or more are marked
     assert moved.loc[moved["n"] >= 75, "marked"].mean() >= 0.8
+
+
+def test_an_interval_tells_nothing_beyond_the_change_and_the_two_counts(planted_marks):
+    # structural privacy: within an organisation the width is one function of (n, n_prev)
+    # per measure, so no group's own spread (a second moment an attacker could subtract
+    # across groups) is published
+    rows = planted_marks[planted_marks["change"].notna()].copy()
+    rows["width"] = (rows["change_high"] - rows["change_low"]).round(9)
+    index = rows[rows["measure"] != "response_rate"]
+    centre = (index["change_high"] + index["change_low"]) / 2
+    assert np.allclose(centre, index["change"], rtol=0, atol=1e-9)
+    widths = index.groupby(["seed", "measure", "n", "n_prev"])["width"].nunique()
+    assert len(widths) > 500 and (widths == 1).all()
