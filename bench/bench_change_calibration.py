@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.params import Params
-from analysis.indexes.change_intervals import is_marked
+from analysis.core.rounding import is_marked
 from analysis.indexes.figures import compute_figures
 from analysis.indexes.planted_changes import AMI_QUESTIONS, QUESTIONS, planted_changes
 

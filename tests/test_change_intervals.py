@@ -11,12 +11,12 @@ import pytest
 from builders import question, respondents, survey, unit
 
 from analysis.core.params import Params
+from analysis.core.rounding import is_marked
 from analysis.indexes.change_intervals import (
     Z95,
     calibration,
     change_intervals,
     change_variance,
-    is_marked,
     measure_spread,
     pooled_within_sd,
     response_rate_interval,

@@ -39,6 +39,8 @@ from analysis.report.processed import load_processed_year
 pytestmark = pytest.mark.slow
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: a säkerställd change's mark in a table cell as text: the star, then what a screen reader says
+SURE = " * (säkerställd)"
 
 
 def _soup(rendered, name: str) -> BeautifulSoup:
@@ -225,21 +227,25 @@ def test_response_rate_per_unit_over_the_years(rendered_year):  # noqa: F811
 
 def test_ami_summary_and_questions_by_dimension(rendered_year):  # noqa: F811
     soup = _soup(rendered_year, "index.html")
+    # the fixture's intervals are the change +- 1.5: AMI 79.4 vs 80.3 and its dimensions
+    # (79.05 vs 79.8, 80.75 vs 82.2, 78.4 vs 78.9) are within the margin
     assert _summary(soup, "Aktivt Medskapande Index (AMI)") == [
-        "AMI totalt har gått ner en punkt sedan 2022 och ligger i år på 79.",
-        "Nedgången har skett inom Motivation, Ledarskap och Styrning.",
-        # q4 79.0 vs 82.4 and q5 80.2 vs 83.1 both show −3; q4's exact change is larger
+        "AMI totalt ligger i år på 79, oförändrat inom felmarginalen jämfört med 2022.",
+        "Förändringarna i Motivation, Ledarskap och Styrning ligger inom felmarginalen.",
+        # q4 79.0 vs 82.4 and q5 80.2 vs 83.1 both show −3 (säkerställda); q4's exact
+        # change is larger
         "”Min chef visar förtroende för mig som medarbetare” har minskat med 3 punkter.",
     ]
     rows = _table_after(soup, "AMI-frågorna per delindex")
+    sure = SURE  # the mark, and what a screen reader says for it
     assert [[r[0], r[2], r[3]] for r in rows] == [
         ["Delindex", "Index", "Förändring"],
         ["Motivation", "83", "+1"],  # q1 83.0 vs 82.2
-        ["", "75", f"{MINUS}2"],  # q2 75.1 vs 77.4
+        ["", "75", f"{MINUS}2{sure}"],  # q2 75.1 vs 77.4
         ["Ledarskap", "83", "+1"],  # q3 82.5 vs 82.0: 83 − 82
-        ["", "79", f"{MINUS}3"],  # q4
-        ["Styrning", "80", f"{MINUS}3"],  # q5
-        ["", "77", "+2"],  # q6 76.6 vs 74.7: 77 − 75
+        ["", "79", f"{MINUS}3{sure}"],  # q4
+        ["Styrning", "80", f"{MINUS}3{sure}"],  # q5
+        ["", "77", f"+2{sure}"],  # q6 76.6 vs 74.7: 77 − 75
     ]
 
 
@@ -272,7 +278,7 @@ def test_area_overview_carries_the_policy_texts(rendered_year):  # noqa: F811
     assert rows[1][0].startswith("Vårt gemensamma uppdrag Som medarbetare i Stockholms stad")
     assert "individuell och differentierad lönesättning" in by_area["Lön"][0]
     assert by_area["Digitalisering"][0] == "Digitalisering"  # not a policy area: no text
-    assert by_area["Lön"][1:] == ["58", "+2"]  # 58.3 vs 56.0
+    assert by_area["Lön"][1:] == ["58", f"+2{SURE}"]  # 58.3 vs 56.0: more than 1.5
     assert by_area["Utvecklas"][1:] == ["71", "ingen jämförelse"]  # q10 replaces q10old
 
 
@@ -321,12 +327,15 @@ def test_largest_changes_leave_out_new_and_reworded_questions(rendered_year):  #
     soup = _soup(rendered_year, "index.html")
     up = _table_after(soup, "Störst ökning")
     down = _table_after(soup, "Störst minskning")
+    # each more than 1.5 exactly (2.3, 2.2, 1.9; -3.4, -2.9, -2.3): säkerställda
     assert [(r[0][:25], r[2]) for r in up[1:]] == [
-        ("Jag känner till vilka lön", "+2"),
-        ("Jag har de digitala verkt", "+2"),
-        ("Jag vet vad som förväntas", "+2"),
+        ("Jag känner till vilka lön", f"+2{SURE}"),
+        ("Jag har de digitala verkt", f"+2{SURE}"),
+        ("Jag vet vad som förväntas", f"+2{SURE}"),
     ]
-    assert [r[2] for r in down[1:]] == [f"{MINUS}3", f"{MINUS}3", f"{MINUS}2"]
+    assert [r[2] for r in down[1:]] == [f"{MINUS}3{SURE}", f"{MINUS}3{SURE}", f"{MINUS}2{SURE}"]
+    footer = soup.find("footer").get_text(" ")
+    assert "* efter en förändring sedan 2022: förändringen är säkerställd." in footer
     changed = " ".join(r[0] for r in up + down)
     assert "kränkande" not in changed and "prövar vi nya" not in changed
     section = soup.find("h2", string="Största utvecklingen").find_next("ul").get_text(" ")
@@ -612,8 +621,8 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
     assert len(ami) == 1
     assert ami[0][4] == 12 and ami[0][5] == pytest.approx(79.4)
     assert ami[0][6] == pytest.approx(79.4 - 80.3)
-    # the fixture's interval: half-width 40 / sqrt(12)
-    assert ami[0][7:9] == pytest.approx((79.4 - 80.3 - 40 / 12**0.5, 79.4 - 80.3 + 40 / 12**0.5))
+    # the fixture's interval: the change +- 1.5
+    assert ami[0][7:9] == pytest.approx((79.4 - 80.3 - 1.5, 79.4 - 80.3 + 1.5))
     assert ami[0][9] is None  # published: no reason (Excel has no empty-text cell)
     assert ami[0][10] == "Testförvaltningen"
     earlier = [r[0] for r in figures if r[1:4] == ("F", "all", "AMI")]

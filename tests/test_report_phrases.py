@@ -60,6 +60,20 @@ def test_a_movement_says_direction_size_and_level() -> None:
     assert ph.movement("Motivation", "80", 3, None) == "Motivation ligger i år på 80."
 
 
+def test_a_change_that_is_not_sakerstalld_is_not_spoken_of_as_a_change() -> None:
+    assert (
+        ph.movement("AMI totalt", "79", -1, 2022, sure=False)
+        == "AMI totalt ligger i år på 79, oförändrat inom felmarginalen jämfört med 2022."
+    )
+    # two equal displayed values stay "ligger kvar", sure or not
+    assert ph.movement("Styrning", "78", 0, 2022, sure=False) == (
+        "Styrning ligger kvar på 78, som 2022."
+    )
+    note = ph.sure_change_note(2022)
+    assert note.startswith("* efter en förändring sedan 2022: förändringen är säkerställd.")
+    assert "felmarginalen" in note
+
+
 def test_high_low_names_ties_together_with_the_prefix_in_number() -> None:
     assert (
         ph.high_low("AMI", ["60-"], 82, ["-29"], 75, ("åldersgruppen ", "åldersgrupperna "))

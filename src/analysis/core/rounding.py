@@ -64,6 +64,19 @@ def displayed_change(value: float, value_prev: float) -> int:
     return round_half_up(value) - round_half_up(value_prev)
 
 
+def is_marked(shown_change: float | None, low: float | None, high: float | None) -> bool:
+    """*Säkerställd*: the change's 95 % interval excludes 0 on the side of the change a
+    reader sees (contract §3).
+
+    A displayed change of 0 (two equal displayed values) is never marked, nor
+    one whose sign the interval contradicts, nor one without an interval.
+    """
+    values = (shown_change, low, high)
+    if any(v is None or v != v for v in values):  # None or NaN
+        return False
+    return bool((shown_change > 0 and low > 0) or (shown_change < 0 and high < 0))
+
+
 def format_change(change: int) -> str:
     """A signed change for display: "+2", "−1" (typographic minus U+2212), "0"."""
     change = int(change)

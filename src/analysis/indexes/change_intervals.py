@@ -54,7 +54,6 @@ __all__ = [
     "calibration",
     "change_intervals",
     "change_variance",
-    "is_marked",
     "measure_spread",
     "pooled_within_sd",
     "response_rate_interval",
@@ -194,14 +193,3 @@ def change_intervals(
         index=table.index,
     )
     return out, scales
-
-
-def is_marked(shown_change: float | None, low: float, high: float) -> bool:
-    """*Säkerställd*: the interval excludes 0 on the side of the change a reader sees.
-
-    A displayed change of 0 (two equal displayed values) is never marked, nor
-    one whose sign the interval contradicts.
-    """
-    if shown_change is None or pd.isna(shown_change) or pd.isna(low) or pd.isna(high):
-        return False
-    return (shown_change > 0 and low > 0) or (shown_change < 0 and high < 0)

@@ -52,6 +52,7 @@ INDEX_TABLE_COLUMNS = [
     "prev_text",
     "change",
     "change_text",
+    "marked",
     "level",
 ]
 
@@ -103,6 +104,7 @@ def index_table(
                 "prev_text": compared.prev_text,
                 "change": compared.change,
                 "change_text": compared.change_text,
+                "marked": compared.marked,
                 "level": compared.now.level(levels),
             }
         )
@@ -119,7 +121,7 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
     """One row per label of ``variable`` × measure, this year against last.
 
     Columns: group, label, measure, value, text, value_prev, prev_text,
-    change, change_text. A previous-year row that is suppressed says why
+    change, change_text, marked (*säkerställd*). A previous-year row that is suppressed says why
     (``prev_text``), never a blank; ``prev_text`` is "" only where no
     comparable row exists, and ``change_text`` then says why.
     """
@@ -139,6 +141,7 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
                     "prev_text": compared.prev_text,
                     "change": compared.change,
                     "change_text": compared.change_text,
+                    "marked": compared.marked,
                 }
             )
     return pd.DataFrame(
@@ -153,12 +156,14 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
             "prev_text",
             "change",
             "change_text",
+            "marked",
         ],
     )
 
 
 def area_overview(data: ProcessedYear, figures: UnitFigures, levels: LevelParams) -> pd.DataFrame:
-    """Each area asked this year: area, value, text, change_text, level, has_new, description."""
+    """Each area asked this year: area, value, text, change_text, marked, level, has_new,
+    description."""
     asked = data.asked_questions
     rows = []
     for area in dict.fromkeys(a for a in asked["area"] if a):
@@ -174,6 +179,7 @@ def area_overview(data: ProcessedYear, figures: UnitFigures, levels: LevelParams
                 "value": shown.value,
                 "text": shown.text,
                 "change_text": compared.change_text,
+                "marked": compared.marked,
                 "level": shown.level(levels),
                 "has_new": bool((in_area["status"] != "").any()),
                 "description": area_text(area),
@@ -181,7 +187,16 @@ def area_overview(data: ProcessedYear, figures: UnitFigures, levels: LevelParams
         )
     return pd.DataFrame(
         rows,
-        columns=["area", "value", "text", "change_text", "level", "has_new", "description"],
+        columns=[
+            "area",
+            "value",
+            "text",
+            "change_text",
+            "marked",
+            "level",
+            "has_new",
+            "description",
+        ],
     )
 
 
@@ -212,6 +227,7 @@ def question_results(
                 "text_value": shown.text,
                 "change": compared.change,
                 "change_text": compared.change_text,
+                "marked": compared.marked,
                 "exact_change": compared.exact_change,
                 "level": shown.level(levels),
             }
@@ -227,6 +243,7 @@ def question_results(
             "text_value",
             "change",
             "change_text",
+            "marked",
             "exact_change",
             "level",
         ],

@@ -14,7 +14,13 @@ from typing import Any
 import pandas as pd
 
 from analysis.core.params import LevelParams
-from analysis.core.rounding import displayed_change, format_change, level, round_half_up
+from analysis.core.rounding import (
+    displayed_change,
+    format_change,
+    is_marked,
+    level,
+    round_half_up,
+)
 from analysis.report.phrases import HIDDEN_TEXTS, hidden_text
 
 #: the group of every respondent of a unit
@@ -84,12 +90,20 @@ class Compared:
     för att skydda en mindre grupp"), "ingen jämförelse" (other
     questions than last year), "inget värde <år>" (no row last year), a
     question's status ("ny", "omformulerad"); "" when there is a change or no
-    previous year.
+    previous year. ``low`` and ``high`` bound the change's 95 % interval
+    (``change_low``/``change_high`` of this year's row).
     """
 
     now: Shown
     prev: Shown | None
     reason: str
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def marked(self) -> bool:
+        """*Säkerställd*: the interval excludes 0 on the side of the displayed change."""
+        return is_marked(self.change, self.low, self.high)
 
     @property
     def change(self) -> int | None:

@@ -19,7 +19,14 @@ from matplotlib.figure import Figure
 from analysis.report import plots
 from analysis.report.context import Report
 from analysis.report.figures import has_value
-from analysis.report.phrases import PROTECT_CLAUSE, PROTECTED, SUPPRESSED, hidden_predicate
+from analysis.report.phrases import (
+    PROTECT_CLAUSE,
+    PROTECTED,
+    SUPPRESSED,
+    SURE_CHANGE,
+    SURE_CHANGE_CLASS,
+    hidden_predicate,
+)
 from analysis.report.style import LEVEL_COLOURS
 
 
@@ -44,14 +51,17 @@ def render(template: str, **context: Any) -> str:
 def show(report: Report, template: str, **context: Any) -> Any:
     """A section for a notebook cell; notes when it shows a figure hidden to protect a group.
 
-    The footer (the last cell) explains "dold för att skydda en mindre grupp" only in a
-    report that showed it, so every section records it here.
+    The footer (the last cell) explains "dold för att skydda en mindre grupp" and the
+    mark of a säkerställd change only in a report that showed them, so every section
+    records them here.
     """
     from IPython.display import HTML
 
     body = render(template, **context)
     if PROTECT_CLAUSE in body:
         report.hidden_shown.add(PROTECTED)
+    if SURE_CHANGE_CLASS in body:
+        report.hidden_shown.add(SURE_CHANGE)
     return HTML(body)
 
 
@@ -73,6 +83,7 @@ class Cell:
     colour: str = ""  # the level's colour (swatch or bar)
     width: str = ""  # a bar's width in per cent, one decimal
     description: str = ""  # an area's policy text
+    marked: bool = False  # a change that is säkerställd (its interval excludes 0)
 
 
 def value_cell(text: str, level_name: Any = None) -> Cell:
@@ -82,6 +93,12 @@ def value_cell(text: str, level_name: Any = None) -> Cell:
     if isinstance(level_name, str):
         return Cell(VALUE, text, level=level_name, colour=LEVEL_COLOURS[level_name])
     return Cell(VALUE, text)
+
+
+def change_cell(text: str, marked: Any = False) -> Cell:
+    """A change (or why there is none), marked when it is säkerställd."""
+    cell = value_cell(text)
+    return Cell(cell.kind, cell.text, marked=marked is True)
 
 
 def bar_cell(value: Any, level_name: Any) -> Cell:

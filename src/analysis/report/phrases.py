@@ -20,6 +20,11 @@ PROTECT_CLAUSE = "för att skydda en mindre grupp"
 PROTECTED = f"dold {PROTECT_CLAUSE}"
 #: what a reader sees instead of a hidden figure, per ``suppression``
 HIDDEN_TEXTS = {THRESHOLD: SUPPRESSED, COMPLEMENTARY: PROTECTED}
+#: a change whose 95 % interval excludes 0, and the class of its mark in the tables
+SURE_CHANGE = "säkerställd"
+SURE_CHANGE_CLASS = "sakerstalld"
+#: what a summary sentence says of a displayed change that is not säkerställd
+WITHIN_MARGIN = "oförändrat inom felmarginalen"
 NEW = "ny"
 REWORDED = "omformulerad"
 #: why a change is missing when the measure rests on other questions than last year
@@ -53,6 +58,17 @@ def protection_note(min_group_size: int) -> str:
         f"”{PROTECTED.capitalize()}”: siffran bygger på tillräckligt många svar, men visas inte "
         "eftersom den tillsammans med andra siffror skulle avslöja resultatet för en grupp "
         f"med färre än {min_group_size} svarande."
+    )
+
+
+def sure_change_note(previous_year: int | None) -> str:
+    """The one explanation of the mark of a säkerställd change, in a report that shows one."""
+    since = f" sedan {previous_year}" if previous_year is not None else ""
+    return (
+        f"* efter en förändring{since}: förändringen är {SURE_CHANGE}. Ett 95-procentigt "
+        "intervall för förändringen av arbetsklimatet utesluter noll, så den beror inte på "
+        "slumpen i vem som svarade och hur. En förändring utan * ligger inom felmarginalen: "
+        "den kan lika gärna bero på att samma personer svarar lite olika från år till år."
     )
 
 
@@ -105,16 +121,25 @@ def join_words(items: Sequence[str], last: str = "och") -> str:
 
 
 def movement(
-    subject: str, text: str, change: int | None, previous_year: int | None, unit: str = "punkt"
+    subject: str,
+    text: str,
+    change: int | None,
+    previous_year: int | None,
+    unit: str = "punkt",
+    sure: bool = True,
 ) -> str:
     """'AMI totalt har gått ner en punkt sedan 2022 och ligger i år på 79.' (displayed values).
 
-    ``change`` is the displayed change (None when there is none to say).
+    ``change`` is the displayed change (None when there is none to say); a change
+    that is not ``sure`` (not säkerställd) is spoken of as no change: 'AMI totalt
+    ligger i år på 79, oförändrat inom felmarginalen jämfört med 2022.'
     """
     if change is None or previous_year is None:
         return f"{subject} ligger i år på {text}."
     if change == 0:
         return f"{subject} ligger kvar på {text}, som {previous_year}."
+    if not sure:
+        return f"{subject} ligger i år på {text}, {WITHIN_MARGIN} jämfört med {previous_year}."
     direction = "upp" if change > 0 else "ner"
     return (
         f"{subject} har gått {direction} {amount(abs(change), unit)} sedan {previous_year} "

@@ -315,7 +315,7 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
     figures["year"] = figures["year"].astype("int64")
     for column in ("unit_id", "group", "measure"):
         figures[column] = _text(figures[column])
-    for column in ("value", "change", "value_prev"):
+    for column in ("value", "change", "change_low", "change_high", "value_prev"):
         figures[column] = figures[column].astype("float64")
     figures["n"] = figures["n"].astype("Int64")
 

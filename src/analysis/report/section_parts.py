@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.core.labels import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
 from analysis.core.params import LevelParams
 from analysis.report.context import Report
-from analysis.report.markup import Table, bar_cell, table, value_cell
+from analysis.report.markup import Table, bar_cell, change_cell, table, value_cell
 from analysis.report.phrases import (
     NO_COMPARISON,
     PROTECTED,
@@ -84,7 +84,11 @@ def question_table(rows: pd.DataFrame, with_bar: bool = False) -> Table:
     body = []
     for _, r in rows.iterrows():
         change = r["change_text"] or r["status"]
-        line = [r["text"], value_cell(r["text_value"], r["level"]), value_cell(change)]
+        line = [
+            r["text"],
+            value_cell(r["text_value"], r["level"]),
+            change_cell(change, r["marked"]),
+        ]
         if with_bar:
             line.append(bar_cell(r["value"], r["level"]))
         body.append(line)
@@ -96,9 +100,14 @@ def index_rows(frame: pd.DataFrame) -> Table:
     return table(
         ["Index", "Värde", "Förändring"],
         [
-            [label, value_cell(text, lvl), value_cell(change)]
-            for label, text, lvl, change in zip(
-                frame["label"], frame["text"], frame["level"], frame["change_text"], strict=True
+            [label, value_cell(text, lvl), change_cell(change, marked)]
+            for label, text, lvl, change, marked in zip(
+                frame["label"],
+                frame["text"],
+                frame["level"],
+                frame["change_text"],
+                frame["marked"],
+                strict=True,
             )
         ],
         [False, True, True],

@@ -24,12 +24,14 @@ from analysis.report.phrases import (
     PROTECTED,
     REWORDED,
     SUPPRESSED,
+    SURE_CHANGE,
     count,
     hidden_predicate,
     join_words,
     movement,
     protection_note,
     share_of_children,
+    sure_change_note,
 )
 from analysis.report.processed import ENHET, FORVALTNING, LEDARE, OMRADE
 from analysis.report.selection import highest_first, improving_units
@@ -134,9 +136,14 @@ def response_rate_section(report: Report) -> Any:
     lines = []
     if own.now.published:
         sentence = movement(
-            "Svarsfrekvensen", f"{own.now.text} %", own.change, prev, "procentenhet"
+            "Svarsfrekvensen",
+            f"{own.now.text} %",
+            own.change,
+            prev,
+            "procentenhet",
+            sure=own.marked,
         )
-        if own.change is not None and own.change != 0:
+        if own.change is not None and own.change != 0 and own.marked:
             sentence = sentence[:-1] + f" ({prev}: {own.prev_text} %)."
         lines.append(sentence)
     children = child_history(data, report.unit_id, RESPONSE_RATE)
@@ -261,6 +268,11 @@ def provenance_section(report: Report) -> Any:
         min_group_size=min_group_size,
         suppressed=SUPPRESSED,
         protection_note=protection_note(min_group_size) if PROTECTED in report.hidden_shown else "",
+        sure_note=(
+            sure_change_note(report.data.previous_year)
+            if SURE_CHANGE in report.hidden_shown
+            else ""
+        ),
         input_sha256=prov.get("input_sha256", ""),
         commit=git.get("commit") or "okänd",
         dirty={True: "ja", False: "nej"}.get(git.get("dirty"), "okänt"),

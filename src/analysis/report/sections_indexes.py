@@ -25,7 +25,7 @@ from analysis.report.comparisons import (
 )
 from analysis.report.context import Report
 from analysis.report.figures import has_value
-from analysis.report.markup import Table, area_cell, chart, show, table, value_cell
+from analysis.report.markup import Table, area_cell, change_cell, chart, show, table, value_cell
 from analysis.report.phrases import NO_COMPARISON, amount, join_words, movement
 from analysis.report.processed import LEDARE, MEASURE_LABELS
 from analysis.report.section_parts import (
@@ -71,7 +71,7 @@ def ami_section(report: Report) -> Any:
                         dimension if number == 0 else "",
                         r["text"],
                         value_cell(r["text_value"], r["level"]),
-                        value_cell(r["change_text"] or r["status"]),
+                        change_cell(r["change_text"] or r["status"], r["marked"]),
                     ]
                 )
         questions = table(
@@ -116,7 +116,15 @@ def _ami_summary(frame: pd.DataFrame, results: pd.DataFrame, prev: int | None) -
     def moved(row: dict[str, Any]) -> str:
         return movement(row["label"], row["text"], whole_or_none(row["change"]), prev)
 
-    lines.append(movement("AMI totalt", total["text"], whole_or_none(total["change"]), prev))
+    lines.append(
+        movement(
+            "AMI totalt",
+            total["text"],
+            whole_or_none(total["change"]),
+            prev,
+            sure=bool(total["marked"]),
+        )
+    )
     dims = [r for m, r in rows.items() if m != AMI and has_value(r["value"])]
     changed = [r for r in dims if has_value(r["change"])]
     if prev is None or not changed:
@@ -124,10 +132,13 @@ def _ami_summary(frame: pd.DataFrame, results: pd.DataFrame, prev: int | None) -
             parts = [f"{r['label']} {r['text']}" for r in dims]
             lines.append("Delindexen ligger på " + join_words(parts) + ".")
         return lines
-    total_change = total["change"] if has_value(total["change"]) else 0
-    down = [r for r in changed if r["change"] < 0]
-    up = [r for r in changed if r["change"] > 0]
+    # only säkerställda changes are spoken of as changes
+    sure = [r for r in changed if r["marked"]]
+    within = [r for r in changed if not r["marked"] and r["change"] != 0]
     same = [r for r in changed if r["change"] == 0]
+    total_change = total["change"] if total["marked"] else 0
+    down = [r for r in sure if r["change"] < 0]
+    up = [r for r in sure if r["change"] > 0]
     if total_change < 0 and down:
         lines.append(f"Nedgången har skett inom {join_words([r['label'] for r in down])}.")
         lines += [moved(r) for r in up]
@@ -135,11 +146,16 @@ def _ami_summary(frame: pd.DataFrame, results: pd.DataFrame, prev: int | None) -
         lines.append(f"Uppgången har skett inom {join_words([r['label'] for r in up])}.")
         lines += [moved(r) for r in down]
     else:
-        lines += [moved(r) for r in changed if r["change"]]
+        lines += [moved(r) for r in sure]
+    if within:
+        what = "Förändringarna" if len(within) > 1 else "Förändringen"
+        lines.append(
+            f"{what} i {join_words([r['label'] for r in within])} ligger inom felmarginalen."
+        )
     if same:
         values = join_words([r["text"] for r in same], "respektive")
         lines.append(f"{join_words([r['label'] for r in same])} ligger kvar på {values}.")
-    biggest = largest_question_change(results)
+    biggest = largest_question_change(results[results["marked"].astype(bool)])
     if biggest is not None and abs(int(biggest["change"])) >= 2:
         change = int(biggest["change"])
         verb = "ökat" if change > 0 else "minskat"
@@ -213,7 +229,10 @@ def _breakdown_table(
             row = part.loc[measure]
             line = [label if number == 0 else "", MEASURE_LABELS[measure], value_cell(row["text"])]
             if prev is not None:
-                line += [value_cell(row["prev_text"]), value_cell(row["change_text"])]
+                line += [
+                    value_cell(row["prev_text"]),
+                    change_cell(row["change_text"], row["marked"]),
+                ]
             rows.append(line)
     return table(headers, rows, numeric)
 
@@ -227,9 +246,14 @@ def ami_age_section(report: Report) -> Any:
         return None
     year, prev = report.data.year, report.data.previous_year
     rows = [
-        [label, value_cell(text), value_cell(prev_text), value_cell(change)]
-        for label, text, prev_text, change in zip(
-            frame["label"], frame["text"], frame["prev_text"], frame["change_text"], strict=True
+        [label, value_cell(text), value_cell(prev_text), change_cell(change, marked)]
+        for label, text, prev_text, change, marked in zip(
+            frame["label"],
+            frame["text"],
+            frame["prev_text"],
+            frame["change_text"],
+            frame["marked"],
+            strict=True,
         )
     ]
     headers = ["Åldersgrupp", f"AMI {year}"]
@@ -298,13 +322,14 @@ def areas_section(report: Report) -> Any:
         table=table(
             ["Frågeområde", "Index", "Förändring"],
             [
-                [area_cell(area, description), value_cell(text, lvl), value_cell(change)]
-                for area, description, text, lvl, change in zip(
+                [area_cell(area, description), value_cell(text, lvl), change_cell(change, marked)]
+                for area, description, text, lvl, change, marked in zip(
                     frame["area"],
                     frame["description"],
                     frame["text"],
                     frame["level"],
                     frame["change_text"],
+                    frame["marked"],
                     strict=True,
                 )
             ],

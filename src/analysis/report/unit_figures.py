@@ -18,12 +18,16 @@ class UnitFigures:
         self.data = data
         self.unit_id = unit_id
         rows = data.unit_figures(unit_id)
+        keys = list(zip(rows["year"].astype(int), rows["group"], rows["measure"], strict=True))
         self._rows = {
-            (int(y), g, m): Shown(number_or_none(v), None if pd.isna(n) else int(n), why)
-            for y, g, m, v, n, why in zip(
-                *(rows[c] for c in ("year", "group", "measure", "value", "n", "suppression")),
-                strict=True,
+            key: Shown(number_or_none(v), None if pd.isna(n) else int(n), why)
+            for key, v, n, why in zip(
+                keys, rows["value"], rows["n"], rows["suppression"], strict=True
             )
+        }
+        self._intervals = {
+            key: (number_or_none(low), number_or_none(high))
+            for key, low, high in zip(keys, rows["change_low"], rows["change_high"], strict=True)
         }
 
     def get(self, measure: str, group: str = ALL, year: int | None = None) -> Shown:
@@ -52,7 +56,8 @@ class UnitFigures:
             return Compared(now, None, no_previous_text(previous))
         prev = self.get(measure, group, previous)
         hidden = next((s.text for s in (now, prev) if not s.published), "")
-        return Compared(now, prev, hidden)
+        low, high = self._intervals.get((self.data.year, group, measure), (None, None))
+        return Compared(now, prev, hidden, low, high)
 
     def groups(self, variable: str, year: int | None = None) -> list[str]:
         """Labels of one background variable with rows this year, in natural order."""
