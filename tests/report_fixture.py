@@ -614,6 +614,10 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
         "rows_rejected": ROWS_REJECTED,
         # what the indexes stage records: the sections ingest and indexes read
         "params": params_record(params, "indexes"),
+        # a spread of 15 index points for every AMI measure
+        "respondent_spread": {
+            m: 15.0 for m in ("AMI", "AMI.Motivation", "AMI.Ledarskap", "AMI.Styrning")
+        },
     }
     (directory / "meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"

@@ -12,6 +12,7 @@ written, never through the package.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -208,6 +209,26 @@ def figure(table: pd.DataFrame, year: int, unit: str, measure: str, group: str =
     ]
     assert len(rows) == 1, f"figures.csv: {len(rows)} rows for {year} {unit} {group} {measure}"
     return rows.iloc[0]
+
+
+def expected_difference(unit, group, spread: float, k: int) -> str:
+    """The group against the rest of the unit, worked from figures.csv (why, where none)."""
+    if group["value"] == "":
+        return HIDDEN[group["suppression"]]
+    if unit["value"] == "":
+        return HIDDEN[unit["suppression"]]
+    n_unit, n_group = int(unit["n"]), int(group["n"])
+    if n_unit - n_group < k:
+        return "för få övriga"
+    value_unit, value_group = float(unit["value"]), float(group["value"])
+    rest = (n_unit * value_unit - n_group * value_group) / (n_unit - n_group)
+    difference = value_group - rest
+    text = shown(repr(difference)) if difference >= 0 else "-" + shown(repr(-difference))
+    number = int(text)
+    shown_text = f"+{number}" if number > 0 else f"\u2212{-number}" if number else "0"
+    half = 1.959963984540054 * spread * ((1 / n_group + 1 / (n_unit - n_group)) ** 0.5)
+    sure = number != 0 and (difference - half > 0 or difference + half < 0)
+    return shown_text + (" * (säkerställd)" if sure and (number > 0) == (difference > 0) else "")
 
 
 def shown(text: str) -> str:
@@ -548,7 +569,10 @@ def test_group_table_matches_the_published_figures(run: Run) -> None:
     both years, so every index is comparable.
     """
     rows = table_after(run.reports / "omrade/KSK.html", "AMI per kön")
-    assert rows[0] == ["Grupp", "Index", str(YEAR), str(PREV), "Förändring"]
+    assert rows[0] == ["Grupp", "Index", str(YEAR), "Mot övriga", str(PREV), "Förändring"]
+    meta = json.loads((run.paths.processed_year(YEAR) / "meta.json").read_text("utf-8"))
+    spread = meta["respondent_spread"]
+    k = run.params.privacy.min_group_size
     table = figures(run)
     measures = {
         "AMI totalt": "AMI",
@@ -558,10 +582,17 @@ def test_group_table_matches_the_published_figures(run: Run) -> None:
     }
     assert len(rows) > 1, "no gender rows"
     suppressed_cells, label = 0, ""
-    for group_cell, index, now_cell, prev_cell, change_cell in rows[1:]:
+    for group_cell, index, now_cell, difference_cell, prev_cell, change_cell in rows[1:]:
         label = group_cell or label
         group = f"gender={label}"
         now = figure(table, YEAR, "KSK", measures[index], group)
+        unit = figure(table, YEAR, "KSK", measures[index])
+        assert difference_cell == expected_difference(unit, now, spread[measures[index]], k)
+        # a change is marked exactly where figures.csv's interval excludes 0 on its side
+        change_cell, sure, _ = change_cell.partition(" * (säkerställd)")
+        if sure:
+            low, high = float(now["change_low"]), float(now["change_high"])
+            assert low > 0 or high < 0, (label, index)
         before = table[
             (table["year"] == PREV)
             & (table["unit_id"] == "KSK")

@@ -286,14 +286,15 @@ def test_suppressed_age_group_says_too_few_answers_in_either_year(rendered_year)
     soup = _soup(rendered_year, "index.html")
     rows = _table_after(soup, "AMI – ålder")
     assert rows == [
-        ["Åldersgrupp", "AMI 2023", "AMI 2022", "Förändring"],
-        ["-29", "för få svar", "77", "för få svar"],  # 2022: 80.3 − 3.0 = 77.3
-        ["30-49", "78", "79", f"{MINUS}1"],  # 78.2 vs 79.1
-        ["50-59", "81", "82", f"{MINUS}1"],  # 80.6 vs 81.5
-        ["60-", "81", "för få svar", "för få svar"],  # 81.4; the 2022 row is suppressed
+        # the fixture's groups rest on as many respondents as the unit: no one to compare with
+        ["Åldersgrupp", "AMI 2023", "Mot övriga", "AMI 2022", "Förändring"],
+        ["-29", "för få svar", "för få svar", "77", "för få svar"],  # 2022: 80.3 − 3.0
+        ["30-49", "78", "för få övriga", "79", f"{MINUS}1"],  # 78.2 vs 79.1
+        ["50-59", "81", "för få övriga", "82", f"{MINUS}1"],  # 80.6 vs 81.5
+        ["60-", "81", "för få övriga", "för få svar", "för få svar"],  # 2022 suppressed
     ]
     table = soup.find("h2", string="AMI – ålder").find_next("table")
-    assert len(table.select("td.ffs")) == 4  # marked as suppressed, not as numbers
+    assert len(table.select("td.ffs")) == 5  # marked as suppressed, not as numbers
     section = soup.find("h2", string="AMI – ålder").parent.get_text(" ")
     assert "”för få svar”: ett av åren har för få svarande" in section
 
@@ -335,7 +336,7 @@ def test_largest_changes_leave_out_new_and_reworded_questions(rendered_year):  #
     ]
     assert [r[2] for r in down[1:]] == [f"{MINUS}3{SURE}", f"{MINUS}3{SURE}", f"{MINUS}2{SURE}"]
     footer = soup.find("footer").get_text(" ")
-    assert "* efter en förändring sedan 2022: förändringen är säkerställd." in footer
+    assert "* efter en förändring sedan 2022 eller en skillnad: den är säkerställd." in footer
     changed = " ".join(r[0] for r in up + down)
     assert "kränkande" not in changed and "prövar vi nya" not in changed
     section = soup.find("h2", string="Största utvecklingen").find_next("ul").get_text(" ")
@@ -421,12 +422,12 @@ def test_school_report_borrows_importances_and_says_so(rendered_year):  # noqa: 
     assert not any(h.startswith("Toppresultat") or h.startswith("AMI under") for h in headings)
     # the Chef group has fewer than five answers at Alfaskolan
     role = _table_after(soup, "AMI per chef/medarbetare")
-    assert role[0] == ["Grupp", "Index", "2023", "2022", "Förändring"]
-    assert role[1] == ["Chef", "AMI totalt", "för få svar", "för få svar", "för få svar"]
-    too_few = ["för få svar"] * 3
+    assert role[0] == ["Grupp", "Index", "2023", "Mot övriga", "2022", "Förändring"]
+    too_few = ["för få svar"] * 4
+    assert role[1] == ["Chef", "AMI totalt", *too_few]
     assert [r[1:] for r in role[2:4]] == [["Motivation", *too_few], ["Ledarskap", *too_few]]
     # Medarbetare: 90.2 − 0.4 = 89.8 against 88.9 − 0.4 = 88.5 (shows 89)
-    assert role[5] == ["Medarbetare", "AMI totalt", "90", "89", "+1"]
+    assert role[5] == ["Medarbetare", "AMI totalt", "90", "för få övriga", "89", "+1"]
 
 
 def test_too_small_unit_shows_no_number(rendered_year):  # noqa: F811

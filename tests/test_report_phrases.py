@@ -70,8 +70,10 @@ def test_a_change_that_is_not_sakerstalld_is_not_spoken_of_as_a_change() -> None
         "Styrning ligger kvar på 78, som 2022."
     )
     note = ph.sure_change_note(2022)
-    assert note.startswith("* efter en förändring sedan 2022: förändringen är säkerställd.")
-    assert "felmarginalen" in note
+    assert note.startswith(
+        "* efter en förändring sedan 2022 eller en skillnad: den är säkerställd."
+    )
+    assert "felmarginalen" in note and "”Mot övriga” är gruppens index minus" in note
 
 
 def test_high_low_names_ties_together_with_the_prefix_in_number() -> None:

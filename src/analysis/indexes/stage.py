@@ -8,6 +8,7 @@ suppressed aggregates and the organisation tree - never respondent rows.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,7 @@ from analysis.core.dataset import SurveyData
 from analysis.core.figures_io import write_figures_csv
 from analysis.core.params import Params
 from analysis.core.stage_paths import StagePaths, check_report_year
+from analysis.indexes.change_intervals import measure_spread
 from analysis.indexes.figures import figures_with_changes, published_figures
 
 
@@ -88,6 +90,12 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
         "rows_rejected": sum(t["rows_rejected"] for t in summary["tables"].values()),
         # the sections behind these figures (contract.STAGE_PARAMS), `input` as ingest used it
         "params": {**params_record(params, "indexes"), "input": summary["params"]["input"]},
+        # each measure's respondent spread, pooled over the organisation: the reports'
+        # group differences rest on it (analysis.indexes.change_intervals)
+        "respondent_spread": {
+            measure: (None if math.isnan(sd) else sd)
+            for measure, sd in measure_spread(data, params.survey, year).items()
+        },
     }
     out = paths.processed_year(year)
     write_parquet_atomic(figures, out / "figures.parquet")

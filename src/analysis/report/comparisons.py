@@ -17,6 +17,7 @@ from analysis.core.catalogue import (
 from analysis.core.params import LevelParams
 from analysis.core.rounding import format_change, round_half_up
 from analysis.report.area_texts import area_text
+from analysis.report.differences import against_rest, no_difference_text
 from analysis.report.figures import ALL, Shown
 from analysis.report.phrases import NO_COMPARISON, NO_ROW
 from analysis.report.processed import MEASURE_LABELS, ProcessedYear
@@ -117,19 +118,27 @@ def ami_measures(data: ProcessedYear) -> list[str]:
     return [m for m in (AMI, *(dimension_measure(d) for d in AMI_DIMENSIONS)) if m in present]
 
 
-def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]) -> pd.DataFrame:
-    """One row per label of ``variable`` × measure, this year against last.
+def group_breakdown(
+    figures: UnitFigures, variable: str, measures: Sequence[str], k: int = 5
+) -> pd.DataFrame:
+    """One row per label of ``variable`` × measure, this year against last and the rest.
 
     Columns: group, label, measure, value, text, value_prev, prev_text,
-    change, change_text, marked (*säkerställd*). A previous-year row that is suppressed says why
+    change, change_text, marked (*säkerställd*), and the group against the
+    rest of the unit (:mod:`analysis.report.differences`; ``k`` is
+    ``privacy.min_group_size``): difference_text (why, where there is none) and
+    difference_marked. A previous-year row that is suppressed says why
     (``prev_text``), never a blank; ``prev_text`` is "" only where no
     comparable row exists, and ``change_text`` then says why.
     """
+    spread = figures.data.respondent_spread
     rows = []
     for label in figures.groups(variable):
         group = f"{variable}={label}"
         for measure in measures:
             compared = figures.compare(measure, group)
+            unit = figures.get(measure)
+            difference = against_rest(unit, compared.now, spread.get(measure), k)
             rows.append(
                 {
                     "group": group,
@@ -142,6 +151,10 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
                     "change": compared.change,
                     "change_text": compared.change_text,
                     "marked": compared.marked,
+                    "difference_text": (
+                        difference.text if difference else no_difference_text(unit, compared.now, k)
+                    ),
+                    "difference_marked": bool(difference and difference.marked),
                 }
             )
     return pd.DataFrame(
@@ -157,6 +170,8 @@ def group_breakdown(figures: UnitFigures, variable: str, measures: Sequence[str]
             "change",
             "change_text",
             "marked",
+            "difference_text",
+            "difference_marked",
         ],
     )
 

@@ -23,6 +23,8 @@ HIDDEN_TEXTS = {THRESHOLD: SUPPRESSED, COMPLEMENTARY: PROTECTED}
 #: a change whose 95 % interval excludes 0, and the class of its mark in the tables
 SURE_CHANGE = "säkerställd"
 SURE_CHANGE_CLASS = "sakerstalld"
+#: the column of a group's difference against the rest of its unit
+MOT_OVRIGA = "Mot övriga"
 #: what a summary sentence says of a displayed change that is not säkerställd
 WITHIN_MARGIN = "oförändrat inom felmarginalen"
 NEW = "ny"
@@ -65,10 +67,12 @@ def sure_change_note(previous_year: int | None) -> str:
     """The one explanation of the mark of a säkerställd change, in a report that shows one."""
     since = f" sedan {previous_year}" if previous_year is not None else ""
     return (
-        f"* efter en förändring{since}: förändringen är {SURE_CHANGE}. Ett 95-procentigt "
-        "intervall för förändringen av arbetsklimatet utesluter noll, så den beror inte på "
-        "slumpen i vem som svarade och hur. En förändring utan * ligger inom felmarginalen: "
-        "den kan lika gärna bero på att samma personer svarar lite olika från år till år."
+        f"* efter en förändring{since} eller en skillnad: den är {SURE_CHANGE}. Ett "
+        "95-procentigt intervall utesluter noll, så den beror inte på slumpen i vem som "
+        "svarade och hur. Utan * ligger den inom felmarginalen: en förändring kan lika gärna "
+        "bero på att samma personer svarar lite olika från år till år. "
+        f"”{MOT_OVRIGA}” är gruppens index minus övriga svarandes i enheten (enhetens "
+        "svarande utanför gruppen)."
     )
 
 

@@ -55,7 +55,15 @@ DRIVER_NOTE_KEYS = (
     "root_analysis",
     "without_rows",
 )
-META_KEYS = ("year", "previous_year", "years", "input_sha256", "rows_rejected", "params")
+META_KEYS = (
+    "year",
+    "previous_year",
+    "years",
+    "input_sha256",
+    "rows_rejected",
+    "params",
+    "respondent_spread",
+)
 
 # Report kinds and where each is written under reports/<Y>/.
 FORVALTNING = "forvaltning"
@@ -143,6 +151,12 @@ class ProcessedYear:
     def driver_missing(self) -> str:
         """``drivers.missing`` as the drivers stage used it: whom the notes say it rests on."""
         return str(self.driver_notes["missing"])
+
+    @property
+    def respondent_spread(self) -> dict[str, float]:
+        """Each measure's respondent spread in year Y, pooled over the organisation."""
+        raw = self.meta.get("respondent_spread") or {}
+        return {str(m): float(v) for m, v in raw.items() if v is not None}
 
     @property
     def rows_rejected(self) -> int:

@@ -14,8 +14,10 @@ import pandas as pd
 from analysis.core.labels import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
 from analysis.core.params import LevelParams
 from analysis.report.context import Report
+from analysis.report.differences import FEW_OTHERS
 from analysis.report.markup import Table, bar_cell, change_cell, table, value_cell
 from analysis.report.phrases import (
+    MOT_OVRIGA,
     NO_COMPARISON,
     PROTECTED,
     SUPPRESSED,
@@ -50,6 +52,17 @@ def comparison_note(report: Report, change_texts: Iterable[str] = ()) -> str:
     if no_previous_text(prev) in texts:
         lines.append(f"”{no_previous_text(prev)}”: enheten eller gruppen fanns inte med {prev}.")
     return " ".join(lines)
+
+
+def difference_note(k: int, difference_texts: Iterable[str] = ()) -> str:
+    """How to read the column of a group against the rest of its unit."""
+    line = (
+        f"”{MOT_OVRIGA}”: gruppens index minus övriga svarandes i enheten (avrundat); "
+        "med * är skillnaden säkerställd."
+    )
+    if FEW_OTHERS in set(difference_texts):
+        line += f" ”{FEW_OTHERS}”: färre än {k} svarande utanför gruppen, som inte jämförs."
+    return line
 
 
 @dataclass(frozen=True)

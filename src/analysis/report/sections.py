@@ -25,9 +25,8 @@ from analysis.report.sections_front import (
     provenance_section,
     response_rate_section,
 )
+from analysis.report.sections_groups import ami_age_section, ami_groups_section
 from analysis.report.sections_indexes import (
-    ami_age_section,
-    ami_groups_section,
     ami_section,
     areas_section,
     leadership_section,

@@ -1,4 +1,4 @@
-"""The index sections: AMI and its dimensions, by group and age, areas, targets, leadership.
+"""The index sections: AMI and its dimensions, areas, targets, leadership.
 
 Each ``*_section`` builds a context of plain values and renders its template
 (``templates/<name>.html.j2``); it returns ``None`` when the section is empty.
@@ -8,7 +8,6 @@ in :mod:`analysis.report.phrases`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,16 +17,15 @@ from analysis.report import plots
 from analysis.report.comparisons import (
     ami_measures,
     area_overview,
-    group_breakdown,
     index_table,
     question_results,
     target_table,
 )
 from analysis.report.context import Report
 from analysis.report.figures import has_value
-from analysis.report.markup import Table, area_cell, change_cell, chart, show, table, value_cell
+from analysis.report.markup import area_cell, change_cell, chart, show, table, value_cell
 from analysis.report.phrases import NO_COMPARISON, amount, join_words, movement
-from analysis.report.processed import LEDARE, MEASURE_LABELS
+from analysis.report.processed import LEDARE
 from analysis.report.section_parts import (
     comparison_note,
     high_low_sentence,
@@ -37,7 +35,6 @@ from analysis.report.section_parts import (
 )
 from analysis.report.selection import (
     count_at_least,
-    higher_on,
     highest_first,
     largest_question_change,
     ranked,
@@ -161,124 +158,6 @@ def _ami_summary(frame: pd.DataFrame, results: pd.DataFrame, prev: int | None) -
         verb = "ökat" if change > 0 else "minskat"
         lines.append(f"”{biggest['text']}” har {verb} med {amount(abs(change))}.")
     return lines
-
-
-def ami_groups_section(report: Report) -> Any:
-    """AMI by gender and by chef/medarbetare, this year against last."""
-    if report.too_small:
-        return None
-    measures = ami_measures(report.data)
-    year, prev = report.data.year, report.data.previous_year
-    groups = []
-    for variable, title in (("gender", "kön"), ("role", "chef/medarbetare")):
-        frame = group_breakdown(report.figures, variable, measures)
-        if frame.empty:
-            continue
-        groups.append(
-            {
-                "title": title,
-                "summary": [line for line in [_groups_summary(frame)] if line],
-                "chart": chart(
-                    [*frame["value"], *frame["value_prev"]],
-                    lambda frame=frame: plots.grouped_index_bars(frame, MEASURE_LABELS, year, prev),
-                    f"AMI per {title}",
-                    [*frame["text"], *frame["prev_text"]],
-                ),
-                "table": _breakdown_table(frame, measures, year, prev),
-                "note": comparison_note(report, frame["change_text"]) if prev is not None else "",
-            }
-        )
-    if not groups:
-        return None
-    return show(report, "ami_groups.html.j2", groups=groups)
-
-
-def _groups_summary(frame: pd.DataFrame) -> str:
-    """Two groups: who is higher on AMI, and on how many dimensions; more: highest and lowest."""
-    total = frame[frame["measure"] == AMI]
-    order = ranked(list(total["label"]), list(total["value"]))
-    if len(order) < 2:
-        return ""
-    if len(order) > 2:
-        return high_low_sentence("AMI totalt", list(total["label"]), list(total["value"]))
-    (first, a), (second, b) = order
-    if a == b:
-        return f"{first} och {second} ligger lika på AMI totalt ({a})."
-    sentence = f"{first} ligger högre än {second} på AMI totalt ({a} mot {b})."
-    dims = [m for m in dict.fromkeys(frame["measure"]) if m != AMI]
-    compared, higher = higher_on(frame, first, second, dims)
-    if compared:
-        share = f"alla {compared}" if higher == compared else f"{higher} av {compared}"
-        sentence = sentence[:-1] + f", och på {share} delindex."
-    return sentence
-
-
-def _breakdown_table(
-    frame: pd.DataFrame, measures: Sequence[str], year: int, prev: int | None
-) -> Table:
-    """Group × index, this year, last year and the change (long form: one index per row)."""
-    headers = ["Grupp", "Index", str(year)]
-    numeric = [False, False, True]
-    if prev is not None:
-        headers += [str(prev), "Förändring"]
-        numeric += [True, True]
-    rows = []
-    for label in dict.fromkeys(frame["label"]):
-        part = frame[frame["label"] == label].set_index("measure")
-        for number, measure in enumerate(m for m in measures if m in part.index):
-            row = part.loc[measure]
-            line = [label if number == 0 else "", MEASURE_LABELS[measure], value_cell(row["text"])]
-            if prev is not None:
-                line += [
-                    value_cell(row["prev_text"]),
-                    change_cell(row["change_text"], row["marked"]),
-                ]
-            rows.append(line)
-    return table(headers, rows, numeric)
-
-
-def ami_age_section(report: Report) -> Any:
-    """AMI by age group, this year against last."""
-    if report.too_small or AMI not in ami_measures(report.data):
-        return None
-    frame = group_breakdown(report.figures, "age_group", [AMI])
-    if frame.empty:
-        return None
-    year, prev = report.data.year, report.data.previous_year
-    rows = [
-        [label, value_cell(text), value_cell(prev_text), change_cell(change, marked)]
-        for label, text, prev_text, change, marked in zip(
-            frame["label"],
-            frame["text"],
-            frame["prev_text"],
-            frame["change_text"],
-            frame["marked"],
-            strict=True,
-        )
-    ]
-    headers = ["Åldersgrupp", f"AMI {year}"]
-    numeric = [False, True]
-    if prev is not None:
-        headers += [f"AMI {prev}", "Förändring"]
-        numeric += [True, True]
-    else:
-        rows = [r[:2] for r in rows]
-    summary = high_low_sentence(
-        "AMI", list(frame["label"]), list(frame["value"]), ("åldersgruppen ", "åldersgrupperna ")
-    )
-    return show(
-        report,
-        "ami_age.html.j2",
-        summary=[summary] if summary else [],
-        chart=chart(
-            [*frame["value"], *frame["value_prev"]],
-            lambda: plots.age_bars(frame, year, prev),
-            "AMI per åldersgrupp",
-            [*frame["text"], *frame["prev_text"]],
-        ),
-        table=table(headers, rows, numeric),
-        comparison_note=comparison_note(report, frame["change_text"]) if prev is not None else "",
-    )
 
 
 def areas_section(report: Report) -> Any:
