@@ -65,3 +65,17 @@ def test_a_chart_without_a_bar_is_a_sentence_saying_why() -> None:
     assert chart.sentence == (
         "Diagrammet ”AMI” visas inte: alla värden är dolda för att skydda en mindre grupp."
     )
+
+
+def test_a_change_cell_is_marked_whatever_kind_of_true_a_table_row_hands_over():
+    import numpy as np
+
+    from analysis.report.markup import change_cell
+
+    assert change_cell("+3", np.bool_(True)).marked  # a row of a pandas frame
+    assert change_cell("+3", True).marked
+    assert not change_cell("+1", np.bool_(False)).marked
+    assert not change_cell("+1", None).marked and not change_cell("+1", float("nan")).marked
+    # a hidden figure's words are never marked, and keep their grey italics
+    hidden = change_cell("för få svar", False)
+    assert hidden.kind == "hidden" and not hidden.marked

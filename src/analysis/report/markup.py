@@ -98,7 +98,8 @@ def value_cell(text: str, level_name: Any = None) -> Cell:
 def change_cell(text: str, marked: Any = False) -> Cell:
     """A change (or why there is none), marked when it is säkerställd."""
     cell = value_cell(text)
-    return Cell(cell.kind, cell.text, marked=marked is True)
+    # a table row may hand over numpy's bool; a missing mark (None, NaN) is no mark
+    return Cell(cell.kind, cell.text, marked=bool(has_value(marked) and marked))
 
 
 def bar_cell(value: Any, level_name: Any) -> Cell:
