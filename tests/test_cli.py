@@ -58,3 +58,24 @@ def test_the_declared_dependencies_admit_the_pinned_versions() -> None:
         pinned = pins.get(canonicalize_name(requirement.name))
         assert pinned is not None, f"{requirement.name} is not pinned in requirements.txt"
         assert requirement.specifier.contains(pinned), f"{requirement.name}=={pinned} vs {text}"
+
+
+def test_render_one_report_names_the_reports_there_are_for_an_unknown_id(tmp_path, capsys) -> None:
+    import report_fixture as rf
+
+    rf.write_fixture(tmp_path / "processed" / str(rf.YEAR))
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    common = ["--params", str(params), "render", "--processed", str(tmp_path / "processed")]
+    out = ["--out", str(tmp_path / "one")]
+    # a unit below the schools has no report of its own, like an unknown id
+    assert main([*common, "--year", str(rf.YEAR), "--unit", "NOPE", *out]) == 2
+    message = capsys.readouterr().err
+    assert message.startswith("render: no report for unit NOPE in 2023: reports exist for")
+    assert "(--manager)" in message
+    assert main([*common, "--year", str(rf.YEAR), "--manager", "NOPE", *out]) == 2
+    assert "no report for manager NOPE" in capsys.readouterr().err
+    # publishing a year needs the year, and --out goes only with one report
+    assert main([*common, "--out", str(tmp_path / "x")]) == 2
+    assert "--out goes with --unit or --manager" in capsys.readouterr().err
+    assert not (tmp_path / "one").exists()

@@ -714,3 +714,31 @@ def test_the_project_root_and_the_kernels_path_are_where_the_files_are() -> None
     assert (PROJECT_ROOT / "params.yaml").is_file()
     first = kernel_environment()["PYTHONPATH"].split(os.pathsep)[0]
     assert (Path(first) / "analysis" / "__init__.py").is_file()
+
+
+def test_one_report_renders_alone_into_a_folder_of_ones_choice(rendered_year, tmp_path):  # noqa: F811
+    """render --unit/--manager: the report at its published place, its CSVs beside it."""
+    import shutil
+
+    from analysis.core.figures_io import write_figures_csv
+    from analysis.drivers.drivers_csv import write_drivers_csv
+    from analysis.render.reports import render_one
+
+    # the processed year as the stages leave it: the CSVs render publishes beside the parquets
+    processed = tmp_path / "processed" / str(rf.YEAR)
+    shutil.copytree(rendered_year.processed, processed)
+    write_figures_csv(rf.figures_table(), processed / "figures.csv")
+    write_drivers_csv(rf.drivers_table(), processed / "drivers.csv")
+    out = tmp_path / "one"
+    written = render_one(rf.YEAR, processed, out, rf.fixture_params(), unit_id="A")
+    assert written == out / "enhet" / "A.html"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "drivers.csv",
+        "enhet/A.html",
+        "figures.csv",
+    ]
+    # the same report as in the published set, but for the run's own provenance
+    one = _soup(rendered_year, "enhet/A.html").find("h1").get_text()
+    assert BeautifulSoup(written.read_text("utf-8"), "html.parser").find("h1").get_text() == one
+    leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1")
+    assert leader == out / "ledare" / "M1.html" and leader.is_file()

@@ -33,15 +33,33 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("indexes", "figures for one report year"),
         ("drivers", "driver analysis for one report year"),
-        ("render", "render one year's reports"),
+        (
+            "render",
+            "publish one year's reports; with --unit or --manager, render that one report "
+            "into --out instead (nothing under DVC changes)",
+        ),
     ):
-        stage = sub.add_parser(name, help=text)
-        stage.add_argument("--year", type=int, required=True, help="survey year")
+        stage = sub.add_parser(name, help=text, description=text)
+        stage.add_argument(
+            "--year",
+            type=int,
+            required=name != "render",
+            help="survey year"
+            + (" (default: the last of report.years)" if name == "render" else ""),
+        )
         stage.add_argument("--interim", default="data/interim", help="ingested tables")
         stage.add_argument("--processed", default="data/processed", help="stage outputs")
         stage.add_argument("--reports", default="reports", help="published sets, per year")
         if name == "render":
             stage.add_argument("--jobs", type=int, default=2)
+            one = stage.add_mutually_exclusive_group()
+            one.add_argument("--unit", help="render only this unit's report")
+            one.add_argument("--manager", help="render only this manager's report")
+            stage.add_argument(
+                "--out",
+                help="with --unit/--manager: the folder to write into "
+                "(default: reports/enstaka/<year>)",
+            )
     audit = sub.add_parser(
         "audit",
         help="recompute every published figure from the input tables and reconcile "
@@ -115,7 +133,26 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.drivers.stage import run_drivers
 
                 run_drivers(params, args.year, paths)
+            elif args.unit is not None or args.manager is not None:
+                from analysis.render.reports import ONE_REPORT_DIR, render_one
+
+                year = args.year if args.year is not None else params.report.years[-1]
+                out = Path(args.out) if args.out else ONE_REPORT_DIR / str(year)
+                written = render_one(
+                    year,
+                    paths.processed_year(year),
+                    out,
+                    params,
+                    unit_id=args.unit,
+                    manager_id=args.manager,
+                )
+                print(written)
             else:
+                if args.out is not None or args.year is None:
+                    raise StageError(
+                        "render: --year is required to publish a year; --out goes with "
+                        "--unit or --manager"
+                    )
                 from analysis.render.stage import run_render
 
                 run_render(params, args.year, paths, jobs=args.jobs)

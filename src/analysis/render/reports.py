@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from analysis.core.errors import StageError
 from analysis.core.params import Params
 from analysis.core.provenance import PROJECT_ROOT, collect_provenance
 from analysis.core.publish import is_publication, publication
@@ -28,12 +29,69 @@ from analysis.render.errors import RenderError
 from analysis.render.plan import NOTEBOOK_DIR, plan_reports
 from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
-from analysis.report.processed import ProcessedYear, load_processed_year
+from analysis.report.processed import LEDARE, ProcessedYear, load_processed_year
 
-__all__ = ["PUBLISHED_CSVS", "render_year"]
+__all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "render_one", "render_year"]
+
+#: where ``python -m analysis render --unit/--manager`` writes by default: beside the
+#: published sets, never one of them (git-ignored, not a DVC output)
+ONE_REPORT_DIR = PROJECT_ROOT / "reports" / "enstaka"
 
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
+
+
+def render_one(
+    year: int,
+    processed_dir: Path,
+    out_dir: Path,
+    params: Params,
+    unit_id: str | None = None,
+    manager_id: str | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR,
+) -> Path:
+    """One unit's or one manager's report into ``out_dir``, as the published set has it.
+
+    For an analyst's look at one report: nothing under DVC changes, so the next
+    ``make report`` re-renders nothing. ``out_dir`` gets the report at its
+    published place (``enhet/<id>.html`` ...) with the year's figures.csv and
+    drivers.csv beside it, so its links work; not the workbook, which takes
+    longer than the report (the published set has it). A unit that has no
+    report of its own (below the schools' level) or an unknown id is an
+    error naming the reports there are.
+    """
+    if (unit_id is None) == (manager_id is None):
+        raise StageError("render one report: give a unit id or a manager id (one of them)")
+    processed_dir = Path(processed_dir).resolve()
+    data = load_processed_year(processed_dir)
+    planned = plan_reports(data, Path(out_dir).resolve(), "{}", Path(notebook_dir).resolve())
+    wanted = (LEDARE, manager_id) if manager_id is not None else (None, unit_id)
+    match = [
+        j
+        for j in planned
+        if j.identifier == wanted[1] and ((j.kind == LEDARE) == (wanted[0] == LEDARE))
+    ]
+    if not match:
+        what = f"manager {manager_id}" if manager_id is not None else f"unit {unit_id}"
+        units = [j.identifier for j in planned if j.kind != LEDARE]
+        raise StageError(
+            f"no report for {what} in {year}: reports exist for the förvaltning, each "
+            f"område and each unit right under an område ({len(units)} units, e.g. "
+            f"{', '.join(units[:5])}) and for each manager (--manager)"
+        )
+    relative = match[0].output.relative_to(Path(out_dir).resolve()).as_posix()
+    (written,) = render_year(
+        year,
+        processed_dir,
+        out_dir,
+        params,
+        jobs=1,
+        only=[relative],
+        notebook_dir=notebook_dir,
+        progress=False,
+        with_workbook=False,
+    )
+    return written
 
 
 def render_year(
@@ -45,6 +103,7 @@ def render_year(
     only: Iterable[str] | None = None,
     notebook_dir: Path = NOTEBOOK_DIR,
     progress: bool = True,
+    with_workbook: bool = True,
 ) -> list[Path]:
     """Publish ``year``'s whole set as ``out_dir`` (reports/<Y>/), or render a subset into it.
 
@@ -60,7 +119,8 @@ def render_year(
     publication: it writes straight into ``out_dir``, a scratch directory,
     with no staging and no ``SHA256SUMS``; it refuses a directory holding a
     publication and the project's own ``reports/<Y>``, so a partial set never
-    passes for the published one. The workbook is always written, the CSVs
+    passes for the published one. The workbook is written unless
+    ``with_workbook`` is False (only a subset may go without it), the CSVs
     are copied when ``processed_dir`` has them.
 
     Returns the written paths: reports in plan order, then the workbook.
@@ -73,6 +133,8 @@ def render_year(
     if data.year != year:
         raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
     provenance = collect_provenance(data, params)
+    if only is None and not with_workbook:
+        raise RenderError("the published set always carries the workbook")
     if only is None:
         for name in PUBLISHED_CSVS:
             if not (processed_dir / name).is_file():
@@ -82,7 +144,7 @@ def render_year(
                 )
         with publication(out_dir) as staging:
             written = _render_into(
-                staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress
+                staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress, True
             )
         return [out_dir / p.relative_to(staging) for p in written]
     if is_publication(out_dir) or out_dir == (PROJECT_ROOT / "reports" / str(year)).resolve():
@@ -91,7 +153,7 @@ def render_year(
             "scratch directory, the whole set comes from a run without `only`"
         )
     return _render_into(
-        out_dir, data, provenance, processed_dir, jobs, only, notebook_dir, progress
+        out_dir, data, provenance, processed_dir, jobs, only, notebook_dir, progress, with_workbook
     )
 
 
@@ -104,8 +166,10 @@ def _render_into(
     only: Iterable[str] | None,
     notebook_dir: Path,
     progress: bool,
+    with_workbook: bool,
 ) -> list[Path]:
-    """Reports, workbook and the stages' CSVs into ``out_dir``; the written paths."""
+    """Reports, workbook (``with_workbook``) and the stages' CSVs into ``out_dir``; the
+    written paths."""
     provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
     planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
     if only is not None:
@@ -119,6 +183,8 @@ def _render_into(
         if (processed_dir / name).is_file():
             shutil.copyfile(processed_dir / name, out_dir / name)
 
+    if not with_workbook:
+        return render_reports(planned, jobs, progress, desc=f"rapporter {data.year}")
     with ThreadPoolExecutor(1) as side:
         # the workbook is written beside the workers (the main process is idle meanwhile)
         workbook = side.submit(write_workbook, data, provenance, out_dir)
