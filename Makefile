@@ -63,11 +63,19 @@ audit: setup
 pins:
 	$(PYTHON) scripts/sync_environment.py
 
-## Debian's chromium for the browser test (Playwright cannot download its own here).
-browser:
+## Debian's chromium for the browser test (Playwright cannot download its own here), and
+## axe-core from the npm registry for its accessibility check (pinned; kept in .cache/).
+AXE_VERSION = 4.10.3
+AXE = .cache/npm/node_modules/axe-core/axe.min.js
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	  else \
 	    echo "The browser test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	  fi; }
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "The accessibility check needs npm (apt-get install npm) to fetch axe-core" >&2; exit 1; }
+	npm install --prefix .cache/npm --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION)

@@ -8,6 +8,10 @@ test that checks it.
 Each page's full-page screenshot is kept for a person to look at, in
 ``.artifacts/browser/`` at the repository root (git-ignored; replaced on
 every run), e.g. ``.artifacts/browser/index.html.png``.
+
+Every report kind is also checked with axe-core (from the npm registry,
+``make browser`` puts it in ``.cache/``) against WCAG 2.1 A and AA: the
+contract promises reports that meet WCAG 2.1 AA.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ ARGS = [
     "--no-first-run",
 ]
 PAGES = ["index.html", "enhet/A.html", "ledare/M1.html"]
+#: one report of each kind: förvaltning, område, school, manager
+KINDS = ["index.html", "omrade/S.html", "enhet/A.html", "ledare/M1.html"]
+AXE = Path(__file__).resolve().parents[1] / ".cache" / "npm" / "node_modules" / "axe-core"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +93,22 @@ def test_report_opens_offline_with_every_figure(browser, rendered_year, name):  
     assert broken == []
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert height > 800
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_each_report_kind_meets_wcag_21_aa_by_axe(browser, rendered_year, name):  # noqa: F811
+    script = AXE / "axe.min.js"
+    if not script.is_file():
+        pytest.fail(f"{script} is missing: `make browser` fetches axe-core from the npm registry")
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto((rendered_year.out_dir / name).as_uri(), wait_until="load")
+    page.add_script_tag(path=str(script))
+    violations = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations.map(v => [v.id, v.help, v.nodes.map(n => n.html)]);
+        }""",
+        WCAG_21_AA,
+    )
+    page.close()
+    assert violations == [], violations
