@@ -139,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 run_drivers(params, args.year, paths)
             elif args.unit is not None or args.manager is not None:
-                from analysis.render.reports import ONE_REPORT_DIR, render_one
+                from analysis.render.reports import ONE_REPORT_DIR, one_report_year, render_one
 
-                year = args.year if args.year is not None else params.report.years[-1]
+                year = one_report_year(params, args.year)
                 out = Path(args.out) if args.out else ONE_REPORT_DIR / str(year)
                 written = render_one(
                     year,

@@ -38,7 +38,7 @@ from analysis.report.processed import (
     load_processed_year,
 )
 
-__all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "render_one", "render_year"]
+__all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", "render_year"]
 
 #: where ``python -m analysis render --unit/--manager`` writes by default: beside the
 #: published sets, never one of them (git-ignored, not a DVC output)
@@ -48,6 +48,11 @@ ONE_REPORT_DIR = PROJECT_ROOT / "reports" / "enstaka"
 PDF_KINDS = (FORVALTNING, OMRADE)
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
+
+
+def one_report_year(params: Params, year: int | None) -> int:
+    """The year of ``render --unit/--manager``: the one asked for, else the last report year."""
+    return year if year is not None else params.report.years[-1]
 
 
 def render_one(
