@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.stats import norm
 
 from analysis.core.labels import LEVEL_DEVELOP, LEVEL_GOOD, LEVEL_IMPROVE, MINUS
 from analysis.core.params import LevelParams
@@ -62,6 +63,11 @@ def level(value: float, levels: LevelParams) -> str:
 def displayed_change(value: float, value_prev: float) -> int:
     """The change a reader sees: displayed value minus displayed previous value."""
     return round_half_up(value) - round_half_up(value_prev)
+
+
+#: the normal quantile of a two-sided 95 % interval: a change's (contract §3) and a
+#: group's difference against the rest of its unit
+Z95 = float(norm.ppf(0.975))
 
 
 def is_marked(shown_change: float | None, low: float | None, high: float | None) -> bool:

@@ -46,6 +46,7 @@ from scipy.stats import norm
 from analysis.core.catalogue import RESPONSE_RATE, composites_for_year, question_measure
 from analysis.core.dataset import SurveyData
 from analysis.core.params import SurveyParams
+from analysis.core.rounding import Z95
 
 __all__ = [
     "MIN_CALIBRATION_CHANGES",
@@ -59,8 +60,6 @@ __all__ = [
     "response_rate_interval",
 ]
 
-#: the normal quantile of a two-sided 95 % interval
-Z95 = float(norm.ppf(0.975))
 #: the interquartile range of a standard normal variable (1.349...)
 NORMAL_IQR = float(norm.ppf(0.75) - norm.ppf(0.25))
 #: fewer changes of a measure than this: no calibration (scale 1, the two-sample variance)

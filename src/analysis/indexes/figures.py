@@ -8,6 +8,7 @@ exists only where both values are published; each carries a 95 % interval
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -91,13 +92,21 @@ def published_figures(
 
 
 def figures_with_changes(
-    data: SurveyData, survey: SurveyParams, year: int, published: Callable[[int], pd.DataFrame]
+    data: SurveyData,
+    survey: SurveyParams,
+    year: int,
+    published: Callable[[int], pd.DataFrame],
+    spread: Callable[[int], dict[str, float]] | None = None,
 ) -> pd.DataFrame:
     """``published(year)`` with changes against ``published(previous survey year)``.
 
-    ``published`` is a parameter so that a caller reporting several years
-    (``analysis.indexes.stage.history_figures``) suppresses each year only once.
+    ``published`` (and ``spread``, each year's respondent spread, by default
+    :func:`analysis.indexes.change_intervals.measure_spread`) are parameters so
+    that a caller reporting several years (``analysis.indexes.stage.history_figures``)
+    computes each year only once.
     """
+    if spread is None:
+        spread = partial(measure_spread, data, survey)
     current = published(year)
     previous_year = data.previous_year(year)
     if previous_year is None:
@@ -110,6 +119,6 @@ def figures_with_changes(
         current,
         previous,
         comparable_measures(data.questions, data.asked_in(year), data.asked_in(previous_year)),
-        measure_spread(data, survey, year),
-        measure_spread(data, survey, previous_year),
+        spread(year),
+        spread(previous_year),
     )

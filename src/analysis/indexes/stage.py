@@ -12,6 +12,7 @@ import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache, partial
 from itertools import repeat
 
 import pandas as pd
@@ -33,10 +34,11 @@ def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame
     and reused for its own rows and as the comparison of the year after it.
     """
     published = published_years(data, params, [y for y in data.years if y <= year])
+    spread = cache(partial(measure_spread, data, params.survey))  # each year once
     previous = data.previous_year(year)
-    tables = [figures_with_changes(data, params.survey, year, published.__getitem__)]
+    tables = [figures_with_changes(data, params.survey, year, published.__getitem__, spread)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
-        table = figures_with_changes(data, params.survey, earlier, published.__getitem__)
+        table = figures_with_changes(data, params.survey, earlier, published.__getitem__, spread)
         if earlier != previous:
             is_unit = ~table["unit_id"].map(is_manager_unit)
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]

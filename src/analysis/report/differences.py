@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
-from analysis.core.rounding import format_change, is_marked, round_half_up
+from analysis.core.rounding import Z95, format_change, is_marked, round_half_up
 from analysis.report.figures import Shown
 from analysis.report.phrases import NO_COMPARISON
 
@@ -31,8 +30,6 @@ __all__ = ["FEW_OTHERS", "Difference", "against_rest", "no_difference_text"]
 
 #: why a group is not compared with the rest of its unit: the rest is too small
 FEW_OTHERS = "för få övriga"
-
-Z95 = NormalDist().inv_cdf(0.975)
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,7 @@ def ami_groups_section(report: Report) -> Any:
                     [*frame["text"], *frame["prev_text"]],
                 ),
                 "table": _breakdown_table(frame, measures, year, prev),
-                "note": " ".join(
-                    [
-                        difference_note(k, frame["difference_text"]),
-                        comparison_note(report, frame["change_text"]) if prev is not None else "",
-                    ]
-                ).strip(),
+                "note": _groups_note(report, frame),
             }
         )
     if not groups:
@@ -160,10 +155,13 @@ def ami_age_section(report: Report) -> Any:
             [*frame["text"], *frame["prev_text"]],
         ),
         table=table(headers, rows, numeric),
-        comparison_note=" ".join(
-            [
-                difference_note(report.params.privacy.min_group_size, frame["difference_text"]),
-                comparison_note(report, frame["change_text"]) if prev is not None else "",
-            ]
-        ).strip(),
+        comparison_note=_groups_note(report, frame),
     )
+
+
+def _groups_note(report: Report, frame: pd.DataFrame) -> str:
+    """How to read a group table: the difference against the rest, then the change."""
+    parts = [difference_note(report.params.privacy.min_group_size, frame["difference_text"])]
+    if report.data.previous_year is not None:
+        parts.append(comparison_note(report, frame["change_text"]))
+    return " ".join(parts)
