@@ -539,6 +539,7 @@ def drivers_table() -> pd.DataFrame:
                 "n_used": np.int64(N_USED[source]),
                 "importance_from": source,
                 "basis": "borrowed" if borrowed else "own",
+                "own_weight": 0.0 if borrowed else 1.0,
                 "borrow_code": "small" if borrowed else "",
                 "borrow_reason": "few complete respondents" if borrowed else "",
                 "resampled": "respondents",

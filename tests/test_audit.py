@@ -468,7 +468,7 @@ def driver_data() -> SurveyData:
 
 DRIVER_HEADER = (
     "year,unit_id,question_id,weight,importance,ci_low,ci_high,score,quadrant,n_used,"
-    "importance_from,basis,p_high,beta,p_negative,p_random"
+    "importance_from,basis,own_weight,p_high,beta,p_negative,p_random"
 )
 # beta: uncorrelated drivers' standardised weights are their correlations with the outcome,
 # sqrt(2/3) and sqrt(1/6); p_high: with two drivers the larger is the high half in every
@@ -477,19 +477,20 @@ D1 = ["1.0", "0.816496580927726", "0.0", "0.0"]
 D2 = ["0.0", "0.408248290463863", "0.0", "0.0"]
 DRIVER_ROWS = [
     # unit, question, weight, importance, ci_low, ci_high, score, quadrant, n_used, from, basis,
-    # p_high, beta, p_negative, p_random
+    # own_weight, p_high, beta, p_negative, p_random (A and B, 8 respondents each, are below
+    # drivers.min_own = 10: they borrow F's importances whole)
     ["F", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "50.00", "styrka", "16", "F", "own",
-     *D1],
+     "1.0", *D1],
     ["F", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F", "own",
-     *D2],
+     "1.0", *D2],
     ["A", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "0.00", "fokusområde", "16", "F",
-     "borrowed", *D1],
+     "borrowed", "0.0", *D1],
     ["A", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
-     "borrowed", *D2],
+     "borrowed", "0.0", *D2],
     ["B", "d1", "0.6666666666666666", "0.8", "0.7", "0.9", "100.00", "styrka", "16", "F",
-     "borrowed", *D1],
+     "borrowed", "0.0", *D1],
     ["B", "d2", "0.16666666666666666", "0.2", "0.1", "0.3", "50.00", "övrigt", "16", "F",
-     "borrowed", *D2],
+     "borrowed", "0.0", *D2],
 ]  # fmt: skip
 SCORES = {"F": ("50.00", "50.00"), "A": ("0.00", "50.00"), "B": ("100.00", "50.00")}
 SCORE_FIGURES = [
@@ -595,9 +596,9 @@ def test_bootstrap_intervals_are_recomputed_as_the_pipeline_draws_them(tmp_path:
     for row in rows:
         j = ["d1", "d2"].index(row[1])
         row[4], row[5] = repr(float(pipeline.ci_low[j])), repr(float(pipeline.ci_high[j]))
-        row[11] = repr(float(pipeline.p_high[j]))
-        row[13] = repr(float(pipeline.p_negative[j]))
-        row[14] = repr(float(pipeline.p_random[j]))
+        row[12] = repr(float(pipeline.p_high[j]))
+        row[14] = repr(float(pipeline.p_negative[j]))
+        row[15] = repr(float(pipeline.p_random[j]))
     assert audit_hand_drivers(tmp_path, rows, with_intervals=True).mismatches == []
 
     tampered = with_field(rows, "A", "d1", "ci_low", "0.5")
@@ -688,7 +689,7 @@ def hand_drivers_csv() -> str:
     ):
         lines.append(
             f"{YEAR},F,{q},{float(w)!r},{float(i)!r},0.1,0.9,{score},{quadrant},6,F,"
-            f"own_below_min_n,{'1.0' if i == importance.max() else '0.0'},{float(b)!r}"
+            f"own_below_min_n,1.0,{'1.0' if i == importance.max() else '0.0'},{float(b)!r}"
         )
     return "\n".join(lines) + "\n"
 

@@ -351,7 +351,7 @@ def test_table_has_the_contract_columns_and_no_missing_numbers(table: pd.DataFra
     assert CSV_COLUMNS == [
         "year", "unit_id", "question_id", "weight", "importance",
         "ci_low", "ci_high", "score", "quadrant", "n_used", "importance_from", "basis",
-        "p_high", "beta", "p_negative", "p_random",
+        "own_weight", "p_high", "beta", "p_negative", "p_random",
     ]  # fmt: skip
     assert [*CSV_COLUMNS, "borrow_code", "borrow_reason", "resampled"] == TABLE_COLUMNS
     numbers = table[["weight", "importance", "ci_low", "ci_high", "score"]]
@@ -816,7 +816,7 @@ def run_stages(data: SurveyData, tmp_path: Path, **settings) -> tuple[object, Pa
 def test_drivers_csv_of_a_small_organisation_has_manager_rows(
     survey: SurveyData, tmp_path: Path
 ) -> None:
-    paths, csv_path = run_stages(survey, tmp_path)
+    paths, csv_path = run_stages(survey, tmp_path, shrinkage="none")
     published = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert list(published.columns) == CSV_COLUMNS
     by_unit = {u: rows.set_index("question_id") for u, rows in published.groupby("unit_id")}

@@ -259,9 +259,10 @@ def test_published_tables_have_exactly_the_contract_columns(run: Run) -> None:
     with open(run.reports / "figures.csv", encoding="utf-8") as handle:
         assert handle.readline().rstrip("\n").split(",") == FIGURES_COLUMNS
     header = (run.reports / "drivers.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-    # the contract's columns in the contract's order, then the project's six
+    # the contract's columns in the contract's order, then the project's seven
     assert header == [
-        *DRIVERS_COLUMNS, "importance_from", "basis", "p_high", "beta", "p_negative", "p_random"
+        *DRIVERS_COLUMNS, "importance_from", "basis", "own_weight", "p_high", "beta",
+        "p_negative", "p_random",
     ]  # fmt: skip
     drivers = pd.read_csv(run.reports / "drivers.csv", keep_default_na=False)
     assert set(drivers["quadrant"]) <= {"styrka", "fokusområde", "övrigt"}

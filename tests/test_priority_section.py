@@ -116,6 +116,42 @@ def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
     assert "för få svar" not in text
 
 
+def _shrunk(directory: Path, unit_id: str, own_weight: float, towards: str) -> None:
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    mine = drivers["unit_id"] == unit_id
+    drivers.loc[mine, ["importance_from", "basis", "own_weight", "borrow_code"]] = [
+        unit_id,
+        "shrunk",
+        own_weight,
+        "",
+    ]
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _rewrite_notes(
+        directory,
+        borrowed={},
+        shrinkage={"tau2": 0.01, "noise": {unit_id: 0.01}, "towards": {unit_id: towards}},
+    )
+
+
+def test_a_shrunk_matrix_says_how_much_of_it_is_the_unit_s_own(
+    processed: Path, tmp_path: Path
+) -> None:
+    directory = _copy(processed, tmp_path)
+    _shrunk(directory, "A", 0.384, "N")
+    text = section_text(directory, "A")
+    assert (
+        "Frågornas betydelse (x-axeln) bygger till 38 % på enhetens egna svar (58 svarande "
+        "med svar på alla frågor) och i övrigt på sambanden i Område Norr: med så få svar "
+        "säger de egna svaren inte ensamma vad som driver motivationen. Resultaten (y-axeln) "
+        "är enhetens egna."
+    ) in text
+    assert "görs ingen egen" not in text
+    _shrunk(directory, "A", 0.951, "N")  # 95 % or more of its own: its own analysis
+    text = section_text(directory, "A")
+    assert "Analysen bygger på 58 svarande med svar på alla frågor." in text
+    assert "Område Norr" not in text.split("Analysen bygger på")[1][:200]
+
+
 def test_a_leader_with_a_suppressed_score_is_told_which_question(processed: Path) -> None:
     report = open_report(processed, "manager:M3", _provenance(processed))
     soup = BeautifulSoup(rs.priority_section(report).data, "html.parser")
@@ -207,7 +243,8 @@ def test_every_reason_the_drivers_stage_records_has_a_swedish_explanation() -> N
     from analysis.report.sections import NO_ANALYSIS_AT_ALL, OWN_ANALYSIS_MISSING
 
     sample = {c.TOO_FEW, c.NO_VARIANCE, c.COLLINEAR, c.CONSTANT_OUTCOME, c.NOTHING_EXPLAINED}
-    assert sample | {c.SMALL, c.UNSTABLE} <= set(OWN_ANALYSIS_MISSING)
+    borrowing = {c.SMALL, c.UNSTABLE, c.BELOW_MIN_OWN, c.LIKE_PARENT}
+    assert sample | borrowing <= set(OWN_ANALYSIS_MISSING)
     year = {c.NO_QUESTIONS, c.NO_MOTIVATION, c.NO_OUTCOME, c.NO_DRIVERS}
     assert sample | year | {c.UNSTABLE} <= set(NO_ANALYSIS_AT_ALL)
 

@@ -634,12 +634,13 @@ def test_workbook_sheets_and_cells(rendered_year):  # noqa: F811
 
     drivers = list(book["drivkrafter"].iter_rows(values_only=True))
     assert drivers[0][:3] == ("year", "unit_id", "question_id")
-    assert drivers[0][-6:] == (
-        "importance_from", "basis", "p_high", "beta", "p_negative", "p_random"
+    assert drivers[0][-7:] == (
+        "importance_from", "basis", "own_weight", "p_high", "beta", "p_negative", "p_random"
     )  # fmt: skip
     assert len(drivers) - 1 == len(rf.drivers_table())
     borrowed = [r for r in drivers if r[1] == "A"]
-    assert {r[-6] for r in borrowed} == {"N"} and {r[-5] for r in borrowed} == {"borrowed"}
+    assert {r[-7] for r in borrowed} == {"N"} and {r[-6] for r in borrowed} == {"borrowed"}
+    assert {r[-5] for r in borrowed} == {0.0}
 
 
 def _sheet_rows(book, name: str, columns: list[str]) -> list[tuple]:

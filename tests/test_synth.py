@@ -18,7 +18,13 @@ import pytest
 from analysis.core.params import SynthParams
 from analysis.synth.generate import generate
 
-FILES = ("questions.csv", "units.csv", "responses.csv", "driver_truth.csv")
+FILES = (
+    "questions.csv",
+    "units.csv",
+    "responses.csv",
+    "driver_truth.csv",
+    "driver_truth_units.csv",
+)
 SMALL = SynthParams(
     seed=7, employees=600, grundskolor=4, gymnasieskolor=2, avdelningar=2, years=(2022, 2023)
 )

@@ -185,15 +185,26 @@ def _audit_driver_unit(
     if len(sources) != 1 or not sources <= allowed:
         return
     source = sources.pop()
-    analysis = c.recomputation.drivers_analysis(c.year, source)
+    analysis = c.recomputation.final_analysis(c.year, source)
+    if analysis is None:  # shrinkage: the source has no matrix of its own
+        for i, r in kept:
+            c.add(i, unit, r["question_id"], "importance_from", source, "a unit with a matrix")
+        return
     min_n = c.recomputation.params.drivers.min_n
     if source != unit:
         basis = "borrowed"
+    elif analysis.own_weight < 1.0 or (
+        c.recomputation.shrinks(c.year) and source != c.recomputation.root(c.year)
+    ):
+        basis = "shrunk"
     else:
         basis = "own" if analysis.n_used >= min_n else "own_below_min_n"
+    own_weight = 0.0 if source != unit else analysis.own_weight
     for i, r in kept:
         if r["basis"] != basis:
             c.add(i, unit, r["question_id"], "basis", r["basis"], basis)
+        if differs(r["own_weight"], own_weight):
+            c.add(i, unit, r["question_id"], "own_weight", r["own_weight_text"], str(own_weight))
     position = {q: j for j, q in enumerate(analysis.question_ids)}
     for i, r in kept:
         _check_driver_row(i, unit, r, analysis, position[r["question_id"]], c)

@@ -39,6 +39,12 @@ def pairwise_correlation_matrix(values: np.ndarray) -> np.ndarray:
     np.fill_diagonal(corr, 1.0)
     if not np.isfinite(corr).all():
         return corr
+    return repaired(corr)
+
+
+def repaired(corr: np.ndarray) -> np.ndarray:
+    """Eigenvalues below PAIRWISE_EIGEN_FLOOR x the largest raised to it, unit diagonal again;
+    a matrix that needs no repair is returned as it is."""
     eigval, eigvec = np.linalg.eigh(corr)
     floor = PAIRWISE_EIGEN_FLOOR * eigval[-1]
     if eigval[0] >= floor:
@@ -124,6 +130,7 @@ class DriverRecomputation:
     p_high: np.ndarray | None = None  # with the intervals: share of resamples in the high half
     p_negative: np.ndarray | None = None  # with the intervals: share with a negative weight
     p_random: np.ndarray | None = None  # with the intervals: share a random variable matches
+    own_weight: float = 1.0  # below 1: shrunk towards the parent's matrix (driver_shrinkage)
 
 
 @dataclass(frozen=True)
@@ -176,14 +183,19 @@ def driver_sample(data: SurveyData, params: Params, year: int) -> DriverSampleOf
 
 
 def bootstrap_intervals(
-    sample: DriverSampleOfYear, members: np.ndarray, params: Params, year: int
+    sample: DriverSampleOfYear,
+    members: np.ndarray,
+    params: Params,
+    year: int,
+    prior: tuple[np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, ...] | None:
     """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high, p_negative,
     p_random), or None if the package offers none.
 
     Calls ``analysis.drivers.bootstrap.bootstrap_draws`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
-    percentile step and the shares are done here.
+    percentile step and the shares are done here. ``prior`` (the parent's
+    matrix and the unit's own weight) bootstraps a shrunk matrix.
     """
     try:
         from analysis.drivers.bootstrap import bootstrap_draws, sample_seed
@@ -200,6 +212,7 @@ def bootstrap_intervals(
         sample_seed(settings.seed, year, sample.respondent_ids[members]),
         clusters,
         sample.missing,
+        **({} if prior is None else {"prior": _package_prior(*prior)}),
     )
     shares = draws.shares
     if len(shares) == 0:
@@ -215,3 +228,35 @@ def bootstrap_intervals(
         draws.negative.mean(axis=0),
         draws.below_random.mean(axis=0),
     )
+
+
+def null_noise(
+    sample: DriverSampleOfYear,
+    members: np.ndarray,
+    parent_members: np.ndarray,
+    parent_importance: np.ndarray,
+    fill: np.ndarray,
+    params: Params,
+    year: int,
+) -> float:
+    """The package's seeded noise v of a unit: samples of its size drawn from its parent's
+    respondents, their importances' mean squared distance from the parent's
+    (``analysis.drivers.shrinkage.null_noise``, with the stage's seed and draws)."""
+    from analysis.drivers.shrinkage import null_noise as package_null_noise
+    from analysis.drivers.shrunk_year import NOISE_DRAWS, noise_seed
+
+    values = np.column_stack([sample.outcome[parent_members], sample.drivers[parent_members]])
+    return package_null_noise(
+        values,
+        len(members),
+        _package_prior(fill, 1.0),
+        parent_importance,
+        NOISE_DRAWS,
+        noise_seed(params.drivers.seed, year, sample.respondent_ids[members]),
+    )
+
+
+def _package_prior(matrix: np.ndarray, weight: float):
+    from analysis.drivers.shrinkage import Prior
+
+    return Prior(matrix, weight)

@@ -15,9 +15,11 @@ from analysis.audit.driver_analysis import (
     bootstrap_intervals,
     driver_correlations,
     driver_sample,
+    null_noise,
     regression_weights_from_correlations,
     weights_from_correlations,
 )
+from analysis.audit.driver_shrinkage import ShrinkTarget, shrink
 from analysis.audit.figures import recompute_figures
 from analysis.audit.tree import Organisation, comparable_measures, organisation
 from analysis.core.contract import MANAGER_PREFIX, MISSING_PAIRWISE
@@ -36,6 +38,7 @@ class Recomputation:
         self._samples: dict[int, DriverSampleOfYear] = {}
         self._analyses: dict[tuple[int, str], DriverRecomputation] = {}
         self._orgs: dict[int, Organisation] = {}
+        self._shrunk: dict[int, tuple[float, dict[str, DriverRecomputation]]] = {}
 
     def figures(self, year: int) -> pd.DataFrame:
         if year not in self._figures:
@@ -121,3 +124,107 @@ class Recomputation:
                 p_random=None if intervals is None else intervals[4],
             )
         return self._analyses[key]
+
+    def shrinks(self, year: int) -> bool:
+        """Whether units' matrices are shrunk towards their parents' (and the root analysable)."""
+        settings = self.params.drivers
+        return (
+            settings.shrinkage == "empirical_bayes"
+            and settings.missing == MISSING_PAIRWISE
+            and self.analysable(year, self.root(year))
+        )
+
+    def root(self, year: int) -> str:
+        return next(u for u, chain in self.organisation(year).chains.items() if len(chain) == 1)
+
+    def final_analysis(self, year: int, target: str) -> DriverRecomputation | None:
+        """The analysis a target publishes as its own: shrunk below the root when the year
+        shrinks (None: too few respondents or nothing to explain), else its own."""
+        if target == self.root(year) or not self.shrinks(year):
+            return self.drivers_analysis(year, target)
+        return self.shrunk(year)[1].get(target)
+
+    def shrunk(self, year: int) -> tuple[float, dict[str, DriverRecomputation]]:
+        """(tau2, every shrunk target's analysis) of the year, computed once."""
+        if year not in self._shrunk:
+            sample = self._sample(year)
+            root_corr = driver_correlations(sample.outcome, sample.drivers, sample.missing)
+            self._shrunk[year] = shrink(
+                sample,
+                root_corr,
+                self._shrink_targets(year),
+                self.params.drivers.min_own,
+                lambda members, parent, importance: null_noise(
+                    sample, members, parent, importance, root_corr, self.params, year
+                ),
+                lambda members, matrix, weight, parent: self._shrunk_analysis(
+                    year, members, matrix, weight, parent
+                ),
+            )
+        return self._shrunk[year]
+
+    def _shrink_targets(self, year: int) -> list[ShrinkTarget]:
+        """Units below the root by depth, then managers by the depth of their home unit."""
+        org = self.organisation(year)
+        units = [
+            ShrinkTarget(u, self.members(year, u), chain[1:], False)
+            for u, chain in org.chains.items()
+            if len(chain) > 1
+        ]
+        managers = []
+        for manager in org.managers:
+            theirs = [u for u, m in self._manager_of(year).items() if m == manager]
+            home = _common_ancestor([org.chains[u] for u in theirs])
+            target = MANAGER_PREFIX + manager
+            managers.append(
+                ShrinkTarget(target, self.members(year, target), org.chains[home], True)
+            )
+        units.sort(key=lambda t: len(t.lenders))
+        managers.sort(key=lambda t: len(t.lenders))
+        return units + managers
+
+    def _manager_of(self, year: int) -> dict[str, str]:
+        units = self.data.units_in(year)
+        return {
+            str(u): str(m)
+            for u, m in zip(units["unit_id"], units["manager_id"], strict=True)
+            if str(m) != ""
+        }
+
+    def _shrunk_analysis(
+        self,
+        year: int,
+        members: np.ndarray,
+        matrix: np.ndarray,
+        weight: float,
+        parent: np.ndarray,
+    ) -> DriverRecomputation:
+        sample = self._sample(year)
+        p = len(sample.question_ids)
+        weights = weights_from_correlations(matrix, p)
+        intervals = (
+            bootstrap_intervals(sample, members, self.params, year, (parent, weight))
+            if self.with_intervals
+            else None
+        )
+        return DriverRecomputation(
+            question_ids=sample.question_ids,
+            weights=weights,
+            importance=weights / weights.sum(),
+            n_used=len(members),
+            ci_low=None if intervals is None else intervals[0],
+            ci_high=None if intervals is None else intervals[1],
+            beta=regression_weights_from_correlations(matrix, p),
+            p_high=None if intervals is None else intervals[2],
+            p_negative=None if intervals is None else intervals[3],
+            p_random=None if intervals is None else intervals[4],
+            own_weight=weight,
+        )
+
+
+def _common_ancestor(chains: list[tuple[str, ...]]) -> str:
+    """The lowest unit on every chain (chains run from a unit up to the root)."""
+    common = set(chains[0])
+    for chain in chains[1:]:
+        common &= set(chain)
+    return next(u for u in chains[0] if u in common)

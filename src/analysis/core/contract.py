@@ -54,6 +54,7 @@ DRIVERS_CSV_COLUMNS: list[str] = [
     "n_used",
     "importance_from",
     "basis",
+    "own_weight",
     "p_high",
     "beta",
     "p_negative",
@@ -66,6 +67,7 @@ DRIVERS_CSV_NUMBERS: tuple[str, ...] = (
     "ci_low",
     "ci_high",
     "score",
+    "own_weight",
     "p_high",
     "beta",
     "p_negative",
@@ -84,8 +86,12 @@ DRIVERS_TABLE_COLUMNS: list[str] = [
 # ``basis``, drivers.parquet ``borrow_code``, drivers.json): defined once here,
 # so that a renamed code cannot silently lose its Swedish explanation.
 #: ``basis``: the unit's own analysis, a förvaltning's own below drivers.min_n,
-#: or importances borrowed from an ancestor.
+#: importances borrowed from an ancestor, or the unit's own correlations
+#: shrunk towards its parent's (``own_weight`` says how much is its own).
 BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED = "own", "own_below_min_n", "borrowed"
+BASIS_SHRUNK = "shrunk"
+# drivers.shrinkage: how a unit's importances lean on its parent's
+SHRINKAGE_EB, SHRINKAGE_NONE = "empirical_bayes", "none"
 
 # drivers.missing: which respondents the correlations behind the importances rest on
 MISSING_LISTWISE, MISSING_PAIRWISE = "listwise", "pairwise"
@@ -95,6 +101,9 @@ CONSTANT_OUTCOME, NOTHING_EXPLAINED, INVALID = "constant_outcome", "nothing_expl
 #: ... of a year (no sample at all) or of a unit (analysis.drivers.borrowing)
 NO_QUESTIONS, NO_MOTIVATION, NO_DRIVERS = "no_questions", "no_motivation", "no_drivers"
 NO_OUTCOME, SMALL, UNSTABLE = "no_outcome", "small", "unstable"
+#: with shrinkage: fewer than drivers.min_own respondents; a unit no different from its
+#: parent beyond noise (its own weight 0: its matrix is the parent's)
+BELOW_MIN_OWN, LIKE_PARENT = "below_min_own", "like_parent"
 #: drivers.json ``root_analysis.status`` when the förvaltning could not be analysed
 NOT_ANALYSED = "not_analysed"
 #: why a unit has no driver rows (drivers.json ``without_rows``)

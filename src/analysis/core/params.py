@@ -69,6 +69,11 @@ class DriverParams:
     # pairwise: every respondent with an outcome (docs/assumptions.md); listwise: the
     # contract's reference arithmetic, respondents who answered every driver
     missing: str = "pairwise"
+    # empirical_bayes: each unit's and manager's correlations shrunk towards its
+    # parent's (pairwise only); none: own analysis at min_n or more, else borrowed
+    shrinkage: str = "empirical_bayes"
+    # fewer respondents than this and a unit borrows its parent's importances whole
+    min_own: int = 10
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,13 @@ class SynthParams:
     # median own staff of the förvaltning and of each område (0 = none above the
     # schools; else at least 8); one in three områden gets 2-4 instead (synth_own_staff)
     own_staff: int = 12
+    # planted heterogeneity of the driver effects (synth/local_drivers.py): each område
+    # deviates from the shared effects (normal, sd omrade_spread) and each school or
+    # avdelning adds local_effect to local_drivers drivers of its own; local_effect and
+    # omrade_spread 0 = one set of effects for everyone (the files before, byte for byte)
+    local_drivers: int = 2
+    local_effect: float = 0.4
+    omrade_spread: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,10 @@ class Params:
         # contract loads pandas, and params are read before the BLAS threads are pinned
         if self.drivers.missing not in ("listwise", "pairwise"):
             raise ParamsError("drivers.missing must be 'listwise' or 'pairwise'")
+        if self.drivers.shrinkage not in ("empirical_bayes", "none"):
+            raise ParamsError("drivers.shrinkage must be 'empirical_bayes' or 'none'")
+        if self.drivers.min_own < 3:
+            raise ParamsError("drivers.min_own must be at least 3")
         if self.drivers.resample_min_units < 2:
             raise ParamsError("drivers.resample_min_units must be at least 2")
         if not self.report.years:

@@ -20,6 +20,8 @@ from analysis.core.contract import MISSING_PAIRWISE as PAIRWISE
 from analysis.core.contract import UNSTABLE
 from analysis.core.params import DriverParams
 from analysis.drivers.correlations import (
+    MIN_PAIR_N,
+    correlations_with_gaps,
     pair_features,
     pairwise_correlations,
     pairwise_from_sums,
@@ -35,6 +37,7 @@ from analysis.drivers.relweights import (
     sample_correlations,
     weights_and_regression,
 )
+from analysis.drivers.shrinkage import Prior, mix_with_prior
 
 __all__ = [
     "BATCH_CELLS",
@@ -74,6 +77,8 @@ class UnitAnalysis:
     p_negative: np.ndarray  # per driver: share of resamples with a negative regression weight
     p_random: np.ndarray  # per driver: share of resamples where a random variable weighs as much
     beta: np.ndarray  # standardised regression weights (negative: suppressor-like)
+    correlations: np.ndarray  # the outcome-first matrix the weights come from
+    own_weight: float = 1.0  # share of the sample's own correlations (below 1: shrunk)
 
 
 def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
@@ -104,6 +109,8 @@ def bootstrap_draws(
     seed: np.random.SeedSequence | int,
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
+    prior: Prior | None = None,
+    shares_only: bool = False,
 ) -> BootstrapDraws:
     """Importance (share of R²) and the regression weights' signs in each bootstrap
     resample; also how many were unusable.
@@ -128,7 +135,20 @@ def bootstrap_draws(
     weights are computed a second time with it added as a driver, and
     ``below_random`` says which drivers weigh no more than it. The
     importances themselves come from the drivers alone.
+
+    With a ``prior`` (pairwise only) each resample's own correlations are
+    mixed with the parent's matrix exactly as the point estimate is
+    (:func:`analysis.drivers.shrinkage.mix_with_prior`): the intervals are
+    those of the shrunk estimator, the parent's matrix held fixed. The random
+    variable is shrunk like a driver towards a parent that knows it is noise
+    (correlations 0), so it competes with the drivers on equal terms.
+
+    ``shares_only`` skips the random variable's second decomposition (its
+    ``below_random`` is all False): for the noise of a unit's own importances,
+    which needs nothing else.
     """
+    if prior is not None and missing != PAIRWISE:
+        raise ValueError("a prior (shrinkage) needs drivers.missing = pairwise")
     n, p = drivers.shape
     noise = np.random.default_rng(_random_variable_seed(seed)).standard_normal(n)
     values = np.column_stack([outcome, drivers, noise]).astype(float)
@@ -155,24 +175,41 @@ def bootstrap_draws(
         size = min(batch, n_resamples - start)
         counts = _resample_counts(rng, n, size, cluster_codes, n_clusters)
         if missing == PAIRWISE:
-            corr, _, var = pairwise_from_sums(counts @ moments, q)
+            corr, pairs, var = pairwise_from_sums(counts @ moments, q)
         else:
             corr, var = _listwise_from_counts(counts, moments, upper_i, upper_j, q)
         constant = ~(var > 1e-12 * np.maximum(full_var, 1e-300))
-        corr[constant[:, :, None] | constant[:, None, :] | ~np.isfinite(corr)] = 0.0
+        unknown = constant[:, :, None] | constant[:, None, :] | ~np.isfinite(corr)
+        if prior is not None:
+            unknown |= pairs < MIN_PAIR_N
+            block = np.where(unknown[:, :-1, :-1], np.nan, corr[:, :-1, :-1])
+        corr[unknown] = 0.0
         corr[:, np.arange(q), np.arange(q)] = 1.0
+        if prior is not None:  # repaired below with the rest
+            parent = prior.correlations
+            corr[:, :-1, :-1] = np.where(
+                np.isnan(block), parent, prior.weight * block + (1 - prior.weight) * parent
+            )
+            # the random variable is a driver whose parent's correlations are 0: shrunk alike
+            corr[:, -1, :-1] *= prior.weight
+            corr[:, :-1, -1] *= prior.weight
         own = corr[:, :-1, :-1]  # outcome and drivers, without the random variable
         if missing == PAIRWISE:
-            own, corr = repair_positive_definite(own), repair_positive_definite(corr)
+            own = repair_positive_definite(own)
         weights, regression = weights_and_regression(
             own[:, 1:, 1:], own[:, 1:, 0], COLLINEARITY_TOL
         )
-        with_random = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
         r2 = weights.sum(axis=1)
         usable = ~constant[:, 0] & (r2 > ZERO_R2_TOL) & np.isfinite(weights).all(axis=1)
         degenerate += int((~usable).sum())
         shares.append(weights[usable] / r2[usable, None])
         negative.append(regression[usable] < 0)
+        if shares_only:
+            below_random.append(np.zeros((int(usable.sum()), p), dtype=bool))
+            continue
+        if missing == PAIRWISE:
+            corr = repair_positive_definite(corr)
+        with_random = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
         below_random.append(with_random[usable, :p] <= with_random[usable, p:])
     return BootstrapDraws(
         np.vstack(shares), np.vstack(negative), np.vstack(below_random), degenerate
@@ -231,12 +268,14 @@ def analyse_sample(
     seed: np.random.SeedSequence | int,
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
+    prior: Prior | None = None,
 ) -> UnitAnalysis:
     """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``.
 
     ``missing``: ``listwise`` (every row complete: the contract's reference
     arithmetic) or ``pairwise`` (rows may miss drivers; ``n_used`` counts those
-    who answered at least one).
+    who answered at least one). With a ``prior`` (pairwise only) the sample's
+    correlations are shrunk towards its parent's (:mod:`analysis.drivers.shrinkage`).
     """
     if n_resamples < 1:
         raise ValueError(f"drivers.bootstrap must be at least 1, got {n_resamples}")
@@ -244,7 +283,11 @@ def analyse_sample(
         raise ValueError(f"drivers.ci_level must lie strictly between 0 and 1, got {ci_level}")
     names = list(question_ids)
     try:
-        if missing == PAIRWISE:
+        if prior is not None:
+            own, n_used = correlations_with_gaps(outcome, drivers)
+            full = mix_with_prior(own, prior)
+            rxx, rxy = full[1:, 1:], full[1:, 0]
+        elif missing == PAIRWISE:
             rxx, rxy, n_used = pairwise_correlations(outcome, drivers, names)
         else:
             rxx, rxy = sample_correlations(outcome, drivers, names)
@@ -255,7 +298,7 @@ def analyse_sample(
     if clusters is not None and len(np.unique(clusters)) < 2:
         raise ValueError(f"{label}: resampling units needs at least two units")
     resampled = "respondents" if clusters is None else "units"
-    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing)
+    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing, prior)
     shares, degenerate = draws.shares, draws.degenerate
     if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
         raise DriverAnalysisError(
@@ -280,11 +323,20 @@ def analyse_sample(
         beta=regression_weights(rxx, rxy),
         p_negative=draws.negative.mean(axis=0),
         p_random=draws.below_random.mean(axis=0),
+        correlations=_outcome_first(rxx, rxy),
+        own_weight=1.0 if prior is None else prior.weight,
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
         raise DriverAnalysisError(f"{label}: non-finite importances; refusing to publish them")
     return result
+
+
+def _outcome_first(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
+    """The (1 + p) matrix with the outcome first, as a child's prior needs it."""
+    full = np.empty((len(rxy) + 1, len(rxy) + 1))
+    full[0, 0], full[0, 1:], full[1:, 0], full[1:, 1:] = 1.0, rxy, rxy, rxx
+    return full
 
 
 def regression_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:

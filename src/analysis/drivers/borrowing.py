@@ -26,9 +26,11 @@ from analysis.core.contract import (
     BASIS_BORROWED,
     BASIS_OWN,
     BASIS_OWN_BELOW_MIN_N,
+    BASIS_SHRUNK,
     MISSING_LISTWISE,
     MISSING_PAIRWISE,
     NO_QUESTIONS,
+    SHRINKAGE_EB,
     SMALL,
     TOO_FEW,
 )
@@ -42,9 +44,10 @@ from analysis.drivers.bootstrap import (
 )
 from analysis.drivers.relweights import DriverAnalysisError
 from analysis.drivers.sample import DriverSample, build_driver_sample, driver_questions
+from analysis.drivers.shrunk_year import shrink_targets
 from analysis.drivers.targets import Target, analysis_targets
 
-__all__ = ["BORROWED", "OWN", "OWN_BELOW_MIN_N", "YearDrivers", "analyse_year"]
+__all__ = ["BORROWED", "OWN", "OWN_BELOW_MIN_N", "SHRUNK", "YearDrivers", "analyse_year"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,12 @@ _WHO = {
 }
 
 # ``basis`` of a unit's rows (the codes themselves live in analysis.core.contract)
-OWN, OWN_BELOW_MIN_N, BORROWED = BASIS_OWN, BASIS_OWN_BELOW_MIN_N, BASIS_BORROWED
+OWN, OWN_BELOW_MIN_N, BORROWED, SHRUNK = (
+    BASIS_OWN,
+    BASIS_OWN_BELOW_MIN_N,
+    BASIS_BORROWED,
+    BASIS_SHRUNK,
+)
 
 
 @dataclass
@@ -78,18 +86,26 @@ class YearDrivers:
     problems: dict[str, DriverAnalysisError] = field(default_factory=dict)
     year_problem: DriverAnalysisError | None = None
     excluded: tuple[str, ...] = ()
+    min_own: int = 0  # drivers.min_own
+    #: with shrinkage: the units' between-unit variance and each shrunk target's noise
+    tau2: float | None = None
+    noise: dict[str, float] = field(default_factory=dict)
+    towards: dict[str, str] = field(default_factory=dict)
 
     def analysis_for(self, target_id: str) -> UnitAnalysis:
         return self.analyses[self.source[target_id]]
 
     def basis(self, target_id: str) -> str:
-        """``own``, ``own_below_min_n`` (a förvaltning too small to borrow) or ``borrowed``."""
+        """``own``, ``own_below_min_n`` (a förvaltning too small to borrow), ``shrunk``
+        or ``borrowed``."""
         if self.source[target_id] != target_id:
             return BORROWED
+        if target_id in self.noise:
+            return SHRUNK
         return OWN if self.analyses[target_id].n_used >= self.min_n else OWN_BELOW_MIN_N
 
 
-def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
+def analyse_year(data: SurveyData, params: Params, year: int, jobs: int = 1) -> YearDrivers:
     """Analyse every unit and manager of ``year`` that is large enough; others borrow.
 
     Never raises for what the answers are like: a problem is recorded (for the
@@ -112,9 +128,33 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
         settings.min_n,
         settings.missing,
         excluded=sample.excluded,
+        min_own=settings.min_own,
     )
+    shrink = settings.shrinkage == SHRINKAGE_EB and sample.method == MISSING_PAIRWISE
+    ordered = sorted(result.targets, key=lambda t: t.analysis_order)
+    _own_or_borrowed(result, [t for t in ordered if t.is_root or not shrink], settings)
+    root = next((t.target_id for t in ordered if t.is_root), None)
+    if shrink and root in result.analyses:
+        shrunk = shrink_targets(sample, ordered, result.analyses[root], root, settings, jobs)
+        result.tau2, result.noise, result.towards = shrunk.tau2, shrunk.noise, shrunk.towards
+        result.analyses.update(shrunk.analyses)
+        for target in ordered:
+            tid = target.target_id
+            if tid in shrunk.analyses:
+                result.source[tid] = tid
+            elif not target.is_root:
+                result.problems[tid] = shrunk.problems[tid]
+                _borrow(result, target, f"year {year}, unit {tid}")
+    elif shrink:  # no förvaltning to shrink towards: the units stand on their own or borrow
+        _own_or_borrowed(result, [t for t in ordered if not t.is_root], settings)
+    return result
+
+
+def _own_or_borrowed(result: YearDrivers, targets: list[Target], settings: DriverParams) -> None:
+    """Each target's own analysis when it has ``drivers.min_n``, else its lender's."""
+    sample, year = result.sample, result.year
     outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
-    for target in sorted(result.targets, key=lambda t: t.analysis_order):
+    for target in targets:
         tid = target.target_id
         n_used = len(target.positions)
         label = f"year {year}, unit {tid}"
@@ -140,11 +180,17 @@ def analyse_year(data: SurveyData, params: Params, year: int) -> YearDrivers:
                 # pairwise names its own culprits (a thin pair, a rarely answered driver)
                 problem = _blame_missing(problem, sample)
         result.problems[tid] = problem
-        lender = next((u for u in target.lenders if u in result.analyses), None)
-        if lender is not None:
-            log.info("%s borrows importances from %s: %s", label, lender, problem)
-            result.source[tid] = lender
-    return result
+        _borrow(result, target, label)
+
+
+def _borrow(result: YearDrivers, target: Target, label: str) -> None:
+    """The nearest lender's analysis, if any has one (else the target has none)."""
+    lender = next((u for u in target.lenders if u in result.analyses), None)
+    if lender is not None:
+        log.info(
+            "%s borrows importances from %s: %s", label, lender, result.problems[target.target_id]
+        )
+        result.source[target.target_id] = lender
 
 
 def who_counts(method: str) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "EIGEN_FLOOR",
     "MIN_PAIR_N",
     "contributors",
+    "correlations_with_gaps",
     "pair_features",
     "pairwise_correlations",
     "pairwise_from_sums",
@@ -166,6 +167,34 @@ def pairwise_correlations(
         )
     full = repair_positive_definite(corr)
     return full[1:, 1:], full[1:, 0], n_used
+
+
+def correlations_with_gaps(outcome: np.ndarray, drivers: np.ndarray) -> tuple[np.ndarray, int]:
+    """(outcome-first pairwise correlations, n_used) with NaN where the answers say nothing.
+
+    For a unit whose matrix is shrunk towards its parent's
+    (:func:`analysis.drivers.shrinkage.mix_with_prior`): a pair answered
+    together by fewer than ``MIN_PAIR_N``, or a question without variance
+    among those who answered it, is left NaN and taken from the parent,
+    instead of refusing the unit as :func:`pairwise_correlations` must. An
+    outcome without variance still refuses: there is nothing to explain.
+    """
+    used = contributors(drivers)
+    n_used = int(used.sum())
+    values = np.column_stack([outcome[used], drivers[used]]).astype(float)
+    q = values.shape[1]
+    corr, count, var = pairwise_from_sums(pair_features(values).sum(axis=0), q)
+    scale = np.maximum(np.nanmax(np.abs(values), axis=0, initial=0.0), 1.0)
+    flat = ~(np.sqrt(np.maximum(np.nan_to_num(var), 0.0)) > ZERO_VARIANCE_TOL * scale)
+    if n_used < 2 or flat[0]:
+        raise DriverAnalysisError(
+            f"the outcome has the same value for all {n_used} respondents; nothing to explain",
+            CONSTANT_OUTCOME,
+        )
+    corr = corr.copy()
+    corr[(count < MIN_PAIR_N) | flat[:, None] | flat[None, :] | ~np.isfinite(corr)] = np.nan
+    corr[np.arange(q), np.arange(q)] = 1.0
+    return corr, n_used
 
 
 def _pair_name(names: list[str], i: int, j: int) -> str:

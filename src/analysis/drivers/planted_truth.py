@@ -21,9 +21,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.core.contract import MISSING_PAIRWISE
+from analysis.core.params import DriverParams
+from analysis.drivers.bootstrap import analyse_sample
 from analysis.drivers.relweights import johnson_weights
+from analysis.drivers.sample import DriverSample
+from analysis.drivers.shrunk_year import shrink_targets
+from analysis.drivers.targets import Target
 
-__all__ = ["PlantedPopulation", "PlantedUnit", "informative_dont_know", "unit_specific_drivers"]
+__all__ = [
+    "PlantedPopulation",
+    "PlantedUnit",
+    "informative_dont_know",
+    "published_importances",
+    "unit_specific_drivers",
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,57 @@ def unit_specific_drivers(
                 )
             )
     return units
+
+
+def published_importances(units: list[PlantedUnit], settings: DriverParams) -> list[np.ndarray]:
+    """Each school's importances as the drivers stage publishes them with ``settings``.
+
+    The planted organisation becomes one year's driver sample (a root above
+    the områden, each school's lenders its område and the root) and goes
+    through the stage's own shrinkage (:func:`shrink_targets`); a school
+    without a matrix of its own shows its område's, or the root's.
+    """
+    outcome = np.concatenate([u.outcome for u in units])
+    drivers = np.vstack([u.drivers for u in units])
+    unit_ids = np.concatenate([[u.unit_id] * len(u.outcome) for u in units])
+    respondents = np.array([f"r{i:06d}" for i in range(len(outcome))])
+    p = drivers.shape[1]
+    sample = DriverSample(
+        year=2023,
+        question_ids=tuple(f"q{j:02d}" for j in range(p)),
+        motivation_ids=("m",),
+        outcome=outcome,
+        drivers=drivers,
+        respondent_ids=respondents,
+        unit_ids=unit_ids,
+        n_respondents=len(outcome),
+        method=MISSING_PAIRWISE,
+    )
+    everyone = np.arange(len(outcome))
+    targets = [Target("ROOT", everyone, (), is_root=True)]
+    for area in sorted({u.parent_id for u in units}):
+        mine = np.flatnonzero(np.isin(unit_ids, [u.unit_id for u in units if u.parent_id == area]))
+        targets.append(Target(area, mine, ("ROOT",)))
+    targets += [
+        Target(u.unit_id, np.flatnonzero(unit_ids == u.unit_id), (u.parent_id, "ROOT"))
+        for u in units
+    ]
+    root = analyse_sample(
+        outcome,
+        drivers,
+        sample.question_ids,
+        label="ROOT",
+        n_resamples=settings.bootstrap,
+        ci_level=settings.ci_level,
+        seed=settings.seed,
+        missing=MISSING_PAIRWISE,
+    )
+    shrunk = shrink_targets(sample, targets, root, "ROOT", settings)
+    out = []
+    for u in units:
+        source = next((t for t in (u.unit_id, u.parent_id) if t in shrunk.analyses), None)
+        out.append(shrunk.analyses[source].importance if source else root.importance)
+    return out
 
 
 #: the outcome's variance beyond what the drivers explain

@@ -108,7 +108,13 @@ def weights_and_regression(
     """:func:`johnson_weights` and the standardised regression weights Rxx⁺ rxy, from one
     decomposition (the bootstrap needs both per resample: the second for the drivers'
     signs)."""
-    eigvec, eigval, _ = np.linalg.svd(rxx)
+    try:
+        eigvec, eigval, _ = np.linalg.svd(rxx)
+    except np.linalg.LinAlgError:
+        # LAPACK's divide-and-conquer SVD can fail to converge on a nearly singular matrix
+        # (a small unit's shrunk, repaired one); eigh never does. Largest first, as svd.
+        eigval, eigvec = np.linalg.eigh(rxx)
+        eigval, eigvec = np.maximum(eigval[..., ::-1], 0.0), eigvec[..., ::-1]
     keep = eigval > tol * eigval[..., :1]
     root = np.sqrt(np.where(keep, eigval, 0.0))
     inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)

@@ -7,12 +7,14 @@ problems). Empirical Bayes mixes the two: a unit's correlation matrix
 
     R_shrunk = w * R_own + (1 - w) * R_parent,     w = tau2 / (tau2 + v),
 
-where ``v`` is how much the unit's own importances vary under resampling
-(the sum over drivers of their bootstrap variances: small for a large unit)
-and ``tau2`` how far units' true importances lie from their parents' (the
-mean squared distance between own and parent importances, less the noise
-``v`` that explains part of it, over all units shrunk together). Both are
-estimated from the data; nothing is a tuned constant.
+where ``v`` is the noise of the unit's own importances: how far those of as
+many respondents drawn from its parent land from the parent's
+(:func:`null_noise`, bias included), and ``tau2`` how far units' true
+importances lie from their parents' (the mean squared distance between own
+and parent importances, less the noise ``v`` that explains part of it, over
+all units shrunk together). Both are estimated from the data; nothing is a
+tuned constant. A unit like its parent gets ``w`` near 0: no spread beyond
+the noise is left for ``tau2``.
 
 Why the weight is measured on the importances but applied to the matrix:
 the importances are what a reader ranks, so their noise and their spread
@@ -33,10 +35,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.drivers.correlations import repair_positive_definite
+from analysis.drivers.correlations import (
+    MIN_PAIR_N,
+    pair_features,
+    pairwise_from_sums,
+    repair_positive_definite,
+)
 from analysis.drivers.relweights import johnson_weights
 
-__all__ = ["Shrinkage", "between_variance", "importance_shares", "own_weight", "shrink_to_parents"]
+__all__ = [
+    "Prior",
+    "Shrinkage",
+    "between_variance",
+    "importance_shares",
+    "mix_with_prior",
+    "null_noise",
+    "own_weight",
+    "shrink_to_parents",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,66 @@ class Shrinkage:
     weight: np.ndarray
     correlations: np.ndarray  # (units, 1 + p, 1 + p), outcome first
     importance: np.ndarray  # (units, p), each row summing to 1
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What a unit's own correlations are mixed with: its parent's matrix and its own weight.
+
+    ``correlations`` is the parent's final (outcome-first) matrix, ``weight``
+    the share of the unit's own data, ``w = tau2 / (tau2 + v)``.
+    """
+
+    correlations: np.ndarray
+    weight: float
+
+
+def mix_with_prior(own: np.ndarray, prior: Prior) -> np.ndarray:
+    """``w * own + (1 - w) * parent``, batched; what the unit's data cannot say is the parent's.
+
+    A correlation the unit has no value for (a pair answered together by too
+    few, a question everyone answered alike) is NaN in ``own`` and takes the
+    parent's value whole, so a small unit is analysed on what its answers do
+    say instead of being refused. The result is repaired to a valid
+    correlation matrix.
+    """
+    parent = np.broadcast_to(prior.correlations, own.shape)
+    mixed = np.where(np.isfinite(own), prior.weight * own + (1.0 - prior.weight) * parent, parent)
+    return repair_positive_definite(mixed)
+
+
+def null_noise(
+    parent_values: np.ndarray,
+    n: int,
+    fill: Prior,
+    parent_importance: np.ndarray,
+    draws: int,
+    seed: np.random.SeedSequence,
+) -> float:
+    """How far n respondents drawn from the parent land from its importances: the noise v.
+
+    ``parent_values`` are the parent's [outcome, drivers] rows (NaN = no
+    answer). Each of ``draws`` samples of ``n`` rows (with replacement) gets
+    its pairwise importances exactly as a unit's own are made (gaps from
+    ``fill``); v is their mean squared distance from ``parent_importance``.
+    Under the null -- the unit is like its parent -- that is what a unit's
+    own importances' distance from its parent's is expected to be, *bias
+    included*: relative weights of a small sample spread the importance over
+    the weak drivers, so a unit's own bootstrap variance understates it by
+    half at n = 15, and units that do not differ would seem to.
+    """
+    q = parent_values.shape[1]
+    features = pair_features(parent_values)
+    rng = np.random.default_rng(seed)
+    sums = np.stack([features[rng.integers(0, len(features), n)].sum(axis=0) for _ in range(draws)])
+    corr, pairs, var = pairwise_from_sums(sums, q)
+    flat = ~(var > 0.0)
+    unknown = (pairs < MIN_PAIR_N) | flat[:, :, None] | flat[:, None, :] | ~np.isfinite(corr)
+    corr[unknown] = np.nan
+    corr[:, np.arange(q), np.arange(q)] = 1.0
+    shares = importance_shares(mix_with_prior(corr, fill))
+    usable = np.isfinite(shares).all(axis=1)
+    return float(((shares[usable] - parent_importance) ** 2).sum(axis=1).mean())
 
 
 def importance_shares(corr: np.ndarray) -> np.ndarray:

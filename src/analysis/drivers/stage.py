@@ -14,16 +14,17 @@ from analysis.drivers.drivers_csv import write_drivers_csv
 from analysis.drivers.table import driver_results
 
 
-def run_drivers(params: Params, year: int, paths: StagePaths) -> None:
+def run_drivers(params: Params, year: int, paths: StagePaths, jobs: int = 2) -> None:
     """The driver analysis of ``year``: drivers.parquet, drivers.json and drivers.csv (processed).
 
-    Degenerate answers never stop the stage: what could not be analysed is
+    ``jobs`` processes bootstrap the units' shrunk matrices (the numbers do not depend
+    on it). Degenerate answers never stop the stage: what could not be analysed is
     recorded in drivers.json (the reports explain it) and printed on stderr.
     """
     data = SurveyData.load(paths.interim)
     check_report_year(data, year)
     figures = pd.read_parquet(paths.processed_year(year) / "figures.parquet")
-    results = driver_results(data, params, year, figures[figures["year"] == year])
+    results = driver_results(data, params, year, figures[figures["year"] == year], jobs)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     out = paths.processed_year(year)

@@ -94,16 +94,16 @@ class DriverResults:
 
 
 def driver_results(
-    data: SurveyData, params: Params, year: int, figures: pd.DataFrame
+    data: SurveyData, params: Params, year: int, figures: pd.DataFrame, jobs: int = 1
 ) -> DriverResults:
     """The driver table of ``year`` with its notes and warnings.
 
     ``score`` is the unit's published question index from ``figures``, so the
     drivers never publish a score the figures suppressed: a unit (or manager)
     with any driver's score missing or suppressed has no rows at all (the
-    notes name the questions).
+    notes name the questions). ``jobs``: processes for the shrunk matrices' bootstraps.
     """
-    year_drivers = analyse_year(data, params, year)
+    year_drivers = analyse_year(data, params, year, jobs)
     table, without_rows = table_from_analyses(year_drivers, published_scores(figures, year))
     root = _root_id(data, year)
     notes = _notes(year_drivers, root, without_rows)
@@ -165,6 +165,7 @@ def table_from_analyses(
             "n_used": np.full(p, analysis.n_used, dtype=np.int64),
             "importance_from": np.full(p, year_drivers.source[tid], dtype=object),
             "basis": np.full(p, year_drivers.basis(tid), dtype=object),
+            "own_weight": np.full(p, _own_weight(year_drivers, tid)),
             "p_high": analysis.p_high,
             "beta": analysis.beta,
             "p_negative": analysis.p_negative,
@@ -185,6 +186,13 @@ def table_from_analyses(
     for name in TABLE_COLUMNS[1:]:
         table[name] = joined[name]
     return table, without
+
+
+def _own_weight(year_drivers: YearDrivers, target_id: str) -> float:
+    """The share of the target's own data in its importances: 1 own, 0 borrowed."""
+    if year_drivers.source[target_id] != target_id:
+        return 0.0
+    return year_drivers.analyses[target_id].own_weight
 
 
 def _dtype(column: str) -> str:
@@ -215,6 +223,7 @@ def _notes(
         "year": year_drivers.year,
         "root": root,
         "min_n": year_drivers.min_n,
+        "min_own": year_drivers.min_own,
         "missing": year_drivers.method,
         "motivation": list(sample.motivation_ids) if sample else [],
         "drivers": list(sample.question_ids) if sample else [],
@@ -223,6 +232,16 @@ def _notes(
         "n_with_outcome": sample.n_with_outcome if sample else None,
         "n_complete": sample.n_complete if sample else None,
         "root_analysis": analysis,
+        # empirical-Bayes shrinkage (analysis.drivers.shrunk_year): the units' spread
+        # tau2 and each shrunk target's noise v, so own_weight = tau2 / (tau2 + v), and
+        # whose matrix each was shrunk towards
+        "shrinkage": None
+        if year_drivers.tau2 is None
+        else {
+            "tau2": year_drivers.tau2,
+            "noise": dict(sorted(year_drivers.noise.items())),
+            "towards": dict(sorted(year_drivers.towards.items())),
+        },
         "borrowed": {
             target: {
                 "from": lender,

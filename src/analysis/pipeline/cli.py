@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         stage.add_argument("--interim", default="data/interim", help="ingested tables")
         stage.add_argument("--processed", default="data/processed", help="stage outputs")
         stage.add_argument("--reports", default="reports", help="published sets, per year")
+        if name in ("render", "drivers"):
+            stage.add_argument("--jobs", type=int, default=2, help="worker processes")
         if name == "render":
-            stage.add_argument("--jobs", type=int, default=2)
             one = stage.add_mutually_exclusive_group()
             one.add_argument("--unit", help="render only this unit's report")
             one.add_argument("--manager", help="render only this manager's report")
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             elif args.stage == "drivers":
                 from analysis.drivers.stage import run_drivers
 
-                run_drivers(params, args.year, paths)
+                run_drivers(params, args.year, paths, args.jobs)
             elif args.unit is not None or args.manager is not None:
                 from analysis.render.reports import ONE_REPORT_DIR, one_report_year, render_one
 

@@ -103,8 +103,16 @@ def _readme_rows(data: ProcessedYear, provenance: dict[str, Any]) -> list[list[A
         ],
         [
             "basis",
-            "own = egen analys, borrowed = lånade vikter, own_below_min_n = förvaltningens "
-            "egen analys på färre svarande än drivers.min_n (tolka försiktigt)",
+            "own = egen analys, shrunk = enhetens egna samband blandade med den överordnade "
+            "enhetens (own_weight säger hur mycket som är enhetens egna), borrowed = lånade "
+            "vikter, own_below_min_n = förvaltningens egen analys på färre svarande än "
+            "drivers.min_n (tolka försiktigt)",
+        ],
+        [
+            "own_weight",
+            "andelen av matrisen som bygger på enhetens egna svar: 1 = helt egen, 0 = helt "
+            "den överordnade enhetens (skattad ur data: hur mycket enheterna skiljer sig "
+            "utöver slumpen, mot hur osäkra enhetens egna samband är vid dess storlek)",
         ],
         [
             "p_high",

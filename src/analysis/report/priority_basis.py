@@ -25,7 +25,8 @@ class PriorityStatus:
     """What one report's priority matrix rests on, or why it has none.
 
     ``table``: the unit's driver rows (empty when none). With rows: ``source``
-    (whose importances), ``basis`` (``own``, ``borrowed``, ``own_below_min_n``),
+    (whose importances), ``basis`` (``own``, ``shrunk``, ``borrowed``, ``own_below_min_n``;
+    a shrunk matrix's ``own_weight`` and whom it leans on, ``towards``),
     ``borrow_code`` (why it borrowed; ``questions``: the ones to blame) and
     ``n_used``. Without: ``why_none`` - ``suppressed_scores`` (``questions``:
     the drivers whose score is not shown), ``not_analysed`` (the förvaltning could not be
@@ -44,6 +45,8 @@ class PriorityStatus:
     root_code: str = ""
     n_drivers: int = 0
     excluded: tuple[str, ...] = ()
+    own_weight: float = 1.0  # the share of the unit's own answers in a shrunk matrix
+    towards: str = ""  # whose matrix a shrunk one leans on
 
 
 def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
@@ -64,6 +67,8 @@ def priority_status(data: ProcessedYear, unit_id: str) -> PriorityStatus:
             questions=tuple(borrowed.get("questions", [])),
             n_drivers=n_drivers,
             excluded=excluded,
+            own_weight=float(first["own_weight"]),
+            towards=str(((notes.get("shrinkage") or {}).get("towards") or {}).get(unit_id, "")),
         )
     root = notes.get("root_analysis", {}) or {}
     without = (notes.get("without_rows", {}) or {}).get(unit_id, {})

@@ -16,8 +16,11 @@ from analysis.core.catalogue import question_measure
 from analysis.core.contract import (
     BASIS_BORROWED,
     BASIS_OWN_BELOW_MIN_N,
+    BASIS_SHRUNK,
+    BELOW_MIN_OWN,
     COLLINEAR,
     CONSTANT_OUTCOME,
+    LIKE_PARENT,
     MISSING_LISTWISE,
     MISSING_PAIRWISE,
     NO_DRIVERS,
@@ -50,6 +53,8 @@ from analysis.report.processed import FORVALTNING, LEDARE
 #: "För <enhet> görs ingen egen drivkraftsanalys: ..."; {questions} = quoted texts.
 OWN_ANALYSIS_MISSING = {
     SMALL: "för få svarande har {answered} (minst {min_n} behövs)",
+    BELOW_MIN_OWN: "för få svarande har {answered} (minst {min_own} behövs)",
+    LIKE_PARENT: ("sambanden i svaren skiljer sig inte från helhetens mer än slumpen kan förklara"),
     TOO_FEW: "för få svarande har {answered}",
     NO_VARIANCE: (
         "alla som {answered} gav samma svar på {questions}, så {the_questions_of} "
@@ -64,6 +69,8 @@ OWN_ANALYSIS_MISSING = {
 }
 #: who the analysis rests on, by drivers.missing ({answered} above; the notes below)
 ANSWERED = {MISSING_LISTWISE: "svarat på alla frågor", MISSING_PAIRWISE: "svarat på frågorna"}
+#: a shrunk matrix this much (%) the unit's own reads as its own analysis
+OWN_ENOUGH = 95
 WITH_ANSWERS = {
     MISSING_LISTWISE: "med svar på alla frågor",
     MISSING_PAIRWISE: (
@@ -250,6 +257,7 @@ def _reason_text(
 ) -> str:
     return template.format(
         min_n=report.data.driver_min_n,
+        min_own=report.data.driver_notes.get("min_own", ""),
         questions=_question_texts(report, questions) or "en fråga",
         the_questions_of=the_questions(max(len(questions), 1), genitive=True),
         n_drivers=status.n_drivers,
@@ -282,6 +290,8 @@ def _priority_basis_note(report: Report, status: PriorityStatus) -> Note:
             f"{whose} egna. Analysen för {lender} bygger på {n_used} svarande "
             f"{WITH_ANSWERS[report.data.driver_missing]}."
         )
+    if status.basis == BASIS_SHRUNK:
+        return _shrunk_note(report, status)
     if status.basis == BASIS_OWN_BELOW_MIN_N:
         return Note(
             f"Tolka försiktigt: analysen bygger på bara {n_used} svarande "
@@ -290,6 +300,27 @@ def _priority_basis_note(report: Report, status: PriorityStatus) -> Note:
             CAUTION,
         )
     return Note(f"Analysen bygger på {n_used} svarande {WITH_ANSWERS[report.data.driver_missing]}.")
+
+
+def _shrunk_note(report: Report, status: PriorityStatus) -> Note:
+    """How much of a shrunk matrix is the unit's own: a reader must know what they act on."""
+    whose = "gruppens" if report.kind == LEDARE else "enhetens"
+    answered = f"{status.n_used} svarande {WITH_ANSWERS[report.data.driver_missing]}"
+    share = round_half_up(100 * status.own_weight)
+    parent = report.data.unit_name(status.towards) if status.towards else "organisationen"
+    if share >= OWN_ENOUGH:
+        return Note(f"Analysen bygger på {answered}.")
+    if share == 0:
+        return Note(
+            f"Frågornas betydelse (x-axeln) är densamma som för {parent}: sambanden bland "
+            f"{whose} {answered} skiljer sig inte från dem mer än slumpen kan förklara. "
+            f"Resultaten (y-axeln) är {whose} egna."
+        )
+    return Note(
+        f"Frågornas betydelse (x-axeln) bygger till {share} % på {whose} egna svar "
+        f"({answered}) och i övrigt på sambanden i {parent}: med så få svar säger de egna "
+        f"svaren inte ensamma vad som driver motivationen. Resultaten (y-axeln) är {whose} egna."
+    )
 
 
 def _no_priority_matrix(report: Report, status: PriorityStatus) -> Missing:

@@ -99,7 +99,7 @@ class _LatestAmi:
     """The latest year's AMI answers in latent form: what a school's AMI depends on."""
 
     base: np.ndarray  # respondents x AMI questions, without the school effect
-    loading: np.ndarray  # per AMI question: d latent / d school effect
+    loading: np.ndarray  # respondents x AMI questions: d latent / d school effect
     valid: np.ndarray
     school: np.ndarray
     targets: np.ndarray  # the förvaltning's target index per AMI question
@@ -183,7 +183,7 @@ def plant_school_results(
         return effect[:, None] + drift
     ami = _LatestAmi(
         base=model.base[np.ix_(latest, cols)],
-        loading=model.school_loading[cols],
+        loading=model.school_loading[np.ix_(r.school[latest], cols)],
         valid=valid[np.ix_(latest, cols)],
         school=r.school[latest],
         targets=targets[-1, cols],
@@ -210,7 +210,8 @@ def realised_answers(
     valid: np.ndarray,
 ) -> np.ndarray:
     """Answers 1..5 where asked (float, NaN elsewhere); don't-know is set by the caller."""
-    latent = model.base + model.school_loading * school_effect[r.school, r.year_pos][:, None]
+    loading = model.school_loading[r.school]
+    latent = model.base + loading * school_effect[r.school, r.year_pos][:, None]
     mu = _locations(r, latent, valid, targets)
     values = _answer_values(latent + mu[r.year_pos]).astype(float)
     values[~valid] = np.nan

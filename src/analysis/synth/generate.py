@@ -5,7 +5,8 @@ land near the 2023 results presentation (seed 000), so that every report
 shows plausible figures offline. It is also the test bed for the driver
 analysis, so the Motivation outcome is *generated* from planted effects of the
 other questions and the truth is written beside the tables
-(``driver_truth.csv``; the ingest code ignores extra files).
+(``driver_truth.csv``, the shared effects, and ``driver_truth_units.csv``,
+each unit's true ranking; the ingest code ignores extra files).
 
 Model, in short (docs/assumptions.md has the reasons):
 
@@ -13,8 +14,10 @@ Model, in short (docs/assumptions.md has the reasons):
   background shift``: ``g`` a general factor (school/avdelning effect + work
   group effect + person), ``f`` a leadership factor carrying the work group
   manager's effect (leadership questions only), ``u_c`` the construct's own part;
-* the Motivation latent is ``M = Σ β_c·X_c + noise`` (β = the planted effects),
-  and each Motivation question reads ``M`` with a little item noise;
+* the Motivation latent is ``M = Σ β_c·X_c + noise`` (β = the planted effects of
+  the respondent's workplace: the shared ones, the område's deviation and the
+  school's local drivers, ``local_drivers``), and each Motivation question reads
+  ``M`` with a little item noise;
 * an answer is an ordered-probit style cut of ``μ_q,year + latent`` at fixed
   thresholds, where ``μ_q,year`` is solved so that the förvaltning's question
   index equals the catalogue's target for that wave exactly;
@@ -30,7 +33,8 @@ depends on time or on set ordering, so the files are byte-identical per seed.
 
 This module only orders the steps and owns the seeding and the year targets;
 each step has its own module: ``organisation`` (the tree and headcounts),
-``respondents``, ``latent`` (planted driver effects, missing answers),
+``respondents``, ``local_drivers`` (the effects per workplace and the truth per
+unit), ``latent`` (the latent scores, missing answers),
 ``answers`` (calibration, planted school results) and ``tables`` (the files).
 """
 
@@ -44,6 +48,7 @@ from analysis.core.params import SynthParams
 from analysis.synth import catalogue as cat
 from analysis.synth.answers import DONT_KNOW, plant_school_results, realised_answers
 from analysis.synth.latent import latent_model, missing_answers
+from analysis.synth.local_drivers import check_local_drivers, draw_unit_effects, unit_importances
 from analysis.synth.organisation import (
     MIN_UNIT_SIZE,
     build_organisation,
@@ -53,6 +58,7 @@ from analysis.synth.organisation import (
 from analysis.synth.respondents import draw_respondents, wave_of
 from analysis.synth.tables import (
     driver_truth,
+    driver_truth_units,
     questions_table,
     responses_table,
     units_table,
@@ -63,11 +69,14 @@ TARGET_JITTER = 0.15
 
 
 def generate(params: SynthParams, out_dir: Path) -> None:
-    """Write questions.csv, units.csv, responses.csv and driver_truth.csv into ``out_dir``."""
+    """Write questions.csv, units.csv, responses.csv, driver_truth.csv and
+    driver_truth_units.csv into ``out_dir``."""
     years = _check(params)
-    # spawn(8) gives the same first seven streams as spawn(7) did before the own
-    # staff's stream was added: with synth.own_staff 0 the files are the old ones.
-    streams = np.random.SeedSequence(params.seed).spawn(8)
+    # spawn(9) gives the same first eight streams as spawn(8) did before the local
+    # drivers' stream was added (and spawn(8) the first seven of spawn(7), before the
+    # own staff's): with synth.local_effect and synth.omrade_spread 0 and
+    # synth.own_staff 0 the files are the old ones.
+    streams = np.random.SeedSequence(params.seed).spawn(9)
     (
         org_rng,
         staff_rng,
@@ -77,6 +86,7 @@ def generate(params: SynthParams, out_dir: Path) -> None:
         export_rng,
         target_rng,
         own_staff_rng,
+        local_rng,
     ) = (np.random.default_rng(s) for s in streams)
     questions = list(cat.QUESTIONS)
     targets = _targets(questions, len(years), target_rng)
@@ -85,7 +95,8 @@ def generate(params: SynthParams, out_dir: Path) -> None:
     org = build_organisation(params, org_rng, own_staff_rng)
     headcount = headcounts(org, len(years), staff_rng)
     respondents = draw_respondents(org, years, headcount, staff_rng)
-    model = latent_model(questions, org, respondents, latent_rng)
+    effects = draw_unit_effects(questions, org, params, local_rng)
+    model = latent_model(questions, org, respondents, latent_rng, effects.by_workplace)
     valid, dont_know, blank = missing_answers(questions, respondents, asked, missing_rng)
     school_effect = plant_school_results(
         questions, org, respondents, model, targets, valid, school_rng
@@ -100,6 +111,10 @@ def generate(params: SynthParams, out_dir: Path) -> None:
     responses = responses_table(questions, org, respondents, answers, export_rng)
     write(responses, out_dir / "responses.csv")
     write(driver_truth(questions, asked[-1]), out_dir / "driver_truth.csv")
+    truth = driver_truth_units(
+        questions, effects, *unit_importances(questions, org, effects, asked[-1])
+    )
+    write(truth, out_dir / "driver_truth_units.csv", float_format="%.6f")
 
 
 # --- checks and small helpers ----------------------------------------------
@@ -121,6 +136,7 @@ def _check(params: SynthParams) -> list[int]:
             f"avdelningar (at least {MIN_UNIT_SIZE} each)"
         )
     check_own_staff(params.own_staff)
+    check_local_drivers(params)
     return years
 
 

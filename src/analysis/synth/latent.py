@@ -1,8 +1,11 @@
 """The synthetic answers' latent scores, with the planted driver effects, and missing answers.
 
 The driver analysis' test bed: the Motivation latent is built from planted
-effects of the other questions here (the truth ``driver_truth.csv`` reports),
-before any calibration to the catalogue's targets (``analysis.synth.answers``).
+effects of the other questions here, before any calibration to the
+catalogue's targets (``analysis.synth.answers``). Each workplace (school,
+avdelning, own staff above them) has effects of its own
+(``analysis.synth.local_drivers``: the shared ones in ``driver_truth.csv``,
+an område's deviation, a school's local drivers; ``driver_truth_units.csv``).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ class Model:
     """Latent answer scores without the school effect, and the effect's loadings."""
 
     base: np.ndarray  # respondents x catalogue questions
-    school_loading: np.ndarray  # per catalogue question: d latent / d school effect
+    # per workplace (school index) and catalogue question: d latent / d school effect;
+    # the Motivation questions' depend on the workplace's own driver effects
+    school_loading: np.ndarray
 
 
 def _constructs(questions: list[cat.QuestionSpec]) -> list[int]:
@@ -62,6 +67,32 @@ def _constructs(questions: list[cat.QuestionSpec]) -> list[int]:
             i = successor[i]
         out.append(i)
     return out
+
+
+def driver_constructs(questions: list[cat.QuestionSpec]) -> list[int]:
+    """Catalogue index of each driver construct (the latest question of each chain of
+    rewordings outside Motivation), in catalogue order: the columns of the effects."""
+    construct = _constructs(questions)
+    return sorted({c for c in construct if questions[c].ami_dimension != "Motivation"})
+
+
+def driver_loadings(
+    questions: list[cat.QuestionSpec], drivers: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each driver construct's loading on the general and on the leadership factor."""
+    loading = np.array([questions[c].loading for c in drivers])
+    lead_loading = np.array(
+        [LEADERSHIP_LOADING if questions[c].leadership else 0.0 for c in drivers]
+    )
+    return loading, lead_loading
+
+
+def driver_correlation(loading: np.ndarray, lead_loading: np.ndarray) -> np.ndarray:
+    """The driver latents' correlations within a workplace, as planted: two factors and
+    each construct's own part (what the Motivation latent's scale and the truth use)."""
+    correlation = np.outer(loading, loading) + np.outer(lead_loading, lead_loading)
+    np.fill_diagonal(correlation, 1.0)
+    return correlation
 
 
 def _question_class(q: cat.QuestionSpec) -> str:
@@ -87,12 +118,19 @@ def latent_model(
     org: Organisation,
     r: Respondents,
     rng: np.random.Generator,
+    effects: np.ndarray,
 ) -> Model:
-    """Draw every respondent's latent scores (school effect added later, linearly)."""
+    """Draw every respondent's latent scores (school effect added later, linearly).
+
+    ``effects`` (workplace x driver construct, ``local_drivers.UnitEffects``) are
+    the planted effects on the Motivation latent of the respondents of each
+    workplace; each workplace's Motivation latent is scaled so that its drivers
+    explain MOTIVATION_R2 of it, wherever its effects lie.
+    """
     n = len(r.unit)
     n_years = int(r.year_pos.max()) + 1
     construct = _constructs(questions)
-    drivers = sorted({c for c in construct if questions[c].ami_dimension != "Motivation"})
+    drivers = driver_constructs(questions)
     motivation = [i for i, q in enumerate(questions) if q.ami_dimension == "Motivation"]
 
     group = rng.normal(0.0, GROUP_SD, len(org.units))[:, None] + rng.normal(
@@ -102,10 +140,7 @@ def latent_model(
     general = group[r.unit, r.year_pos] + np.sqrt(1 - GROUP_SD**2) * rng.standard_normal(n)
     leadership = manager[r.unit] + np.sqrt(1 - MANAGER_SD**2) * rng.standard_normal(n)
 
-    loading = np.array([questions[c].loading for c in drivers])
-    lead_loading = np.array(
-        [LEADERSHIP_LOADING if questions[c].leadership else 0.0 for c in drivers]
-    )
+    loading, lead_loading = driver_loadings(questions, drivers)
     own = np.sqrt(np.clip(1 - loading**2 - lead_loading**2, 0.05, None))
     unique = rng.standard_normal((n, len(drivers)))
     shifts = {k: _background_shift(r, k) for k in ("L", "S", "O")}
@@ -118,27 +153,35 @@ def latent_model(
             + shifts[_question_class(questions[c])]
         )
 
-    beta = np.array([questions[c].effect for c in drivers])
-    correlation = np.outer(loading, loading) + np.outer(lead_loading, lead_loading)
-    np.fill_diagonal(correlation, 1.0)
-    explained = float(beta @ correlation @ beta)
+    shared = np.array([questions[c].effect for c in drivers])
+    correlation = driver_correlation(loading, lead_loading)
+    explained = np.array([float(b @ correlation @ b) for b in effects])
     scale = np.sqrt(explained / MOTIVATION_R2)
     noise_sd = np.sqrt(explained * (1 - MOTIVATION_R2) / MOTIVATION_R2)
-    motivation_latent = (latent @ beta + noise_sd * rng.standard_normal(n)) / scale
+    # the shared effects plus the workplace's deviation from them: without deviations
+    # (synth.local_effect and synth.omrade_spread 0) the arithmetic is the single-effect
+    # model's, so its files stay byte for byte what they were
+    deviation = (effects - shared)[r.school]
+    motivation_latent = (
+        latent @ shared
+        + np.einsum("ij,ij->i", latent, deviation)
+        + noise_sd[r.school] * rng.standard_normal(n)
+    ) / scale[r.school]
+    through_general = np.array([float(b @ loading) for b in effects])
 
     base = np.empty((n, len(questions)))
-    school_loading = np.empty(len(questions))
+    school_loading = np.empty((len(effects), len(questions)))
     item_noise = np.sqrt(1 - MOTIVATION_ITEM_LOADING**2)
     for i, c in enumerate(construct):
         if i in motivation:
             base[:, i] = (
                 MOTIVATION_ITEM_LOADING * motivation_latent + item_noise * rng.standard_normal(n)
             )
-            school_loading[i] = MOTIVATION_ITEM_LOADING * float(beta @ loading) / scale
+            school_loading[:, i] = MOTIVATION_ITEM_LOADING * through_general / scale
         else:
             j = drivers.index(c)
             base[:, i] = latent[:, j]
-            school_loading[i] = loading[j]
+            school_loading[:, i] = loading[j]
     return Model(base, school_loading)
 
 

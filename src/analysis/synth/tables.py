@@ -1,4 +1,4 @@
-"""The synthetic input files: questions, units, responses (export order) and the driver truth.
+"""The synthetic input files: questions, units, responses (export order), the driver truth.
 
 Separate so the file layout (contract §2) and the byte-stable CSV format
 live in one place, away from the model that fills them.
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.synth import catalogue as cat
+from analysis.synth.local_drivers import UnitEffects
 from analysis.synth.organisation import Organisation
 from analysis.synth.respondents import Respondents
 
@@ -90,5 +91,43 @@ def driver_truth(questions: list[cat.QuestionSpec], asked_latest: np.ndarray) ->
     return table
 
 
-def write(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.3f")
+def driver_truth_units(
+    questions: list[cat.QuestionSpec],
+    effects: UnitEffects,
+    units: list[str],
+    asked: np.ndarray,
+    importance: np.ndarray,
+) -> pd.DataFrame:
+    """Each unit's true importance and rank (1 = most important) of the latest year's drivers.
+
+    ``planted_effect`` is the unit's own planted effect (the förvaltning's the
+    shared ones, an område's with its deviation, a school's with its local
+    drivers added) and ``local`` marks a school's local drivers; an område's
+    or the förvaltning's importances come from the mixture of its workplaces
+    (``analysis.synth.local_drivers``), not from its own effects.
+    """
+    question_ids = np.array([questions[effects.drivers[j]].question_id for j in asked])
+    pieces = []
+    for unit_id, row in zip(units, importance, strict=True):
+        order = np.lexsort((question_ids, -row))
+        rank = np.empty(len(row), dtype=int)
+        rank[order] = np.arange(1, len(row) + 1)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "unit_id": unit_id,
+                    "question_id": question_ids,
+                    "importance": row,
+                    "rank": rank,
+                    "planted_effect": effects.by_unit[unit_id][asked],
+                    "local": np.isin(asked, effects.local.get(unit_id, [])).astype(int),
+                }
+            )
+        )
+    return pd.concat(pieces, ignore_index=True)
+
+
+def write(table: pd.DataFrame, path: Path, float_format: str = "%.3f") -> None:
+    table.to_csv(
+        path, index=False, encoding="utf-8", lineterminator="\n", float_format=float_format
+    )

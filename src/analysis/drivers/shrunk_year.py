@@ -1,0 +1,256 @@
+"""Every unit's and manager's own priority matrix, shrunk towards its parent's (one year).
+
+With ``drivers.shrinkage: empirical_bayes`` (and pairwise correlations) no
+unit simply borrows its område's importances: each unit and manager with at
+least ``drivers.min_own`` respondents gets its own correlations mixed with
+its parent's (:mod:`analysis.drivers.shrinkage`), down the tree, so a school
+of 15 shows mostly its område's structure plus what its own answers say
+strongly, and a school of 200 mostly its own. A manager's parent is the
+smallest unit holding all their respondents, as for borrowing.
+
+Two passes, because the weight of a unit's own data depends on every unit:
+
+1. each unit's and manager's own importances (a gap in its correlations --
+   a pair answered together by too few -- filled from the förvaltning's) and
+   their noise ``v``: how far ``NOISE_DRAWS`` samples of as many respondents
+   drawn from its parent land from the parent's importances
+   (:func:`null_noise`; the unit's own bootstrap would understate it);
+   ``tau2`` by the method of moments over the units (:func:`between_variance`):
+   what their importances' distance from their parent's exceeds the noise;
+2. top down, each target's matrix ``w * own + (1 - w) * parent's final
+   matrix`` with ``w = tau2 / (tau2 + v)``, its importances, and bootstrap
+   intervals of that shrunk estimator (the parent's matrix held fixed).
+
+Targets with exactly the same respondents share one analysis (the first in
+tree order: a school and the rektor who manages exactly it show the same
+matrix). The förvaltning is analysed on its own as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.core.contract import BELOW_MIN_OWN, LIKE_PARENT, MANAGER_PREFIX, MISSING_PAIRWISE
+from analysis.core.params import DriverParams
+from analysis.drivers.bootstrap import (
+    UnitAnalysis,
+    analyse_sample,
+    resampling_clusters,
+    sample_seed,
+)
+from analysis.drivers.correlations import correlations_with_gaps
+from analysis.drivers.relweights import DriverAnalysisError
+from analysis.drivers.sample import DriverSample
+from analysis.drivers.shrinkage import (
+    Prior,
+    between_variance,
+    importance_shares,
+    mix_with_prior,
+    null_noise,
+    own_weight,
+)
+from analysis.drivers.targets import Target
+
+__all__ = ["NOISE_DRAWS", "ShrunkYear", "noise_seed", "shrink_targets"]
+
+#: samples drawn from a unit's parent behind its noise v
+NOISE_DRAWS = 100
+#: the spawn key of the noise draws' stream (the intervals' stays as it was)
+NOISE_STREAM = 2
+
+
+class ShrunkYear:
+    """What the shrinkage of one year decided: tau2, each target's noise and analysis."""
+
+    def __init__(self) -> None:
+        self.tau2: float = 0.0
+        self.noise: dict[str, float] = {}
+        self.analyses: dict[str, UnitAnalysis] = {}
+        self.problems: dict[str, DriverAnalysisError] = {}
+        self.towards: dict[str, str] = {}  # whose matrix each target was shrunk towards
+
+
+def shrink_targets(
+    sample: DriverSample,
+    targets: list[Target],
+    root: UnitAnalysis,
+    root_id: str,
+    settings: DriverParams,
+    jobs: int = 1,
+) -> ShrunkYear:
+    """Pass 1 and pass 2 of the module docstring for every target below the förvaltning.
+
+    A target's matrix is its children's parent even when its own intervals
+    cannot be computed (it then borrows); a target whose own weight is 0 has
+    exactly its parent's matrix and borrows its analysis, intervals included.
+    ``jobs`` processes run the bootstraps, which do not depend on each other
+    once the matrices are known.
+    """
+    year = ShrunkYear()
+    ordered = sorted((t for t in targets if not t.is_root), key=lambda t: t.analysis_order)
+    own_importance: dict[str, np.ndarray] = {root_id: root.importance}
+    positions = {t.target_id: t.positions for t in targets}
+    lender_of: dict[str, str] = {}
+    first_of: dict[bytes, str] = {}
+    for target in ordered:
+        tid = target.target_id
+        if len(target.positions) < settings.min_own:
+            year.problems[tid] = DriverAnalysisError(
+                f"{len(target.positions)} respondents who answered a driver, fewer than "
+                f"drivers.min_own = {settings.min_own}",
+                BELOW_MIN_OWN,
+            )
+            continue
+        key = target.positions.tobytes()
+        if key in first_of:
+            continue
+        first_of[key] = tid
+        lender = next(u for u in (*target.lenders, root_id) if u in own_importance)
+        try:
+            own_importance[tid] = _own_importance(sample, target.positions, root)
+        except DriverAnalysisError as error:
+            year.problems[tid] = error
+            continue
+        lender_of[tid] = lender
+        year.noise[tid] = null_noise(
+            _values(sample, positions[lender]),
+            len(target.positions),
+            Prior(root.correlations, 1.0),
+            own_importance[lender],
+            NOISE_DRAWS,
+            noise_seed(settings.seed, sample.year, sample.respondent_ids[target.positions]),
+        )
+    year.tau2 = _between_units(ordered, own_importance, year.noise, lender_of)
+    # the matrices top down (cheap), then every target's bootstrap, in parallel
+    final: dict[str, np.ndarray] = {root_id: root.correlations}
+    jobs_to_run: list[_Job] = []
+    for target in ordered:
+        tid = target.target_id
+        first = first_of.get(target.positions.tobytes())
+        if first is None or tid in year.problems or first != tid:
+            continue
+        parent_id = next(u for u in (*target.lenders, root_id) if u in final)
+        weight = float(own_weight(year.tau2, year.noise[tid]))
+        if weight == 0.0:  # its matrix is its parent's: it shows the parent's analysis
+            year.problems[tid] = DriverAnalysisError(
+                f"its answers differ from {parent_id}'s no more than chance would make "
+                "them (own weight 0)",
+                LIKE_PARENT,
+            )
+            continue
+        rows = target.positions
+        own, _ = correlations_with_gaps(sample.outcome[rows], sample.drivers[rows])
+        final[tid] = mix_with_prior(own, Prior(final[parent_id], weight))
+        year.towards[tid] = parent_id
+        jobs_to_run.append(_Job(tid, rows, Prior(final[parent_id], weight)))
+    for tid, outcome in zip(
+        (job.target_id for job in jobs_to_run),
+        _run_all(sample, settings, jobs_to_run, jobs),
+        strict=True,
+    ):
+        if isinstance(outcome, UnitAnalysis):
+            year.analyses[tid] = outcome
+        else:
+            year.problems[tid] = DriverAnalysisError(*outcome)
+    for target in ordered:  # the same respondents: the same matrix
+        tid = target.target_id
+        first = first_of.get(target.positions.tobytes())
+        if first is None or first == tid:
+            continue
+        if first in year.analyses:
+            year.analyses[tid] = year.analyses[first]
+            year.noise[tid] = year.noise[first]
+            year.towards[tid] = year.towards[first]
+        elif first in year.problems:
+            year.problems[tid] = year.problems[first]
+    return year
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One target's bootstrap of its shrunk matrix."""
+
+    target_id: str
+    rows: np.ndarray
+    prior: Prior
+
+
+#: the year's sample and settings, inherited by forked bootstrap workers
+_SHARED: tuple[DriverSample, DriverParams] | None = None
+
+
+def _run_all(
+    sample: DriverSample, settings: DriverParams, work: list[_Job], jobs: int
+) -> list[UnitAnalysis | tuple]:
+    """Each job's analysis, or its error's (message, code, questions), in order."""
+    global _SHARED
+    if jobs <= 1 or len(work) < 2:
+        return [_analyse(sample, settings, job) for job in work]
+    _SHARED = (sample, settings)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_analyse_shared, work, chunksize=4))
+    finally:
+        _SHARED = None
+
+
+def _analyse_shared(job: _Job) -> UnitAnalysis | tuple:
+    assert _SHARED is not None
+    return _analyse(*_SHARED, job)
+
+
+def _analyse(sample: DriverSample, settings: DriverParams, job: _Job) -> UnitAnalysis | tuple:
+    rows = job.rows
+    try:
+        return analyse_sample(
+            sample.outcome[rows],
+            sample.drivers[rows],
+            sample.question_ids,
+            label=f"year {sample.year}, unit {job.target_id}",
+            n_resamples=settings.bootstrap,
+            ci_level=settings.ci_level,
+            seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
+            clusters=resampling_clusters(sample.unit_ids[rows], settings),
+            missing=MISSING_PAIRWISE,
+            prior=job.prior,
+        )
+    except DriverAnalysisError as error:  # returned: an exception's own fields do not pickle
+        return (str(error), error.code, error.questions)
+
+
+def noise_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
+    """The noise draws' own stream of the target's seed (:func:`sample_seed`)."""
+    seed = sample_seed(base_seed, year, respondent_ids)
+    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE_STREAM))
+
+
+def _values(sample: DriverSample, rows: np.ndarray) -> np.ndarray:
+    return np.column_stack([sample.outcome[rows], sample.drivers[rows]])
+
+
+def _own_importance(sample: DriverSample, rows: np.ndarray, root: UnitAnalysis) -> np.ndarray:
+    """The target's own importances, a gap in its correlations filled from the förvaltning's."""
+    own, _ = correlations_with_gaps(sample.outcome[rows], sample.drivers[rows])
+    return importance_shares(mix_with_prior(own, Prior(root.correlations, 1.0)))
+
+
+def _between_units(
+    ordered: list[Target],
+    own_importance: dict[str, np.ndarray],
+    noise: dict[str, float],
+    lender_of: dict[str, str],
+) -> float:
+    """tau2 over the units (not managers: their groups are nested in units)."""
+    units = [t.target_id for t in ordered if not t.target_id.startswith(MANAGER_PREFIX)]
+    measured = [u for u in units if u in lender_of]
+    if not measured:
+        return 0.0
+    return between_variance(
+        np.array([own_importance[u] for u in measured]),
+        np.array([own_importance[lender_of[u]] for u in measured]),
+        np.array([noise[u] for u in measured]),
+    )

@@ -1,0 +1,159 @@
+"""Every unit's and manager's own priority matrix, shrunk towards its parent's (drivers stage).
+
+A small organisation (F > O1 > S1, S1a, S2, S3; F > O2 > S4, S5) with "vet
+ej" holes goes through ingest, indexes and drivers with the default
+``drivers.shrinkage: empirical_bayes``. Checked against arithmetic done here
+from the answers (available-case correlations, the eigenvalue route to
+Johnson's weights) with the stage's tau2 and noise from drivers.json, and
+against the auditor's independent recomputation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_drivers import (
+    EFFECTS_6,
+    SIZES,
+    YEAR,
+    make_survey,
+    questions_frame,
+    run_stages,
+    simulate_answers,
+    units_frame,
+)
+
+from analysis.audit.check_drivers import audit_drivers
+from analysis.audit.published import read_published_drivers
+from analysis.audit.recomputation import Recomputation
+from analysis.core.params import params_from_dict
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory):
+    rng = np.random.default_rng(5)
+    answers, motivation, drivers = simulate_answers(rng, SIZES, EFFECTS_6, missing=0.08)
+    data = make_survey(questions_frame(motivation, drivers), units_frame(), answers)
+    tmp = tmp_path_factory.mktemp("shrunk")
+    paths, csv_path = run_stages(data, tmp)
+    notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
+    table = pd.read_parquet(paths.processed_year(YEAR) / "drivers.parquet")
+    return data, answers, drivers, motivation, notes, table, csv_path
+
+
+def available_case(values: np.ndarray) -> np.ndarray:
+    """Correlations: each column's mean and spread over who answered it, each
+    covariance over who answered both (about those means); NaN for thin pairs."""
+    valid = ~np.isnan(values)
+    q = values.shape[1]
+    corr = np.eye(q)
+    mean = np.array([values[valid[:, j], j].mean() for j in range(q)])
+    sd = np.array([values[valid[:, j], j].std() for j in range(q)])
+    for i in range(q):
+        for j in range(i + 1, q):
+            both = valid[:, i] & valid[:, j]
+            if both.sum() < 10:
+                corr[i, j] = corr[j, i] = np.nan
+                continue
+            cov = np.mean((values[both, i] - mean[i]) * (values[both, j] - mean[j]))
+            corr[i, j] = corr[j, i] = cov / (sd[i] * sd[j])
+    return corr
+
+
+def johnson_shares(corr: np.ndarray) -> np.ndarray:
+    """Relative weights as shares: Λ = Rxx^½, β = Λ⁻¹ r_xy, weight_j = Σ_k Λ_jk² β_k²."""
+    value, vector = np.linalg.eigh(corr[1:, 1:])
+    root = vector @ np.diag(np.sqrt(value)) @ vector.T
+    beta = np.linalg.solve(root, corr[1:, 0])
+    weights = root**2 @ beta**2
+    return weights / weights.sum()
+
+
+def unit_values(answers: pd.DataFrame, units: list[str], motivation, drivers) -> np.ndarray:
+    rows = answers[answers["unit_id"].isin(units)]
+    outcome = (rows[motivation].mean(axis=1) - 1) / 4 * 100
+    return np.column_stack([outcome, rows[drivers].to_numpy(float)])
+
+
+def test_schools_and_managers_carry_their_own_shrunk_matrix(staged) -> None:
+    _, _, _, _, notes, table, _ = staged
+    basis = table.groupby("unit_id")["basis"].first()
+    weight = table.groupby("unit_id")["own_weight"].first()
+    assert basis["F"] == "own" and weight["F"] == 1.0
+    shrunk = basis[basis == "shrunk"].index
+    # every unit and manager below F with 10+ respondents has a matrix of its own
+    # (S5: 20, S1a: 30), published where its scores are (else drivers.json says why)
+    analysed = set(notes["shrinkage"]["noise"])
+    assert {"O1", "O2", "S1", "S1a", "S2", "S3", "S4", "S5"} <= analysed
+    assert any(u.startswith("manager:") for u in analysed)
+    assert set(basis.index) - {"F"} == set(shrunk) and set(shrunk) <= analysed
+    assert set(notes["without_rows"]) | set(basis.index) >= analysed
+    assert ((weight[shrunk] >= 0) & (weight[shrunk] <= 1)).all()
+    tau2 = notes["shrinkage"]["tau2"]
+    for unit in shrunk:  # w = tau2 / (tau2 + v), v as recorded
+        v = notes["shrinkage"]["noise"][unit]
+        assert weight[unit] == pytest.approx(tau2 / (tau2 + v) if tau2 > 0 else 0.0, abs=1e-15)
+
+
+def test_a_school_s_importances_follow_the_rule_by_hand(staged) -> None:
+    _, answers, drivers, motivation, notes, table, _ = staged
+    tau2, noise = notes["shrinkage"]["tau2"], notes["shrinkage"]["noise"]
+
+    def weight(unit: str) -> float:
+        return tau2 / (tau2 + noise[unit]) if tau2 > 0 else 0.0
+
+    def mix(own: np.ndarray, parent: np.ndarray, w: float) -> np.ndarray:
+        return np.where(np.isnan(own), parent, w * own + (1 - w) * parent)
+
+    everyone = ["F", "O1", "S1", "S1a", "S2", "S3", "O2", "S4", "S5"]
+    f = available_case(unit_values(answers, everyone, motivation, drivers))
+    o1_units = ["O1", "S1", "S1a", "S2", "S3"]
+    o1 = mix(available_case(unit_values(answers, o1_units, motivation, drivers)), f, weight("O1"))
+    # S1's subtree is S1 and S1a
+    s1 = mix(
+        available_case(unit_values(answers, ["S1", "S1a"], motivation, drivers)), o1, weight("S1")
+    )
+    for unit, matrix in (("O1", o1), ("S1", s1)):
+        assert np.linalg.eigvalsh(matrix).min() > 1e-6  # no repair was needed
+        published = table[table["unit_id"] == unit].set_index("question_id")["importance"]
+        np.testing.assert_allclose(
+            published[drivers].to_numpy(), johnson_shares(matrix), atol=1e-10
+        )
+
+
+def test_the_auditor_recomputes_every_shrunk_matrix(staged) -> None:
+    data, _, _, _, _, _, csv_path = staged
+    raw = {"drivers": {"min_n": 50, "bootstrap": 100, "seed": 11}}
+    recomputation = Recomputation(data, params_from_dict(raw))
+    published = read_published_drivers(Path(csv_path))
+    result = audit_drivers(published, YEAR, recomputation, None, str(csv_path))
+    assert result.mismatches == []
+    assert result.rows_checked == len(published) > 0
+    assert set(published["basis"]) == {"own", "shrunk"}
+
+
+def test_without_shrinkage_small_units_borrow_as_before(staged, tmp_path: Path) -> None:
+    data = staged[0]
+    _, csv_path = run_stages(data, tmp_path, shrinkage="none")
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    basis = table.groupby("unit_id")["basis"].first()
+    assert basis["S1a"] == "borrowed" and basis["S4"] == "own"  # 30 and 150 against min_n 50
+    assert set(table.loc[table["basis"] == "borrowed", "own_weight"].astype(float)) == {0.0}
+
+
+def test_two_worker_processes_give_the_same_numbers(staged) -> None:
+    from analysis.drivers.borrowing import analyse_year
+
+    data = staged[0]
+    params = params_from_dict({"drivers": {"min_n": 50, "bootstrap": 50, "seed": 11}})
+    one, two = analyse_year(data, params, YEAR, jobs=1), analyse_year(data, params, YEAR, jobs=2)
+    assert one.tau2 == two.tau2 and one.noise == two.noise and one.towards == two.towards
+    assert set(one.analyses) == set(two.analyses) and len(one.noise) >= 8
+    for unit, analysis in one.analyses.items():
+        other = two.analyses[unit]
+        for field in ("importance", "ci_low", "ci_high", "p_high", "p_random", "correlations"):
+            assert np.array_equal(getattr(analysis, field), getattr(other, field)), (unit, field)
