@@ -68,7 +68,9 @@ def _main_text(soup: BeautifulSoup) -> str:
 def test_every_requested_report_and_the_workbook_are_written(rendered_year):  # noqa: F811
     expected = [rendered_year.out_dir / p for p in rf.RENDERED]
     workbook = rendered_year.out_dir / "medarbetarenkat_2023.xlsx"
-    assert rendered_year.written == [*expected, workbook]
+    # the förvaltning's and the områden's reports among them also as PDF
+    pdfs = [rendered_year.out_dir / p for p in ("index.pdf", "omrade/S.pdf")]
+    assert rendered_year.written == [*expected, workbook, *pdfs]
     assert all(p.is_file() and p.stat().st_size > 0 for p in rendered_year.written)
     # atomic writes leave no temporary files behind
     assert not list(rendered_year.out_dir.rglob("*.tmp"))
@@ -740,5 +742,21 @@ def test_one_report_renders_alone_into_a_folder_of_ones_choice(rendered_year, tm
     # the same report as in the published set, but for the run's own provenance
     one = _soup(rendered_year, "enhet/A.html").find("h1").get_text()
     assert BeautifulSoup(written.read_text("utf-8"), "html.parser").find("h1").get_text() == one
-    leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1")
+    # any report as PDF on demand (render --pdf)
+    leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1", pdf=True)
     assert leader == out / "ledare" / "M1.html" and leader.is_file()
+    assert leader.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_pdf_is_the_report_printed_the_same_on_every_run(rendered_year, tmp_path):  # noqa: F811
+    from analysis.render.pdf import write_pdfs
+
+    pdf = (rendered_year.out_dir / "index.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page\n") >= 3
+    # no date of the run and no path of this machine: printed again elsewhere, the same bytes
+    assert b"(D:20000101000000" in pdf and b"file://" not in pdf
+    again = tmp_path / "elsewhere" / "index.html"
+    again.parent.mkdir()
+    again.write_bytes((rendered_year.out_dir / "index.html").read_bytes())
+    assert write_pdfs([again]) == [again.with_suffix(".pdf")]
+    assert again.with_suffix(".pdf").read_bytes() == pdf

@@ -26,10 +26,17 @@ from analysis.core.params import Params
 from analysis.core.provenance import PROJECT_ROOT, collect_provenance
 from analysis.core.publish import is_publication, publication
 from analysis.render.errors import RenderError
+from analysis.render.pdf import write_pdfs
 from analysis.render.plan import NOTEBOOK_DIR, plan_reports
 from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
-from analysis.report.processed import LEDARE, ProcessedYear, load_processed_year
+from analysis.report.processed import (
+    FORVALTNING,
+    LEDARE,
+    OMRADE,
+    ProcessedYear,
+    load_processed_year,
+)
 
 __all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", "render_year"]
 
@@ -37,6 +44,8 @@ __all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", 
 #: published sets, never one of them (git-ignored, not a DVC output)
 ONE_REPORT_DIR = PROJECT_ROOT / "reports" / "enstaka"
 
+#: the reports that a publication also carries as PDF
+PDF_KINDS = (FORVALTNING, OMRADE)
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
 
@@ -54,6 +63,7 @@ def render_one(
     unit_id: str | None = None,
     manager_id: str | None = None,
     notebook_dir: Path = NOTEBOOK_DIR,
+    pdf: bool = False,
 ) -> Path:
     """One unit's or one manager's report into ``out_dir``, as the published set has it.
 
@@ -61,9 +71,10 @@ def render_one(
     ``make report`` re-renders nothing. ``out_dir`` gets the report at its
     published place (``enhet/<id>.html`` ...) with the year's figures.csv and
     drivers.csv beside it, so its links work; not the workbook, which takes
-    longer than the report (the published set has it). A unit that has no
-    report of its own (below the schools' level) or an unknown id is an
-    error naming the reports there are.
+    longer than the report (the published set has it). With ``pdf`` the
+    report is also printed to a PDF beside it (:mod:`analysis.render.pdf`).
+    A unit that has no report of its own (below the schools' level) or an
+    unknown id is an error naming the reports there are.
     """
     if (unit_id is None) == (manager_id is None):
         raise StageError("render one report: give a unit id or a manager id (one of them)")
@@ -96,6 +107,8 @@ def render_one(
         progress=False,
         with_workbook=False,
     )
+    if pdf:
+        write_pdfs([written])
     return written
 
 
@@ -128,7 +141,10 @@ def render_year(
     ``with_workbook`` is False (only a subset may go without it), the CSVs
     are copied when ``processed_dir`` has them.
 
-    Returns the written paths: reports in plan order, then the workbook.
+    With the workbook come the PDFs of the förvaltning's and the områden's
+    reports among those rendered (:mod:`analysis.render.pdf`).
+
+    Returns the written paths: reports in plan order, then the workbook, then the PDFs.
     Workers are started with "spawn": a script calling this needs the usual
     ``if __name__ == "__main__":`` guard (``python -m analysis`` is safe).
     """
@@ -195,4 +211,6 @@ def _render_into(
         workbook = side.submit(write_workbook, data, provenance, out_dir)
         reports = render_reports(planned, jobs, progress, desc=f"rapporter {data.year}")
         workbook_file = workbook.result()
-    return [*reports, workbook_file]
+    # the förvaltning's and the områden's reports also as PDF, for papers and meetings
+    pdfs = write_pdfs([j.output for j in planned if j.kind in PDF_KINDS])
+    return [*reports, workbook_file, *pdfs]
