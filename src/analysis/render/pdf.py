@@ -29,7 +29,7 @@ Playwright has an option to leave them out:
   numbered before: a tab that showed another page first shifts them all by
   that page's count, and even a fresh process now and then numbers one node
   more or less before printing (seen in about 1 print in 16 with two renders
-  printing side by side: every id one higher or lower, the same size, other
+  printing side by side: every id shifted by one, the same size, other
   bytes). The numbers mean nothing but which header a cell belongs to, so
   :func:`renumbered_nodes` replaces each by its rank among them (the smallest
   becomes ``node00000001``), keeping the number of digits.
