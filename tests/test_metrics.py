@@ -58,4 +58,4 @@ def test_a_hidden_root_figure_is_empty_not_zero():
 
 def test_the_render_stage_declares_its_metrics_per_year():
     render = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]["render"]
-    assert render["do"]["metrics"] == [{"data/processed/${item}/metrics.json": {"cache": False}}]
+    assert render["do"]["metrics"] == ["data/processed/${item}/metrics.json"]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "analysis"
 #: the folders in the order they may use each other: shared code first, a stage after the
-#: tools it uses (indexes protects its figures with privacy), the command line last
+#: tools it uses (indexes protects its figures with privacy), the command line last; the
+#: analysts' API (explore) reads what the reports read and sums respondents as indexes does
 FOLDERS = (
     "core",
     "synth",
@@ -23,6 +24,7 @@ FOLDERS = (
     "indexes",
     "drivers",
     "report",
+    "explore",
     "render",
     "audit",
     "pipeline",

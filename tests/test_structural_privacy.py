@@ -6,6 +6,9 @@ as soon as a notebook or the report layer reaches for respondent data.
 Analysts' notebooks (``analysis.render.plan.ANALYST_NOTEBOOKS``, e.g. the
 driver-method comparison) may read data/interim; they are never rendered
 into a report, and every notebook must be listed as one kind or the other.
+The analysts' API (``analysis.explore``) reads respondent rows in one module,
+its ad-hoc breakdown's cells, and only the breakdown uses it; a report never
+imports the API at all.
 """
 
 from __future__ import annotations
@@ -44,7 +47,20 @@ RESPONDENT_LEVEL = (
     "analysis.drivers.table",
     "analysis.drivers.method_comparison",
     "analysis.drivers.stage",
+    "analysis.explore",
 )
+EXPLORE = ROOT / "src" / "analysis" / "explore"
+#: the analysts' API: the one module that sums respondent rows, and those that pass its
+#: counts on to what a breakdown may show
+EXPLORE_RESPONDENT_MODULES = {
+    "__init__.py",
+    "cells.py",
+    "state.py",
+    "counts.py",
+    "values.py",
+    "protection.py",
+    "breakdown.py",
+}
 FORBIDDEN_NAMES = {"read_input", "SurveyData", "run_ingest", "read_csv", "read_excel", "open"}
 FORBIDDEN_TEXT = ("data/interim", "data/raw", "data/synthetic", "responses.")
 
@@ -124,6 +140,39 @@ def test_report_layer_never_touches_respondent_data(module: str) -> None:
     assert not _called_names(tree) & {"read_input", "SurveyData", "read_csv", "read_excel"}
     for text in FORBIDDEN_TEXT:
         assert text not in source, f"{module} mentions {text!r}"
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(p.name for p in EXPLORE.glob("*.py") if p.name not in EXPLORE_RESPONDENT_MODULES),
+)
+def test_explore_answers_read_only_the_published_tables(module: str) -> None:
+    """The analysts' tidy tables and ready answers see what the reports see, no more."""
+    tree = ast.parse((EXPLORE / module).read_text(encoding="utf-8"))
+    imported = {m for m in _imported_modules(tree) if m.startswith("analysis.")}
+    elsewhere = tuple(m for m in RESPONDENT_LEVEL if m != "analysis.explore")
+    breakdown = {
+        "analysis.explore",
+        *(f"analysis.explore.{p[:-3]}" for p in EXPLORE_RESPONDENT_MODULES),
+    }
+    assert not [m for m in imported if m.startswith(elsewhere)], module
+    assert not imported & breakdown, module
+    assert not _called_names(tree) & FORBIDDEN_NAMES, module
+
+
+def test_only_the_breakdowns_cells_sum_respondent_rows() -> None:
+    """Of the analysts' API, one module uses the index engine's arithmetic on respondents."""
+    for path in EXPLORE.glob("*.py"):
+        names = {
+            alias.name
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        if names & {"aggregate_cells", "measure_values", "build_tree"}:
+            assert path.name == "cells.py", path.name
+        if "SurveyData" in names:
+            assert path.name in EXPLORE_RESPONDENT_MODULES, path.name
 
 
 def test_report_loader_reads_only_the_processed_tables() -> None:

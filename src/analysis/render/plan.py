@@ -25,7 +25,7 @@ LEADER_NOTEBOOK = "leader_report.ipynb"
 REPORT_NOTEBOOKS = (UNIT_NOTEBOOK, LEADER_NOTEBOOK)
 #: analysts' notebooks: they may read respondent-level data/interim and are
 #: never rendered into a report; every notebook is in exactly one of the lists
-ANALYST_NOTEBOOKS = ("explore_drivers.ipynb",)
+ANALYST_NOTEBOOKS = ("explore_drivers.ipynb", "explore.ipynb")
 
 
 @dataclass(frozen=True)
