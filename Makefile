@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: setup report test lint format lab bench audit pins browser
+.PHONY: setup report test lint format lab bench audit pins browser chromium
 
 setup: $(STAMP)
 
@@ -27,8 +27,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## Every yearly report of params.yaml, offline (dvc repro).
-report: setup
+## Every yearly report of params.yaml, offline (dvc repro); the PDFs need Debian's chromium.
+report: setup chromium
 	dvc repro
 
 ## The whole test suite (what CI runs).
@@ -63,11 +63,14 @@ audit: setup
 pins:
 	$(PYTHON) scripts/sync_environment.py
 
-## Debian's chromium for the browser test (Playwright cannot download its own here), and
-## axe-core from the npm registry for its accessibility check (pinned; kept in .cache/).
+## Debian's chromium for the PDFs and the browser test (Playwright cannot download its own
+## here), and axe-core from the npm registry for the test's accessibility check (pinned;
+## kept in .cache/).
 AXE_VERSION = 4.10.3
 AXE = .cache/npm/node_modules/axe-core/axe.min.js
-browser: $(AXE)
+browser: chromium $(AXE)
+
+chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \

@@ -12,7 +12,9 @@ warm run to the whole year. The reports are spread evenly over the year's plan
 (förvaltning, områden, enheter, leaders), so the mix is the year's mix.
 
 It also times the analysts' workbook of the year (analysis.render.workbook,
-written beside the reports), three times.
+written beside the reports), three times, and the PDFs (analysis.render.pdf)
+of the förvaltning's and områden's reports among those rendered, printed after
+them, extrapolated to the year's (no target: it shows what the PDFs add).
 
 Then PASS or FAIL against the targets of issues 4 and 10, exiting 1 on a miss:
 
@@ -45,7 +47,9 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from analysis.core.provenance import PROJECT_ROOT  # noqa: E402
 from analysis.render.kernel import KERNEL_NAME, check_kernel, kernel_environment  # noqa: E402
+from analysis.render.pdf import write_pdfs  # noqa: E402
 from analysis.render.plan import plan_reports  # noqa: E402
+from analysis.render.reports import PDF_KINDS  # noqa: E402
 from analysis.render.workbook import workbook_bytes  # noqa: E402
 from analysis.render.workers import render_reports  # noqa: E402
 
@@ -193,6 +197,10 @@ def main() -> int:
         t_naive = naive(chosen["naive"], scratch / "naive")
         t_warm1, _ = warm(chosen["warm1"], 1)
         t_warm2, finished = warm(chosen["warm2"], 2)
+        printed = [job.output for job in chosen["warm2"] if job.kind in PDF_KINDS]
+        start = time.perf_counter()
+        write_pdfs(printed)
+        t_pdfs = time.perf_counter() - start
         workbook_runs = workbook_seconds(data, provenance_record)
 
     rows = [
@@ -210,6 +218,11 @@ def main() -> int:
         f"  whole year ({total} reports), 2 workers: start-up {finished[0]:.1f} s, then "
         f"{(finished[-1] - finished[0]) / max(n - 1, 1):.2f} s/report: {whole_set_min:.1f} min "
         "(without the Excel workbook)"
+    )
+    year_pdfs = sum(job.kind in PDF_KINDS for job in plans["warm2"])
+    print(
+        f"  PDFs: {len(printed)} printed in {t_pdfs:.1f} s (Chromium's start included); "
+        f"the year's {year_pdfs}: about {t_pdfs / max(len(printed), 1) * year_pdfs:.0f} s"
     )
     workbook_median = sorted(workbook_runs)[len(workbook_runs) // 2]
     print(

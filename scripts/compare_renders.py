@@ -15,7 +15,8 @@ one run at a time, on two inputs:
 
 Then every file of the published sets (``reports/<year>/``) is compared:
 figures.csv and drivers.csv byte for byte, workbooks by cell values, HTML by
-visible text and images, SHA256SUMS by the files it lists. The only thing
+visible text and images, PDFs by their pages' text, SHA256SUMS by the files it
+lists. The only thing
 masked is the git commit the provenance footer names (the HTML footer's
 ``Kodversion (git commit): <40 hex>`` and the workbook README's ``Git commit``
 cell); scripts/compare/published.py says exactly what counts as equal.

@@ -109,17 +109,20 @@ def test_the_workflow_runs_on_push_and_pull_request_with_actions_at_a_major_vers
                 assert re.fullmatch(r"actions/[a-z-]+@v\d+", step["uses"]), step["uses"]
 
 
-def test_the_report_job_sets_up_python_then_runs_only_the_script_then_keeps_artifacts() -> None:
-    steps = _workflow()["jobs"]["report"]["steps"]
+def test_the_report_job_runs_only_the_script_on_debian_then_keeps_artifacts() -> None:
+    job = _workflow()["jobs"]["report"]
+    # Debian's Python 3.11 as root: make report installs Debian's chromium for the PDFs
+    assert job["container"].startswith("python:3.11-bookworm")
+    steps = job["steps"]
     actions = [_action(s) for s in steps]
     runs = [i for i, s in enumerate(steps) if "run" in s]
     assert [steps[i]["run"].strip() for i in runs] == [SCRIPT], "every command is in the script"
     uploads = [i for i, a in enumerate(actions) if a == "actions/upload-artifact"]
-    checkout, python = actions.index("actions/checkout"), actions.index("actions/setup-python")
-    assert checkout < python < runs[0] < min(uploads)
-    setup = steps[python]["with"]
-    assert str(setup["python-version"]) == "3.11"
-    assert setup["cache"] == "pip" and setup["cache-dependency-path"] == "requirements.txt"
+    checkout, cache = actions.index("actions/checkout"), actions.index("actions/cache")
+    assert checkout < cache < runs[0] < min(uploads)
+    assert "requirements.txt" in steps[cache]["with"]["key"]
+    # the status step's git commands may read a checkout root does not own
+    assert job["env"]["GIT_CONFIG_KEY_0"] == "safe.directory"
 
 
 def test_the_test_job_runs_the_suite_as_ci_run_does_on_debian() -> None:

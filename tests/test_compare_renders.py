@@ -47,6 +47,37 @@ def _page(commit: str, word: str = "ökat", alt: str = "AMI per år", image: str
     )
 
 
+def _pdf(*pages: str) -> bytes:
+    """A PDF with one line of Helvetica text per page (objects, xref and trailer by hand)."""
+    count = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
+    objects = [
+        b"<</Type /Catalog /Pages 2 0 R>>",
+        f"<</Type /Pages /Kids [{kids}] /Count {count}>>".encode(),
+    ]
+    font = 3 + 2 * count
+    for i, text in enumerate(pages):
+        stream = f"BT /F1 10 Tf 20 100 Td ({text}) Tj ET".encode("latin-1")
+        objects.append(
+            f"<</Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents {4 + 2 * i} 0 R "
+            f"/Resources <</Font <</F1 {font} 0 R>>>>>>".encode()
+        )
+        objects.append(b"<</Length %d>>\nstream\n%s\nendstream" % (len(stream), stream))
+    objects.append(b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>")
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(pdf)
+
+
 def _write(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name
@@ -184,3 +215,14 @@ def test_missing_and_extra_files_and_checksum_lists(tmp_path: Path) -> None:
         "enhet/A.html": ("missing", ()),
         "enhet/B.html": ("extra", ()),
     }
+
+
+def test_pdfs_compare_by_their_pages_text_with_the_commit_masked(tmp_path: Path) -> None:
+    footer = "Kodversion (git commit): {}"
+    base = {"index.pdf": _pdf("Svarsfrekvens 87 %", footer.format(COMMIT_A))}
+    head = {"index.pdf": _pdf("Svarsfrekvens 87 %", footer.format(COMMIT_B))}
+    assert _compare(tmp_path, base, head) == {"index.pdf": ("identical", ())}
+    found = _compare(tmp_path / "word", base, {"index.pdf": _pdf("Svarsfrekvens 88 %")})
+    status, details = found["index.pdf"]
+    assert status == "different"
+    assert details[0] == "2 vs 1 pages" and details[1].startswith("page 1: text differs at word 2")

@@ -247,6 +247,7 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
     from analysis.core.params import SynthParams
     from analysis.core.publish import MANIFEST
     from analysis.render.plan import plan_reports
+    from analysis.render.reports import PDF_KINDS
     from analysis.report.processed import load_processed_year
     from analysis.synth.generate import generate
 
@@ -270,8 +271,15 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
     year_dir = repo / "reports/2023"
     planned = plan_reports(load_processed_year(repo / "data/processed/2023"), year_dir, "{}")
     reports = {job.output.relative_to(year_dir).as_posix() for job in planned}
+    # the förvaltning's and the områden's reports are published as PDF too
+    pdfs = {
+        job.output.relative_to(year_dir).with_suffix(".pdf").as_posix()
+        for job in planned
+        if job.kind in PDF_KINDS
+    }
     tables = {"figures.csv", "drivers.csv", "medarbetarenkat_2023.xlsx", MANIFEST}
-    assert set(published) == reports | tables
+    assert set(published) == reports | pdfs | tables
+    assert "index.pdf" in pdfs and len(pdfs) > 1
     assert len(before - reports) > 0  # the old organisation's extra reports are gone
     # no staging or old set left beside it (DVC's own .gitignore may be there)
     assert [p.name for p in (repo / "reports").iterdir() if p.name.startswith(".2023")] == []

@@ -68,7 +68,9 @@ def _main_text(soup: BeautifulSoup) -> str:
 def test_every_requested_report_and_the_workbook_are_written(rendered_year):  # noqa: F811
     expected = [rendered_year.out_dir / p for p in rf.RENDERED]
     workbook = rendered_year.out_dir / "medarbetarenkat_2023.xlsx"
-    assert rendered_year.written == [*expected, workbook]
+    # the förvaltning's and the områden's reports among them also as PDF
+    pdfs = [rendered_year.out_dir / p for p in ("index.pdf", "omrade/S.pdf")]
+    assert rendered_year.written == [*expected, workbook, *pdfs]
     assert all(p.is_file() and p.stat().st_size > 0 for p in rendered_year.written)
     # atomic writes leave no temporary files behind
     assert not list(rendered_year.out_dir.rglob("*.tmp"))
@@ -709,6 +711,14 @@ def test_unknown_report_name_is_refused(tmp_path):
         )
 
 
+@pytest.mark.parametrize("missing", ["with_workbook", "with_pdfs"])
+def test_the_published_set_always_carries_the_workbook_and_the_pdfs(tmp_path, missing):
+    processed = rf.write_fixture(tmp_path / "2023")
+    with pytest.raises(RenderError, match="always carries the workbook and the PDFs"):
+        render_year(2023, processed, tmp_path / "out", rf.fixture_params(), **{missing: False})
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_project_root_and_the_kernels_path_are_where_the_files_are() -> None:
     """Both are found from this package's own location, which moves when modules move."""
     assert (PROJECT_ROOT / "pyproject.toml").is_file()
@@ -741,5 +751,9 @@ def test_one_report_renders_alone_into_a_folder_of_ones_choice(rendered_year, tm
     # the same report as in the published set, but for the run's own provenance
     one = _soup(rendered_year, "enhet/A.html").find("h1").get_text()
     assert BeautifulSoup(written.read_text("utf-8"), "html.parser").find("h1").get_text() == one
-    leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1")
+    # any report as PDF on demand (render --pdf), whatever its kind; a unit's
+    # report without --pdf has none (nor has the subset a workbook)
+    leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1", pdf=True)
     assert leader == out / "ledare" / "M1.html" and leader.is_file()
+    assert leader.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == ["ledare/M1.pdf"]

@@ -14,13 +14,17 @@ What "the same" means, per kind of file:
   URIs decoded and compared as bytes, or, when the bytes differ (matplotlib
   PNG metadata), as RGBA pixels; other ``src`` values as text; inline
   ``<svg>`` as its tags, attributes and text.
+* ``*.pdf`` (the förvaltning's and the områden's reports, printed from the
+  HTML beside them): the page count and each page's text as pypdf extracts
+  it, whitespace collapsed - not the bytes, which hold the footer's commit in
+  compressed text; the images are those of the HTML, compared there.
 * ``SHA256SUMS``: the list of files it names, not the hashes (they differ
   whenever a report differs only by the commit).
 * anything else: the bytes.
 
 Masked before comparing, and nothing else: the git commit that the
-provenance footer names - in an HTML page's visible text the 40 hex digits
-after ``Kodversion (git commit): ``, in a workbook the 40 hex digits of the
+provenance footer names - in an HTML page's (or a PDF's) visible text the 40 hex
+digits after ``Kodversion (git commit): ``, in a workbook the 40 hex digits of the
 cell right of a first cell ``Git commit`` (the README sheet). The footer's
 "ej incheckade ändringar" (uncommitted changes) is compared as it is.
 
@@ -46,6 +50,7 @@ from urllib.parse import unquote_to_bytes
 
 import numpy as np
 import openpyxl
+import pypdf
 from PIL import Image as PILImage
 
 MASK = "<commit>"
@@ -305,6 +310,29 @@ def compare_pages(base: Path, head: Path, packages_masked: bool = False) -> list
     return details
 
 
+# --------------------------------------------------------------------------- PDFs
+
+
+def pdf_pages(path: Path, packages_masked: bool = False) -> list[str]:
+    """Each page's text (whitespace collapsed, the commit masked)."""
+    pages = []
+    for page in pypdf.PdfReader(path).pages:
+        text = mask_commit(" ".join(page.extract_text().split()))
+        pages.append(mask_packages(text) if packages_masked else text)
+    return pages
+
+
+def compare_pdfs(base: Path, head: Path, packages_masked: bool = False) -> list[str]:
+    """The page count, then the first page whose text differs."""
+    old, new = pdf_pages(base, packages_masked), pdf_pages(head, packages_masked)
+    details = [] if len(old) == len(new) else [f"{len(old)} vs {len(new)} pages"]
+    for number, (a, b) in enumerate(zip(old, new, strict=False), 1):
+        if a != b:
+            details.append(f"page {number}: {first_text_difference(a, b)}")
+            break
+    return details
+
+
 # --------------------------------------------------------------------------- sets
 
 
@@ -312,6 +340,7 @@ COMPARERS: dict[str, Callable[[Path, Path], list[str]]] = {
     ".csv": compare_lines,
     ".xlsx": compare_workbooks,
     ".html": compare_pages,
+    ".pdf": compare_pdfs,
 }
 
 
@@ -320,6 +349,8 @@ def comparer_for(path: Path, packages_masked: bool = False) -> Callable[[Path, P
         return compare_checksums
     if path.suffix == ".html" and packages_masked:
         return partial(compare_pages, packages_masked=True)
+    if path.suffix == ".pdf" and packages_masked:
+        return partial(compare_pdfs, packages_masked=True)
     return COMPARERS.get(path.suffix, compare_bytes)
 
 

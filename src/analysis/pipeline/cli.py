@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
             one.add_argument("--unit", help="render only this unit's report")
             one.add_argument("--manager", help="render only this manager's report")
             stage.add_argument(
+                "--pdf",
+                action="store_true",
+                help="with --unit/--manager: also print the report to a PDF beside it",
+            )
+            stage.add_argument(
                 "--out",
                 help="with --unit/--manager: the folder to write into "
                 "(default: reports/enstaka/<year>)",
@@ -146,13 +151,16 @@ def main(argv: list[str] | None = None) -> int:
                     params,
                     unit_id=args.unit,
                     manager_id=args.manager,
+                    pdf=args.pdf,
                 )
                 print(written)
+                if args.pdf:
+                    print(written.with_suffix(".pdf"))
             else:
-                if args.out is not None or args.year is None:
+                if args.out is not None or args.pdf or args.year is None:
                     raise StageError(
-                        "render: --year is required to publish a year; --out goes with "
-                        "--unit or --manager"
+                        "render: --year is required to publish a year; --out and --pdf go "
+                        "with --unit or --manager"
                     )
                 from analysis.render.stage import run_render
 

@@ -1,15 +1,18 @@
-"""Render one year: the published set (reports, workbook, the stages' CSVs) or a subset.
+"""Render one year: the published set (reports, workbook, PDFs, the stages' CSVs) or a subset.
 
 The reports are rendered by warm-kernel workers (:mod:`analysis.render.workers`)
-while the workbook (:mod:`analysis.render.workbook`) is written beside them.
+while the workbook (:mod:`analysis.render.workbook`) is written beside them;
+then the förvaltning's and the områden's reports are printed to PDF
+(:mod:`analysis.render.pdf`).
 A whole year is staged and swapped in at once by
 :func:`analysis.core.publish.publication`, which also writes ``SHA256SUMS``.
 
 Provenance (input hash, params, git commit and dirtiness, package versions)
 is computed once per run and handed to every notebook as a parameter, so all
 reports of a run carry the same footer. Nothing time-dependent goes into an
-output: cell ids and metadata are normalised, PNGs carry no timestamp, and the
-workbook has fixed document and zip entry times.
+output: cell ids and metadata are normalised, PNGs carry no timestamp, the
+workbook has fixed document and zip entry times, and the PDFs fixed dates and
+structure ids.
 """
 
 from __future__ import annotations
@@ -26,10 +29,17 @@ from analysis.core.params import Params
 from analysis.core.provenance import PROJECT_ROOT, collect_provenance
 from analysis.core.publish import is_publication, publication
 from analysis.render.errors import RenderError
+from analysis.render.pdf import write_pdfs
 from analysis.render.plan import NOTEBOOK_DIR, plan_reports
 from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
-from analysis.report.processed import LEDARE, ProcessedYear, load_processed_year
+from analysis.report.processed import (
+    FORVALTNING,
+    LEDARE,
+    OMRADE,
+    ProcessedYear,
+    load_processed_year,
+)
 
 __all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", "render_year"]
 
@@ -37,6 +47,8 @@ __all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", 
 #: published sets, never one of them (git-ignored, not a DVC output)
 ONE_REPORT_DIR = PROJECT_ROOT / "reports" / "enstaka"
 
+#: the reports that a publication also carries as PDF
+PDF_KINDS = (FORVALTNING, OMRADE)
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
 
@@ -54,6 +66,7 @@ def render_one(
     unit_id: str | None = None,
     manager_id: str | None = None,
     notebook_dir: Path = NOTEBOOK_DIR,
+    pdf: bool = False,
 ) -> Path:
     """One unit's or one manager's report into ``out_dir``, as the published set has it.
 
@@ -61,9 +74,11 @@ def render_one(
     ``make report`` re-renders nothing. ``out_dir`` gets the report at its
     published place (``enhet/<id>.html`` ...) with the year's figures.csv and
     drivers.csv beside it, so its links work; not the workbook, which takes
-    longer than the report (the published set has it). A unit that has no
-    report of its own (below the schools' level) or an unknown id is an
-    error naming the reports there are.
+    longer than the report (the published set has it). With ``pdf`` the
+    report, whatever its kind, is also printed to a PDF beside it
+    (:mod:`analysis.render.pdf`); the written path is the HTML's either way.
+    A unit that has no report of its own (below the schools' level) or an
+    unknown id is an error naming the reports there are.
     """
     if (unit_id is None) == (manager_id is None):
         raise StageError("render one report: give a unit id or a manager id (one of them)")
@@ -95,7 +110,10 @@ def render_one(
         notebook_dir=notebook_dir,
         progress=False,
         with_workbook=False,
+        with_pdfs=False,
     )
+    if pdf:
+        write_pdfs([written])
     return written
 
 
@@ -109,6 +127,7 @@ def render_year(
     notebook_dir: Path = NOTEBOOK_DIR,
     progress: bool = True,
     with_workbook: bool = True,
+    with_pdfs: bool = True,
 ) -> list[Path]:
     """Publish ``year``'s whole set as ``out_dir`` (reports/<Y>/), or render a subset into it.
 
@@ -125,10 +144,13 @@ def render_year(
     with no staging and no ``SHA256SUMS``; it refuses a directory holding a
     publication and the project's own ``reports/<Y>``, so a partial set never
     passes for the published one. The workbook is written unless
-    ``with_workbook`` is False (only a subset may go without it), the CSVs
-    are copied when ``processed_dir`` has them.
+    ``with_workbook`` is False, and the förvaltning's and the områden's
+    reports among those rendered are printed to PDF beside them
+    (:mod:`analysis.render.pdf`) unless ``with_pdfs`` is False (only a subset
+    may go without either); the CSVs are copied when ``processed_dir`` has
+    them.
 
-    Returns the written paths: reports in plan order, then the workbook.
+    Returns the written paths: reports in plan order, then the workbook, then the PDFs.
     Workers are started with "spawn": a script calling this needs the usual
     ``if __name__ == "__main__":`` guard (``python -m analysis`` is safe).
     """
@@ -138,8 +160,8 @@ def render_year(
     if data.year != year:
         raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
     provenance = collect_provenance(data, params)
-    if only is None and not with_workbook:
-        raise RenderError("the published set always carries the workbook")
+    if only is None and not (with_workbook and with_pdfs):
+        raise RenderError("the published set always carries the workbook and the PDFs")
     if only is None:
         for name in PUBLISHED_CSVS:
             if not (processed_dir / name).is_file():
@@ -149,7 +171,7 @@ def render_year(
                 )
         with publication(out_dir) as staging:
             written = _render_into(
-                staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress, True
+                staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress
             )
         return [out_dir / p.relative_to(staging) for p in written]
     if is_publication(out_dir) or out_dir == (PROJECT_ROOT / "reports" / str(year)).resolve():
@@ -158,7 +180,16 @@ def render_year(
             "scratch directory, the whole set comes from a run without `only`"
         )
     return _render_into(
-        out_dir, data, provenance, processed_dir, jobs, only, notebook_dir, progress, with_workbook
+        out_dir,
+        data,
+        provenance,
+        processed_dir,
+        jobs,
+        only,
+        notebook_dir,
+        progress,
+        with_workbook=with_workbook,
+        with_pdfs=with_pdfs,
     )
 
 
@@ -171,10 +202,11 @@ def _render_into(
     only: Iterable[str] | None,
     notebook_dir: Path,
     progress: bool,
-    with_workbook: bool,
+    with_workbook: bool = True,
+    with_pdfs: bool = True,
 ) -> list[Path]:
-    """Reports, workbook (``with_workbook``) and the stages' CSVs into ``out_dir``; the
-    written paths."""
+    """Reports, workbook (``with_workbook``), PDFs (``with_pdfs``) and the stages' CSVs
+    into ``out_dir``; the written paths."""
     provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
     planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
     if only is not None:
@@ -188,11 +220,15 @@ def _render_into(
         if (processed_dir / name).is_file():
             shutil.copyfile(processed_dir / name, out_dir / name)
 
-    if not with_workbook:
-        return render_reports(planned, jobs, progress, desc=f"rapporter {data.year}")
-    with ThreadPoolExecutor(1) as side:
-        # the workbook is written beside the workers (the main process is idle meanwhile)
-        workbook = side.submit(write_workbook, data, provenance, out_dir)
-        reports = render_reports(planned, jobs, progress, desc=f"rapporter {data.year}")
-        workbook_file = workbook.result()
-    return [*reports, workbook_file]
+    desc = f"rapporter {data.year}"
+    if with_workbook:
+        with ThreadPoolExecutor(1) as side:
+            # the workbook is written beside the workers (the main process is idle meanwhile)
+            workbook = side.submit(write_workbook, data, provenance, out_dir)
+            reports = render_reports(planned, jobs, progress, desc=desc)
+            workbooks = [workbook.result()]
+    else:
+        reports, workbooks = render_reports(planned, jobs, progress, desc=desc), []
+    # the förvaltning's and the områden's reports also as PDF, for papers and meetings
+    pdfs = write_pdfs([j.output for j in planned if j.kind in PDF_KINDS]) if with_pdfs else []
+    return [*reports, *workbooks, *pdfs]
