@@ -103,26 +103,13 @@ class Recomputation:
             corr = driver_correlations(
                 sample.outcome[members], sample.drivers[members], sample.missing
             )
-            p = len(sample.question_ids)
-            weights = weights_from_correlations(corr, p)
-            analysable = bool(np.isfinite(weights).all())
+            weights = weights_from_correlations(corr, len(sample.question_ids))
             intervals = (
                 bootstrap_intervals(sample, members, self.params, year)
-                if self.with_intervals and analysable
+                if self.with_intervals and bool(np.isfinite(weights).all())
                 else None
             )
-            self._analyses[key] = DriverRecomputation(
-                question_ids=sample.question_ids,
-                weights=weights,
-                importance=weights / weights.sum(),
-                n_used=len(members),
-                ci_low=None if intervals is None else intervals[0],
-                ci_high=None if intervals is None else intervals[1],
-                beta=regression_weights_from_correlations(corr, p),
-                p_high=None if intervals is None else intervals[2],
-                p_negative=None if intervals is None else intervals[3],
-                p_random=None if intervals is None else intervals[4],
-            )
+            self._analyses[key] = _recomputed(sample, members, corr, weights, intervals)
         return self._analyses[key]
 
     def shrinks(self, year: int) -> bool:
@@ -200,26 +187,38 @@ class Recomputation:
         parent: np.ndarray,
     ) -> DriverRecomputation:
         sample = self._sample(year)
-        p = len(sample.question_ids)
-        weights = weights_from_correlations(matrix, p)
+        weights = weights_from_correlations(matrix, len(sample.question_ids))
         intervals = (
             bootstrap_intervals(sample, members, self.params, year, (parent, weight))
             if self.with_intervals
             else None
         )
-        return DriverRecomputation(
-            question_ids=sample.question_ids,
-            weights=weights,
-            importance=weights / weights.sum(),
-            n_used=len(members),
-            ci_low=None if intervals is None else intervals[0],
-            ci_high=None if intervals is None else intervals[1],
-            beta=regression_weights_from_correlations(matrix, p),
-            p_high=None if intervals is None else intervals[2],
-            p_negative=None if intervals is None else intervals[3],
-            p_random=None if intervals is None else intervals[4],
-            own_weight=weight,
-        )
+        return _recomputed(sample, members, matrix, weights, intervals, weight)
+
+
+def _recomputed(
+    sample: DriverSampleOfYear,
+    members: np.ndarray,
+    corr: np.ndarray | None,
+    weights: np.ndarray,
+    intervals: tuple[np.ndarray, ...] | None,
+    own_weight: float = 1.0,
+) -> DriverRecomputation:
+    """One target's recomputation from its matrix, weights and (optional) bootstrap."""
+    drawn = [None] * 5 if intervals is None else list(intervals)
+    return DriverRecomputation(
+        question_ids=sample.question_ids,
+        weights=weights,
+        importance=weights / weights.sum(),
+        n_used=len(members),
+        ci_low=drawn[0],
+        ci_high=drawn[1],
+        beta=regression_weights_from_correlations(corr, len(sample.question_ids)),
+        p_high=drawn[2],
+        p_negative=drawn[3],
+        p_random=drawn[4],
+        own_weight=own_weight,
+    )
 
 
 def _common_ancestor(chains: list[tuple[str, ...]]) -> str:

@@ -37,6 +37,7 @@ from analysis.drivers.relweights import (
     sample_correlations,
     weights_and_regression,
 )
+from analysis.drivers.sample import DriverSample
 from analysis.drivers.shrinkage import Prior, mix_with_prior
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_DEGENERATE_SHARE",
     "BootstrapDraws",
     "UnitAnalysis",
+    "analyse_rows",
     "analyse_sample",
     "bootstrap_draws",
     "resampling_clusters",
@@ -330,6 +332,28 @@ def analyse_sample(
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
         raise DriverAnalysisError(f"{label}: non-finite importances; refusing to publish them")
     return result
+
+
+def analyse_rows(
+    sample: DriverSample,
+    rows: np.ndarray,
+    settings: DriverParams,
+    label: str,
+    prior: Prior | None = None,
+) -> UnitAnalysis:
+    """:func:`analyse_sample` of some rows of a year's sample, seeded by who they are."""
+    return analyse_sample(
+        sample.outcome[rows],
+        sample.drivers[rows],
+        sample.question_ids,
+        label=label,
+        n_resamples=settings.bootstrap,
+        ci_level=settings.ci_level,
+        seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
+        clusters=resampling_clusters(sample.unit_ids[rows], settings),
+        missing=sample.method,
+        prior=prior,
+    )
 
 
 def _outcome_first(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:

@@ -36,12 +36,7 @@ from analysis.core.contract import (
 )
 from analysis.core.dataset import SurveyData
 from analysis.core.params import DriverParams, Params
-from analysis.drivers.bootstrap import (
-    UnitAnalysis,
-    analyse_sample,
-    resampling_clusters,
-    sample_seed,
-)
+from analysis.drivers.bootstrap import UnitAnalysis, analyse_rows
 from analysis.drivers.relweights import DriverAnalysisError
 from analysis.drivers.sample import DriverSample, build_driver_sample, driver_questions
 from analysis.drivers.shrunk_year import shrink_targets
@@ -220,18 +215,7 @@ def _analyse_target(
     sample: DriverSample, target: Target, settings: DriverParams, label: str
 ) -> UnitAnalysis | DriverAnalysisError:
     """The target's own analysis, or the reason it has none (returned, to be cached)."""
-    rows = target.positions
     try:
-        return analyse_sample(
-            sample.outcome[rows],
-            sample.drivers[rows],
-            sample.question_ids,
-            label=label,
-            n_resamples=settings.bootstrap,
-            ci_level=settings.ci_level,
-            seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
-            clusters=resampling_clusters(sample.unit_ids[rows], settings),
-            missing=sample.method,
-        )
+        return analyse_rows(sample, target.positions, settings, label)
     except DriverAnalysisError as error:
         return error

@@ -34,14 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.core.contract import BELOW_MIN_OWN, LIKE_PARENT, MANAGER_PREFIX, MISSING_PAIRWISE
+from analysis.core.contract import BELOW_MIN_OWN, LIKE_PARENT, MANAGER_PREFIX
 from analysis.core.params import DriverParams
-from analysis.drivers.bootstrap import (
-    UnitAnalysis,
-    analyse_sample,
-    resampling_clusters,
-    sample_seed,
-)
+from analysis.drivers.bootstrap import UnitAnalysis, analyse_rows, sample_seed
 from analysis.drivers.correlations import correlations_with_gaps
 from analysis.drivers.relweights import DriverAnalysisError
 from analysis.drivers.sample import DriverSample
@@ -204,20 +199,9 @@ def _analyse_shared(job: _Job) -> UnitAnalysis | tuple:
 
 
 def _analyse(sample: DriverSample, settings: DriverParams, job: _Job) -> UnitAnalysis | tuple:
-    rows = job.rows
+    label = f"year {sample.year}, unit {job.target_id}"
     try:
-        return analyse_sample(
-            sample.outcome[rows],
-            sample.drivers[rows],
-            sample.question_ids,
-            label=f"year {sample.year}, unit {job.target_id}",
-            n_resamples=settings.bootstrap,
-            ci_level=settings.ci_level,
-            seed=sample_seed(settings.seed, sample.year, sample.respondent_ids[rows]),
-            clusters=resampling_clusters(sample.unit_ids[rows], settings),
-            missing=MISSING_PAIRWISE,
-            prior=job.prior,
-        )
+        return analyse_rows(sample, job.rows, settings, label, job.prior)
     except DriverAnalysisError as error:  # returned: an exception's own fields do not pickle
         return (str(error), error.code, error.questions)
 

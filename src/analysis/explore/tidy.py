@@ -20,22 +20,13 @@ import pandas as pd
 from analysis.core.catalogue import question_measure
 from analysis.core.contract import DRIVERS_TABLE_COLUMNS
 from analysis.core.rounding import is_marked, round_half_up_array
-from analysis.explore.units import unit_table
+from analysis.explore.units import UNIT_COLUMNS, unit_table
 from analysis.report.figures import ALL
 from analysis.report.phrases import NO_COMPARISON, hidden_text, no_previous_text
 from analysis.report.processed import MEASURE_LABELS, ProcessedYear
 
 #: the unit columns every tidy table carries after its own keys
-UNIT_INFO = [
-    "unit_name",
-    "unit_type",
-    "kind",
-    "level",
-    "parent_id",
-    "parent_name",
-    "omrade_id",
-    "omrade_name",
-]
+UNIT_INFO = UNIT_COLUMNS[UNIT_COLUMNS.index("unit_name") : UNIT_COLUMNS.index("omrade_name") + 1]
 
 FIGURE_COLUMNS = [
     "year",
