@@ -32,17 +32,45 @@ from analysis.audit.published import read_published_drivers
 from analysis.audit.recomputation import Recomputation
 from analysis.core.params import params_from_dict
 
+#: each school's two locally strong drivers (S1a, a work group of S1, shares S1's)
+LOCAL = {"S1": (4, 5), "S1a": (4, 5), "S2": (3, 4), "S3": (5, 2), "S4": (2, 3), "S5": (4, 3)}
+
+
+def planted_answers(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The small organisation's answers, each school with two strong drivers of its own."""
+    parts = []
+    for unit, size in SIZES.items():
+        effects = EFFECTS_6.copy()
+        for j in LOCAL.get(unit, ()):
+            effects[j] += 0.6
+        part, motivation, drivers = simulate_answers(rng, {unit: size}, effects, missing=0.08)
+        parts.append(part)
+    answers = pd.concat(parts, ignore_index=True)
+    answers["respondent_id"] = [f"r{YEAR}-{i:05d}" for i in range(len(answers))]
+    return answers, motivation, drivers
+
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory):
-    rng = np.random.default_rng(5)
-    answers, motivation, drivers = simulate_answers(rng, SIZES, EFFECTS_6, missing=0.08)
+    answers, motivation, drivers = planted_answers(np.random.default_rng(5))
     data = make_survey(questions_frame(motivation, drivers), units_frame(), answers)
     tmp = tmp_path_factory.mktemp("shrunk")
     paths, csv_path = run_stages(data, tmp)
     notes = json.loads((paths.processed_year(YEAR) / "drivers.json").read_text("utf-8"))
     table = pd.read_parquet(paths.processed_year(YEAR) / "drivers.parquet")
     return data, answers, drivers, motivation, notes, table, csv_path
+
+
+#: each unit's and manager's depth below F (len(lenders): a manager's home unit's depth + 1);
+#: r1 and r4 lead exactly S1's and S4's respondents, so they share those schools' matrices
+DEPTH = {"O1": 1, "O2": 1, "S1": 2, "S2": 2, "S3": 2, "S4": 2, "S5": 2, "S1a": 3}
+DEPTH |= {"manager:o1": 2, "manager:r23": 2, "manager:r1": 2, "manager:r4": 2}
+
+
+def own_weight(notes: dict, unit: str) -> float:
+    """w = tau2 / (tau2 + v) with the tau2 of the unit's depth, v as recorded."""
+    tau2 = notes["shrinkage"]["tau2"].get(str(DEPTH[unit]), 0.0)
+    return tau2 / (tau2 + notes["shrinkage"]["noise"][unit]) if tau2 > 0 else 0.0
 
 
 def available_case(values: np.ndarray) -> np.ndarray:
@@ -84,27 +112,26 @@ def test_schools_and_managers_carry_their_own_shrunk_matrix(staged) -> None:
     basis = table.groupby("unit_id")["basis"].first()
     weight = table.groupby("unit_id")["own_weight"].first()
     assert basis["F"] == "own" and weight["F"] == 1.0
-    shrunk = basis[basis == "shrunk"].index
-    # every unit and manager below F with 10+ respondents has a matrix of its own
-    # (S5: 20, S1a: 30), published where its scores are (else drivers.json says why)
-    analysed = set(notes["shrinkage"]["noise"])
-    assert {"O1", "O2", "S1", "S1a", "S2", "S3", "S4", "S5"} <= analysed
-    assert any(u.startswith("manager:") for u in analysed)
-    assert set(basis.index) - {"F"} == set(shrunk) and set(shrunk) <= analysed
-    assert set(notes["without_rows"]) | set(basis.index) >= analysed
-    assert ((weight[shrunk] >= 0) & (weight[shrunk] <= 1)).all()
-    tau2 = notes["shrinkage"]["tau2"]
-    for unit in shrunk:  # w = tau2 / (tau2 + v), v as recorded
-        v = notes["shrinkage"]["noise"][unit]
-        assert weight[unit] == pytest.approx(tau2 / (tau2 + v) if tau2 > 0 else 0.0, abs=1e-15)
+    # every unit and manager below F with 10+ respondents is measured (S5: 20, S1a: 30)
+    measured = set(notes["shrinkage"]["noise"])
+    assert {"O1", "O2", "S1", "S1a", "S2", "S3", "S4", "S5"} <= measured
+    assert notes["shrinkage"]["tau2"]["2"] > 0  # the schools differ from their område
+    # S1a (like S1) is the only unit at depth 3: its depth's spread rests on it alone
+    assert notes["shrinkage"]["tau2"]["3"] < notes["shrinkage"]["tau2"]["2"]
+    for unit in basis.index.drop("F"):  # rows where all its scores are published
+        w = own_weight(notes, unit)
+        if w > 0:
+            assert basis[unit] == "shrunk" and weight[unit] == pytest.approx(w, abs=1e-15)
+            assert notes["shrinkage"]["towards"][unit] in ("F", "O1", "O2", "S1", "S4")
+        else:  # its matrix is its parent's: it shows the parent's analysis
+            assert basis[unit] == "borrowed" and weight[unit] == 0.0
+            assert notes["borrowed"][unit]["code"] == "like_parent"
+    schools = [u for u in basis.index if DEPTH.get(u) == 2 and not u.startswith("manager:")]
+    assert schools and all(basis[u] == "shrunk" for u in schools)
 
 
 def test_a_school_s_importances_follow_the_rule_by_hand(staged) -> None:
     _, answers, drivers, motivation, notes, table, _ = staged
-    tau2, noise = notes["shrinkage"]["tau2"], notes["shrinkage"]["noise"]
-
-    def weight(unit: str) -> float:
-        return tau2 / (tau2 + noise[unit]) if tau2 > 0 else 0.0
 
     def mix(own: np.ndarray, parent: np.ndarray, w: float) -> np.ndarray:
         return np.where(np.isnan(own), parent, w * own + (1 - w) * parent)
@@ -112,17 +139,25 @@ def test_a_school_s_importances_follow_the_rule_by_hand(staged) -> None:
     everyone = ["F", "O1", "S1", "S1a", "S2", "S3", "O2", "S4", "S5"]
     f = available_case(unit_values(answers, everyone, motivation, drivers))
     o1_units = ["O1", "S1", "S1a", "S2", "S3"]
-    o1 = mix(available_case(unit_values(answers, o1_units, motivation, drivers)), f, weight("O1"))
-    # S1's subtree is S1 and S1a
+    w_o1 = own_weight(notes, "O1")
+    o1 = mix(available_case(unit_values(answers, o1_units, motivation, drivers)), f, w_o1)
+    # S1's subtree is S1 and S1a; its parent's matrix is O1's (F's, were O1's weight 0)
     s1 = mix(
-        available_case(unit_values(answers, ["S1", "S1a"], motivation, drivers)), o1, weight("S1")
+        available_case(unit_values(answers, ["S1", "S1a"], motivation, drivers)),
+        o1,
+        own_weight(notes, "S1"),
     )
-    for unit, matrix in (("O1", o1), ("S1", s1)):
+    checked = [("S1", s1)] + ([("O1", o1)] if w_o1 > 0 else [])
+    for unit, matrix in checked:
         assert np.linalg.eigvalsh(matrix).min() > 1e-6  # no repair was needed
         published = table[table["unit_id"] == unit].set_index("question_id")["importance"]
         np.testing.assert_allclose(
             published[drivers].to_numpy(), johnson_shares(matrix), atol=1e-10
         )
+    # S1's two own drivers rank higher in its matrix than in its område's
+    rank = {u: table[table["unit_id"] == u].set_index("question_id")["importance"] for u in ("S1",)}
+    own_two = [drivers[j] for j in LOCAL["S1"]]
+    assert rank["S1"][own_two].sum() > johnson_shares(o1)[list(LOCAL["S1"])].sum()
 
 
 def test_the_auditor_recomputes_every_shrunk_matrix(staged) -> None:
@@ -133,7 +168,7 @@ def test_the_auditor_recomputes_every_shrunk_matrix(staged) -> None:
     result = audit_drivers(published, YEAR, recomputation, None, str(csv_path))
     assert result.mismatches == []
     assert result.rows_checked == len(published) > 0
-    assert set(published["basis"]) == {"own", "shrunk"}
+    assert {"own", "shrunk"} <= set(published["basis"]) <= {"own", "shrunk", "borrowed"}
 
 
 def test_without_shrinkage_small_units_borrow_as_before(staged, tmp_path: Path) -> None:

@@ -76,8 +76,8 @@ def shrink(
     min_own: int,
     noise_of: Callable[[np.ndarray, np.ndarray, np.ndarray], float],
     analysis_of: Callable[[np.ndarray, np.ndarray, float, np.ndarray], DriverRecomputation],
-) -> tuple[float, dict[str, DriverRecomputation]]:
-    """(tau2, each shrunk target's recomputed analysis).
+) -> tuple[dict[int, float], dict[str, DriverRecomputation]]:
+    """(tau2 per depth, each shrunk target's recomputed analysis).
 
     ``noise_of(members, parent_members, parent_importance)`` is the package's
     noise v of a target (samples of its size from its parent's respondents);
@@ -117,7 +117,8 @@ def shrink(
                 final[t.target_id], results[t.target_id] = final[origin], results[origin]
             continue
         parent = next((final[u] for u in t.lenders if u in final), root_corr)
-        weight = tau2 / (tau2 + noise[origin]) if tau2 > 0 else 0.0
+        level = tau2.get(len(t.lenders), 0.0)  # a manager's: the depth below their unit
+        weight = level / (level + noise[origin]) if level > 0 else 0.0
         matrix = mixed(own[origin], parent, weight)
         final[t.target_id] = matrix
         results[t.target_id] = analysis_of(t.members, matrix, weight, parent)
@@ -129,12 +130,13 @@ def _tau2(
     importance: dict[str, np.ndarray],
     noise: dict[str, float],
     lender_of: dict[str, str],
-) -> float:
-    """Mean over the measured units of ||own - their parent's importances||² - v, at least 0."""
-    excess = [
-        float(((importance[t.target_id] - importance[lender_of[t.target_id]]) ** 2).sum())
-        - noise[t.target_id]
-        for t in targets
-        if not t.is_manager and t.target_id in noise
-    ]
-    return max(float(np.mean(excess)), 0.0) if excess else 0.0
+) -> dict[int, float]:
+    """Per depth (len(lenders)), the mean over its measured units of ||own - their parent's
+    importances||² - v, at least 0."""
+    excess: dict[int, list[float]] = {}
+    for t in targets:
+        if t.is_manager or t.target_id not in noise:
+            continue
+        distance = ((importance[t.target_id] - importance[lender_of[t.target_id]]) ** 2).sum()
+        excess.setdefault(len(t.lenders), []).append(float(distance) - noise[t.target_id])
+    return {depth: max(float(np.mean(e)), 0.0) for depth, e in sorted(excess.items())}

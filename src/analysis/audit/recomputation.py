@@ -38,7 +38,7 @@ class Recomputation:
         self._samples: dict[int, DriverSampleOfYear] = {}
         self._analyses: dict[tuple[int, str], DriverRecomputation] = {}
         self._orgs: dict[int, Organisation] = {}
-        self._shrunk: dict[int, tuple[float, dict[str, DriverRecomputation]]] = {}
+        self._shrunk: dict[int, tuple[dict[int, float], dict[str, DriverRecomputation]]] = {}
 
     def figures(self, year: int) -> pd.DataFrame:
         if year not in self._figures:
@@ -131,8 +131,8 @@ class Recomputation:
             return self.drivers_analysis(year, target)
         return self.shrunk(year)[1].get(target)
 
-    def shrunk(self, year: int) -> tuple[float, dict[str, DriverRecomputation]]:
-        """(tau2, every shrunk target's analysis) of the year, computed once."""
+    def shrunk(self, year: int) -> tuple[dict[int, float], dict[str, DriverRecomputation]]:
+        """(tau2 per depth, every shrunk target's analysis) of the year, computed once."""
         if year not in self._shrunk:
             sample = self._sample(year)
             root_corr = driver_correlations(sample.outcome, sample.drivers, sample.missing)

@@ -83,7 +83,7 @@ class YearDrivers:
     excluded: tuple[str, ...] = ()
     min_own: int = 0  # drivers.min_own
     #: with shrinkage: the units' between-unit variance and each shrunk target's noise
-    tau2: float | None = None
+    tau2: dict[int, float] | None = None
     noise: dict[str, float] = field(default_factory=dict)
     towards: dict[str, str] = field(default_factory=dict)
 

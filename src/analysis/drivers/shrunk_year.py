@@ -15,8 +15,9 @@ Two passes, because the weight of a unit's own data depends on every unit:
    their noise ``v``: how far ``NOISE_DRAWS`` samples of as many respondents
    drawn from its parent land from the parent's importances
    (:func:`null_noise`; the unit's own bootstrap would understate it);
-   ``tau2`` by the method of moments over the units (:func:`between_variance`):
-   what their importances' distance from their parent's exceeds the noise;
+   ``tau2`` by the method of moments over the units of each depth
+   (:func:`between_variance`): what their importances' distance from their
+   parent's exceeds the noise;
 2. top down, each target's matrix ``w * own + (1 - w) * parent's final
    matrix`` with ``w = tau2 / (tau2 + v)``, its importances, and bootstrap
    intervals of that shrunk estimator (the parent's matrix held fixed).
@@ -62,7 +63,7 @@ class ShrunkYear:
     """What the shrinkage of one year decided: tau2, each target's noise and analysis."""
 
     def __init__(self) -> None:
-        self.tau2: float = 0.0
+        self.tau2: dict[int, float] = {}  # per depth below the förvaltning (len(lenders))
         self.noise: dict[str, float] = {}
         self.analyses: dict[str, UnitAnalysis] = {}
         self.problems: dict[str, DriverAnalysisError] = {}
@@ -129,7 +130,7 @@ def shrink_targets(
         if first is None or tid in year.problems or first != tid:
             continue
         parent_id = next(u for u in (*target.lenders, root_id) if u in final)
-        weight = float(own_weight(year.tau2, year.noise[tid]))
+        weight = float(own_weight(year.tau2.get(len(target.lenders), 0.0), year.noise[tid]))
         if weight == 0.0:  # its matrix is its parent's: it shows the parent's analysis
             year.problems[tid] = DriverAnalysisError(
                 f"its answers differ from {parent_id}'s no more than chance would make "
@@ -227,14 +228,24 @@ def _between_units(
     own_importance: dict[str, np.ndarray],
     noise: dict[str, float],
     lender_of: dict[str, str],
-) -> float:
-    """tau2 over the units (not managers: their groups are nested in units)."""
-    units = [t.target_id for t in ordered if not t.target_id.startswith(MANAGER_PREFIX)]
-    measured = [u for u in units if u in lender_of]
-    if not measured:
-        return 0.0
-    return between_variance(
-        np.array([own_importance[u] for u in measured]),
-        np.array([own_importance[lender_of[u]] for u in measured]),
-        np.array([noise[u] for u in measured]),
-    )
+) -> dict[int, float]:
+    """tau2 per depth, over the units (not managers: their groups are nested in units).
+
+    Units at one depth differ from their parents alike, and differently from
+    another depth's: schools from their område by their local drivers, work
+    groups from their school hardly at all. One tau2 for all would give the
+    schools the work groups' trust. A manager takes the tau2 of the depth
+    just below the unit holding their group, where such a group sits.
+    """
+    by_depth: dict[int, list[str]] = {}
+    for target in ordered:
+        if not target.target_id.startswith(MANAGER_PREFIX) and target.target_id in lender_of:
+            by_depth.setdefault(len(target.lenders), []).append(target.target_id)
+    return {
+        depth: between_variance(
+            np.array([own_importance[u] for u in units]),
+            np.array([own_importance[lender_of[u]] for u in units]),
+            np.array([noise[u] for u in units]),
+        )
+        for depth, units in sorted(by_depth.items())
+    }

@@ -233,12 +233,13 @@ def _notes(
         "n_complete": sample.n_complete if sample else None,
         "root_analysis": analysis,
         # empirical-Bayes shrinkage (analysis.drivers.shrunk_year): the units' spread
-        # tau2 and each shrunk target's noise v, so own_weight = tau2 / (tau2 + v), and
+        # tau2 per depth below the förvaltning and each shrunk target's noise v, so
+        # own_weight = tau2 / (tau2 + v) with the tau2 of its depth (len(lenders)), and
         # whose matrix each was shrunk towards
         "shrinkage": None
         if year_drivers.tau2 is None
         else {
-            "tau2": year_drivers.tau2,
+            "tau2": {str(depth): t for depth, t in year_drivers.tau2.items()},
             "noise": dict(sorted(year_drivers.noise.items())),
             "towards": dict(sorted(year_drivers.towards.items())),
         },
