@@ -1,6 +1,12 @@
-"""Each unit's and manager's analysis of one year: its own, a borrowed one, or why none.
+"""Each unit's and manager's analysis of one year: its own, shrunk, borrowed, or why none.
 
-A unit with fewer than ``drivers.min_n`` respondents in its analysis (complete
+By default (``drivers.shrinkage: empirical_bayes`` with pairwise
+correlations) the förvaltning is analysed here and every unit and manager
+below it gets its own matrix shrunk towards its parent's
+(:mod:`analysis.drivers.shrunk_year`); one that cannot (fewer than
+``drivers.min_own``, no different from its parent, degenerate answers)
+borrows as below. Without shrinkage, a unit with fewer than
+``drivers.min_n`` respondents in its analysis (complete
 ones with ``drivers.missing: listwise``, those who answered a driver with
 ``pairwise``), or
 whose data cannot be analysed (see ``DriverAnalysisError``), takes the
