@@ -12,7 +12,7 @@ many respondents drawn from its parent land from the parent's
 (:func:`null_noise`, bias included), and ``tau2`` how far units' true
 importances lie from their parents' (the mean squared distance between own
 and parent importances, less the noise ``v`` that explains part of it, over
-all units shrunk together). Both are estimated from the data; nothing is a
+the units of one depth of the tree). Both are estimated from the data; nothing is a
 tuned constant. A unit like its parent gets ``w`` near 0: no spread beyond
 the noise is left for ``tau2``.
 
@@ -101,19 +101,19 @@ def null_noise(
 ) -> float:
     """How far n respondents drawn from the parent land from its importances: the noise v.
 
-        ``parent_values`` are the parent's [outcome, drivers] rows (NaN = no
-        answer). Each of ``draws`` samples of ``n`` of them (without replacement:
-    the unit's respondents are part of its parent's, which moves the parent's
-    importances with the unit's own -- drawn with replacement, a unit half its
-    parent's size would look noisier than it is) gets
-        its pairwise importances exactly as a unit's own are made -- about the
-        sample's own means, gaps from ``fill`` -- and v is their mean squared
-        distance from ``parent_importance``.
-        Under the null -- the unit is like its parent -- that is what a unit's
-        own importances' distance from its parent's is expected to be, *bias
-        included*: relative weights of a small sample spread the importance over
-        the weak drivers, so a unit's own bootstrap variance understates it by
-        half at n = 15, and units that do not differ would seem to.
+    ``parent_values`` are the parent's [outcome, drivers] rows (NaN = no
+    answer). Each of ``draws`` samples of ``n`` of them gets its pairwise
+    importances exactly as a unit's own are made -- about the sample's own
+    means, gaps from ``fill`` -- and v is their mean squared distance from
+    ``parent_importance``. Under the null -- the unit is like its parent --
+    that is what a unit's own importances' distance from its parent's is
+    expected to be, *bias included*: relative weights of a small sample
+    spread the importance over the weak drivers, so a unit's own bootstrap
+    variance understates it by half at n = 15, and units that do not differ
+    would seem to. Drawn without replacement: the unit's respondents are part
+    of its parent's, which moves the parent's importances with the unit's
+    own; drawn with replacement, a unit half its parent's size would look
+    noisier than it is.
     """
     rng = np.random.default_rng(seed)
     # without replacement: under the null a unit is a random part of its parent's respondents
