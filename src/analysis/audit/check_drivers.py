@@ -106,7 +106,7 @@ def audit_drivers(
         _audit_driver_unit(unit, [(i, records[i]) for i in positions], known_units, context)
 
     if figure_shown is not None:
-        root = next(u for u, chain in org.chains.items() if len(chain) == 1)
+        root = recomputation.root(year)
         for unit in sorted(known_units - set(by_unit)):
             # rows are due where a score is shown for every driver, and the unit or the
             # förvaltning (everyone's last lender) can be analysed at all
@@ -193,9 +193,7 @@ def _audit_driver_unit(
     min_n = c.recomputation.params.drivers.min_n
     if source != unit:
         basis = "borrowed"
-    elif analysis.own_weight < 1.0 or (
-        c.recomputation.shrinks(c.year) and source != c.recomputation.root(c.year)
-    ):
+    elif c.recomputation.shrinks(c.year) and source != c.recomputation.root(c.year):
         basis = "shrunk"
     else:
         basis = "own" if analysis.n_used >= min_n else "own_below_min_n"

@@ -39,6 +39,8 @@ class Recomputation:
         self._analyses: dict[tuple[int, str], DriverRecomputation] = {}
         self._orgs: dict[int, Organisation] = {}
         self._shrunk: dict[int, tuple[dict[int, float], dict[str, DriverRecomputation]]] = {}
+        self._shrinks: dict[int, bool] = {}
+        self._roots: dict[int, str] = {}
 
     def figures(self, year: int) -> pd.DataFrame:
         if year not in self._figures:
@@ -113,16 +115,22 @@ class Recomputation:
         return self._analyses[key]
 
     def shrinks(self, year: int) -> bool:
-        """Whether units' matrices are shrunk towards their parents' (and the root analysable)."""
-        settings = self.params.drivers
-        return (
-            settings.shrinkage == "empirical_bayes"
-            and settings.missing == MISSING_PAIRWISE
-            and self.analysable(year, self.root(year))
-        )
+        """Whether units' matrices are shrunk towards their parents' (and the root analysable);
+        asked for every unit's rows, so worked out once per year."""
+        if year not in self._shrinks:
+            settings = self.params.drivers
+            self._shrinks[year] = (
+                settings.shrinkage == "empirical_bayes"
+                and settings.missing == MISSING_PAIRWISE
+                and self.analysable(year, self.root(year))
+            )
+        return self._shrinks[year]
 
     def root(self, year: int) -> str:
-        return next(u for u, chain in self.organisation(year).chains.items() if len(chain) == 1)
+        if year not in self._roots:
+            chains = self.organisation(year).chains
+            self._roots[year] = next(u for u, chain in chains.items() if len(chain) == 1)
+        return self._roots[year]
 
     def final_analysis(self, year: int, target: str) -> DriverRecomputation | None:
         """The analysis a target publishes as its own: shrunk below the root when the year

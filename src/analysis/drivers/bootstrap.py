@@ -112,7 +112,6 @@ def bootstrap_draws(
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
     prior: Prior | None = None,
-    shares_only: bool = False,
 ) -> BootstrapDraws:
     """Importance (share of R²) and the regression weights' signs in each bootstrap
     resample; also how many were unusable.
@@ -144,10 +143,6 @@ def bootstrap_draws(
     those of the shrunk estimator, the parent's matrix held fixed. The random
     variable is shrunk like a driver towards a parent that knows it is noise
     (correlations 0), so it competes with the drivers on equal terms.
-
-    ``shares_only`` skips the random variable's second decomposition (its
-    ``below_random`` is all False): for the noise of a unit's own importances,
-    which needs nothing else.
     """
     if prior is not None and missing != PAIRWISE:
         raise ValueError("a prior (shrinkage) needs drivers.missing = pairwise")
@@ -206,9 +201,6 @@ def bootstrap_draws(
         degenerate += int((~usable).sum())
         shares.append(weights[usable] / r2[usable, None])
         negative.append(regression[usable] < 0)
-        if shares_only:
-            below_random.append(np.zeros((int(usable.sum()), p), dtype=bool))
-            continue
         if missing == PAIRWISE:
             corr = repair_positive_definite(corr)
         with_random = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)

@@ -31,6 +31,7 @@ __all__ = [
     "pairwise_correlations",
     "pairwise_from_sums",
     "repair_positive_definite",
+    "samples_correlations_with_gaps",
 ]
 
 #: eigenvalues of a pairwise matrix below this (relative to the largest) are raised to it
@@ -182,19 +183,40 @@ def correlations_with_gaps(outcome: np.ndarray, drivers: np.ndarray) -> tuple[np
     used = contributors(drivers)
     n_used = int(used.sum())
     values = np.column_stack([outcome[used], drivers[used]]).astype(float)
-    q = values.shape[1]
-    corr, count, var = pairwise_from_sums(pair_features(values).sum(axis=0), q)
-    scale = np.maximum(np.nanmax(np.abs(values), axis=0, initial=0.0), 1.0)
-    flat = ~(np.sqrt(np.maximum(np.nan_to_num(var), 0.0)) > ZERO_VARIANCE_TOL * scale)
-    if n_used < 2 or flat[0]:
+    corr, flat = samples_correlations_with_gaps(values[None])
+    if n_used < 2 or flat[0, 0]:
         raise DriverAnalysisError(
             f"the outcome has the same value for all {n_used} respondents; nothing to explain",
             CONSTANT_OUTCOME,
         )
-    corr = corr.copy()
-    corr[(count < MIN_PAIR_N) | flat[:, None] | flat[None, :] | ~np.isfinite(corr)] = np.nan
-    corr[np.arange(q), np.arange(q)] = 1.0
-    return corr, n_used
+    return corr[0], n_used
+
+
+def samples_correlations_with_gaps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`correlations_with_gaps` of many samples at once, and which columns are flat.
+
+    ``values`` (samples, rows, columns), NaN for no answer: a column's mean
+    and spread over the sample's rows that answered it, a pair's covariance
+    over those that answered both; NaN for a pair answered together by fewer
+    than ``MIN_PAIR_N`` or a column without variance (``flat``, per sample).
+    """
+    valid = np.isfinite(values)
+    have = valid.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(valid, values, 0.0).sum(axis=1, keepdims=True) / have.sum(
+            axis=1, keepdims=True
+        )
+        centred = np.where(valid, values - means, 0.0)
+        pairs = np.swapaxes(have, 1, 2) @ have
+        cov = np.swapaxes(centred, 1, 2) @ centred / pairs
+        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    scale = np.maximum(np.nanmax(np.abs(values), axis=1, initial=0.0), 1.0)
+    flat = ~(sd > ZERO_VARIANCE_TOL * scale)
+    corr[(pairs < MIN_PAIR_N) | flat[:, :, None] | flat[:, None, :] | ~np.isfinite(corr)] = np.nan
+    q = values.shape[-1]
+    corr[:, np.arange(q), np.arange(q)] = 1.0
+    return corr, flat
 
 
 def _pair_name(names: list[str], i: int, j: int) -> str:

@@ -35,8 +35,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.drivers.correlations import MIN_PAIR_N, repair_positive_definite
-from analysis.drivers.relweights import ZERO_VARIANCE_TOL, johnson_weights
+from analysis.drivers.correlations import (
+    repair_positive_definite,
+    samples_correlations_with_gaps,
+)
+from analysis.drivers.relweights import johnson_weights
 
 __all__ = [
     "Prior",
@@ -119,37 +122,9 @@ def null_noise(
     # without replacement: under the null a unit is a random part of its parent's respondents
     picked = np.argsort(rng.random((draws, len(parent_values))), axis=1)[:, :n]
     values = parent_values[picked]
-    shares = importance_shares(mix_with_prior(_correlations_with_gaps(values), fill))
+    shares = importance_shares(mix_with_prior(samples_correlations_with_gaps(values)[0], fill))
     usable = np.isfinite(shares).all(axis=1)
     return float(((shares[usable] - parent_importance) ** 2).sum(axis=1).mean())
-
-
-def _correlations_with_gaps(values: np.ndarray) -> np.ndarray:
-    """Each sample's pairwise correlations as a unit's own are made (batched over samples).
-
-    A column's mean and spread over the sample's rows that answered it, a pair's
-    covariance over those that answered both; NaN for a pair answered together
-    by fewer than ``MIN_PAIR_N`` or a column without variance
-    (:func:`analysis.drivers.correlations.correlations_with_gaps`, one sample).
-    """
-    valid = np.isfinite(values)
-    answered = valid.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(valid, values, 0.0).sum(axis=1, keepdims=True) / answered
-    centred = np.where(valid, values - means, 0.0)
-    have = valid.astype(float)
-    pairs = np.swapaxes(have, 1, 2) @ have
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = np.swapaxes(centred, 1, 2) @ centred / pairs
-        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        corr = cov / (sd[:, :, None] * sd[:, None, :])
-    scale = np.maximum(np.nanmax(np.abs(values), axis=1, initial=0.0), 1.0)
-    flat = ~(sd > ZERO_VARIANCE_TOL * scale)
-    unknown = (pairs < MIN_PAIR_N) | flat[:, :, None] | flat[:, None, :] | ~np.isfinite(corr)
-    corr[unknown] = np.nan
-    q = values.shape[-1]
-    corr[:, np.arange(q), np.arange(q)] = 1.0
-    return corr
 
 
 def importance_shares(corr: np.ndarray) -> np.ndarray:

@@ -89,6 +89,7 @@ def shrink_targets(
     year = ShrunkYear()
     ordered = sorted((t for t in targets if not t.is_root), key=lambda t: t.analysis_order)
     own_importance: dict[str, np.ndarray] = {root_id: root.importance}
+    own: dict[str, np.ndarray] = {}  # each measured target's correlations, gaps NaN
     positions = {t.target_id: t.positions for t in targets}
     lender_of: dict[str, str] = {}
     first_of: dict[bytes, str] = {}
@@ -107,10 +108,16 @@ def shrink_targets(
         first_of[key] = tid
         lender = next(u for u in (*target.lenders, root_id) if u in own_importance)
         try:
-            own_importance[tid] = _own_importance(sample, target.positions, root)
+            own[tid], _ = correlations_with_gaps(
+                sample.outcome[target.positions], sample.drivers[target.positions]
+            )
         except DriverAnalysisError as error:
             year.problems[tid] = error
             continue
+        # gaps filled from the förvaltning's, as the noise draws' are
+        own_importance[tid] = importance_shares(
+            mix_with_prior(own[tid], Prior(root.correlations, 1.0))
+        )
         lender_of[tid] = lender
         year.noise[tid] = null_noise(
             _values(sample, positions[lender]),
@@ -138,11 +145,9 @@ def shrink_targets(
                 LIKE_PARENT,
             )
             continue
-        rows = target.positions
-        own, _ = correlations_with_gaps(sample.outcome[rows], sample.drivers[rows])
-        final[tid] = mix_with_prior(own, Prior(final[parent_id], weight))
+        final[tid] = mix_with_prior(own[tid], Prior(final[parent_id], weight))
         year.towards[tid] = parent_id
-        jobs_to_run.append(_Job(tid, rows, Prior(final[parent_id], weight)))
+        jobs_to_run.append(_Job(tid, target.positions, Prior(final[parent_id], weight)))
     for tid, outcome in zip(
         (job.target_id for job in jobs_to_run),
         _run_all(sample, settings, jobs_to_run, jobs),
@@ -215,12 +220,6 @@ def noise_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.rand
 
 def _values(sample: DriverSample, rows: np.ndarray) -> np.ndarray:
     return np.column_stack([sample.outcome[rows], sample.drivers[rows]])
-
-
-def _own_importance(sample: DriverSample, rows: np.ndarray, root: UnitAnalysis) -> np.ndarray:
-    """The target's own importances, a gap in its correlations filled from the förvaltning's."""
-    own, _ = correlations_with_gaps(sample.outcome[rows], sample.drivers[rows])
-    return importance_shares(mix_with_prior(own, Prior(root.correlations, 1.0)))
 
 
 def _between_units(
