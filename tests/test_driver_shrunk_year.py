@@ -192,3 +192,46 @@ def test_two_worker_processes_give_the_same_numbers(staged) -> None:
         other = two.analyses[unit]
         for field in ("importance", "ci_low", "ci_high", "p_high", "p_random", "correlations"):
             assert np.array_equal(getattr(analysis, field), getattr(other, field)), (unit, field)
+
+
+def test_the_explore_notebook_sets_a_school_s_published_matrix_beside_its_own(
+    staged, tmp_path: Path
+) -> None:
+    """notebooks/explore_drivers.ipynb's last section shows S2's published (shrunk)
+    importances, O1's, and S2's basis and own weight exactly as drivers.parquet has them."""
+    import papermill
+
+    from analysis.render.plan import NOTEBOOK_DIR
+
+    _, _, _, _, notes, table, csv_path = staged
+    stage_dir = Path(csv_path).parents[2]  # <tmp>/processed/<year>/drivers.csv
+    (tmp_path / "params.yaml").write_text("drivers:\n  min_n: 50\n", "utf-8")
+    executed = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK_DIR / "explore_drivers.ipynb"),
+        str(executed),
+        parameters={
+            "year": YEAR,
+            "unit_id": "S2",
+            "interim_dir": str(stage_dir / "interim"),
+            "processed_dir": str(stage_dir / "processed"),
+            "params_path": str(tmp_path / "params.yaml"),
+        },
+        kernel_name="python3",
+        cwd=str(NOTEBOOK_DIR),
+        progress_bar=False,
+    )
+    cell = next(
+        c for c in json.loads(executed.read_text("utf-8"))["cells"] if c["id"] == "published-matrix"
+    )
+    shown = "".join(
+        "".join(out.get("data", {}).get("text/plain", "")) + "".join(out.get("text", ""))
+        for out in cell["outputs"]
+    )
+    s2 = table[table["unit_id"] == "S2"].set_index("question_id")
+    assert f"S2: basis shrunk, own_weight {s2['own_weight'].iloc[0]}" in shown
+    assert notes["shrinkage"]["towards"]["S2"] == "O1" and "krympt mot O1" in shown
+    o1 = table[table["unit_id"] == "O1"].set_index("question_id")
+    for question in s2.index:  # pandas prints six decimals
+        assert f"{s2.loc[question, 'importance']:.6f}" in shown
+        assert f"{o1.loc[question, 'importance']:.6f}" in shown
