@@ -60,11 +60,25 @@ def test_a_bar_is_clamped_to_0_100_and_hidden_values_draw_none() -> None:
 
 
 def test_a_chart_without_a_bar_is_a_sentence_saying_why() -> None:
-    chart = markup.chart([None, None], lambda: pytest.fail("nothing to draw"), "AMI", [PROTECTED])
+    chart = markup.chart(
+        [None, None], lambda: pytest.fail("nothing to draw"), "AMI", [PROTECTED], ["Kvinna"]
+    )
     assert chart.src == ""
     assert chart.sentence == (
         "Diagrammet ”AMI” visas inte: alla värden är dolda för att skydda en mindre grupp."
     )
+
+
+def test_a_chart_s_alt_text_states_each_bar_in_the_order_drawn() -> None:
+    assert markup.chart_alt("Frågeområden", [("Lön.", "62"), ("Arbetsmiljö", "för få svar")]) == (
+        "Frågeområden. Lön: 62; Arbetsmiljö: för få svar."
+    )
+    # horizontal bars: highest first, ties in their order, the hidden last
+    texts, labels = markup.sorted_like_bars(
+        [70.0, None, 81.2, 70.0], ["70", "för få svar", "81", "70"], ["a", "b", "c", "d"]
+    )
+    assert labels == ["c", "a", "d", "b"] and texts == ["81", "70", "70", "för få svar"]
+    assert markup.percent_texts([87.2, None], ["87", "för få svar"]) == ["87 %", "för få svar"]
 
 
 def test_a_change_cell_is_marked_whatever_kind_of_true_a_table_row_hands_over():

@@ -156,25 +156,60 @@ def table(
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure (``src``: PNG data URI) or, when it has no bar, the sentence saying why."""
+    """A figure (``src``: PNG data URI) or, when it has no bar, the sentence saying why.
+
+    ``alt`` names the chart and states every number it draws, as the report shows
+    it (WCAG 1.1.1: a reader who cannot see the picture gets its numbers); ``data``
+    is the chart's table when no table beside it already holds its numbers.
+    """
 
     alt: str
     src: str = ""
     sentence: str = ""
+    data: Table | None = None
 
 
-def figure(fig: Figure, alt: str) -> Chart:
-    """A drawn figure with its alt text."""
-    return Chart(alt, plots.figure_data_uri(fig))
+def chart_alt(title: str, points: Iterable[tuple[str, str]]) -> str:
+    """``title``, then each drawn label with its displayed figure: "Titel. A: 78; B: 65."
+    (a question's own full stop dropped before the colon)."""
+    shown = "; ".join(f"{label.rstrip('.')}: {text}" for label, text in points)
+    return f"{title}. {shown}." if shown else title
+
+
+def percent_texts(values: Iterable[Any], texts: Iterable[str]) -> list[str]:
+    """ "87 %" for a shown figure, the words of a hidden one as they are."""
+    return [f"{t} %" if has_value(v) else t for v, t in zip(values, texts, strict=True)]
+
+
+def sorted_like_bars(
+    values: Sequence[Any], texts: Iterable[str], labels: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """``texts`` and ``labels`` in the order :func:`plots.horizontal_bars` draws them."""
+    order = plots.bar_order(list(values))
+    texts, labels = list(texts), list(labels)
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def figure(
+    fig: Figure, title: str, points: Iterable[tuple[str, str]], data: Table | None = None
+) -> Chart:
+    """A drawn figure; its alt text states ``points`` (label, displayed figure)."""
+    return Chart(chart_alt(title, points), plots.figure_data_uri(fig), data=data)
 
 
 def chart(
-    values: Iterable[Any], build: Callable[[], Figure], alt: str, texts: Iterable[str] = ()
+    values: Iterable[Any],
+    build: Callable[[], Figure],
+    title: str,
+    texts: Iterable[str],
+    labels: Iterable[str],
 ) -> Chart:
-    """The figure ``build`` draws, or one sentence (why, from ``texts``) when it has no bar."""
+    """The figure ``build`` draws, alt text from ``labels`` and their ``texts``; or one
+    sentence (why, from ``texts``) when it has no bar."""
+    texts = list(texts)
     if not plots.any_number(list(values)):
         return Chart(
-            alt,
-            sentence=f"Diagrammet ”{alt}” visas inte: alla värden {hidden_predicate(texts, 2)}.",
+            title,
+            sentence=f"Diagrammet ”{title}” visas inte: alla värden {hidden_predicate(texts, 2)}.",
         )
-    return figure(build(), alt)
+    return figure(build(), title, zip(labels, texts, strict=True))

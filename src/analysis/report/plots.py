@@ -104,6 +104,15 @@ def figure_data_uri(fig: Figure) -> str:
     return f"data:image/png;base64,{data}"
 
 
+def bar_order(values: Sequence[float | None]) -> list[int]:
+    """Positions of ``values`` as sorted bars draw them: highest first (stable), then the
+    hidden ones in their order - also the order of the chart's alt text."""
+    published = sorted(
+        (i for i, v in enumerate(values) if has_value(v)), key=lambda i: -float(values[i])
+    )
+    return published + [i for i, v in enumerate(values) if not has_value(v)]
+
+
 def horizontal_bars(
     labels: Sequence[str],
     values: Sequence[float | None],
@@ -122,8 +131,7 @@ def horizontal_bars(
     missing = list(missing) if missing is not None else [SUPPRESSED] * len(labels)
     items = list(zip(labels, values, missing, strict=True))
     if sort:
-        published = sorted((i for i in items if has_value(i[1])), key=lambda i: -float(i[1]))
-        items = published + [i for i in items if not has_value(i[1])]
+        items = [items[i] for i in bar_order(values)]
     fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
     positions = list(range(len(items)))[::-1]
     for pos, (_label, value, why) in zip(positions, items, strict=True):

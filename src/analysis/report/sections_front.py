@@ -15,7 +15,14 @@ from analysis.core.catalogue import AMI_DIMENSIONS, RESPONSE_RATE
 from analysis.report import plots
 from analysis.report.comparisons import child_history, response_rate_history
 from analysis.report.context import Report
-from analysis.report.markup import chart, show, table, value_cell
+from analysis.report.markup import (
+    chart,
+    percent_texts,
+    show,
+    sorted_like_bars,
+    table,
+    value_cell,
+)
 from analysis.report.orgtree import manager_invited, manager_units
 from analysis.report.paths import relative_href, report_path
 from analysis.report.phrases import (
@@ -163,7 +170,8 @@ def response_rate_section(report: Report) -> Any:
             history["value"],
             lambda: plots.response_rate_by_year(history),
             "Svarsfrekvens per år",
-            history["text"],
+            percent_texts(history["value"], history["text"]),
+            [str(y) for y in history["year"]],
         )
     years_table = None
     if not history.empty:
@@ -196,7 +204,8 @@ def _children_rates(report: Report, children: pd.DataFrame) -> dict[str, Any]:
             children["value"],
             lambda: plots.bars_by_year(children, "Svarsfrekvens (%)", " %"),
             "Svarsfrekvens per enhet och år",
-            children["text"],
+            percent_texts(children["value"], children["text"]),
+            [f"{n} {y}" for n, y in zip(children["unit_name"], children["year"], strict=True)],
         )
     elif len(names) <= MAX_CHART_BARS:
         figure = chart(
@@ -209,7 +218,11 @@ def _children_rates(report: Report, children: pd.DataFrame) -> dict[str, Any]:
                 missing=list(current["text"]),
             ),
             "Svarsfrekvens per enhet",
-            current["text"],
+            *sorted_like_bars(
+                list(current["value"]),
+                percent_texts(current["value"], current["text"]),
+                current["unit_name"],
+            ),
         )
     # the table: every unit and year, highest this year first, hidden last
     wide = children.pivot(index="unit_id", columns="year", values="text")

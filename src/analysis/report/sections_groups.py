@@ -44,7 +44,7 @@ def ami_groups_section(report: Report) -> Any:
                     [*frame["value"], *frame["value_prev"]],
                     lambda frame=frame: plots.grouped_index_bars(frame, MEASURE_LABELS, year, prev),
                     f"AMI per {title}",
-                    [*frame["text"], *frame["prev_text"]],
+                    *_grouped_points(frame, year, prev),
                 ),
                 "table": _breakdown_table(frame, measures, year, prev),
                 "note": _groups_note(report, frame),
@@ -53,6 +53,24 @@ def ami_groups_section(report: Report) -> Any:
     if not groups:
         return None
     return show(report, "ami_groups.html.j2", groups=groups)
+
+
+def _grouped_points(
+    frame: pd.DataFrame, year: int, prev: int | None
+) -> tuple[list[str], list[str]]:
+    """The bars of a group chart as (texts, labels), "Kvinna, AMI totalt 2023" - group by
+    group, each index last year then this year, as they stand; a missing bar's words
+    (last year's: why there is no comparison) as the chart writes them."""
+    texts, labels = [], []
+    for label in dict.fromkeys(frame["label"]):
+        for _, row in frame[frame["label"] == label].iterrows():
+            name = f"{label}, {MEASURE_LABELS[row['measure']]}"
+            if prev is not None:
+                texts.append(row["prev_text"] or row["change_text"])
+                labels.append(f"{name} {prev}")
+            texts.append(row["text"])
+            labels.append(f"{name} {year}")
+    return texts, labels
 
 
 def _groups_summary(frame: pd.DataFrame) -> str:
@@ -152,7 +170,7 @@ def ami_age_section(report: Report) -> Any:
             [*frame["value"], *frame["value_prev"]],
             lambda: plots.age_bars(frame, year, prev),
             "AMI per åldersgrupp",
-            [*frame["text"], *frame["prev_text"]],
+            *_grouped_points(frame, year, prev),
         ),
         table=table(headers, rows, numeric),
         comparison_note=_groups_note(report, frame),

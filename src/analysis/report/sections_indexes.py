@@ -23,7 +23,15 @@ from analysis.report.comparisons import (
 )
 from analysis.report.context import Report
 from analysis.report.figures import has_value
-from analysis.report.markup import area_cell, change_cell, chart, show, table, value_cell
+from analysis.report.markup import (
+    area_cell,
+    change_cell,
+    chart,
+    show,
+    sorted_like_bars,
+    table,
+    value_cell,
+)
 from analysis.report.phrases import NO_COMPARISON, amount, join_words, movement
 from analysis.report.processed import LEDARE
 from analysis.report.section_parts import (
@@ -91,6 +99,7 @@ def ami_section(report: Report) -> Any:
             lambda: plots.index_columns(frame, levels),
             "AMI totalt och delindex",
             frame["text"],
+            frame["label"],
         ),
         indexes=index_rows(frame),
         questions=questions,
@@ -196,7 +205,7 @@ def areas_section(report: Report) -> Any:
                 missing=list(frame["text"]),
             ),
             "Frågeområden",
-            frame["text"],
+            *sorted_like_bars(list(frame["value"]), frame["text"], frame["area"]),
         ),
         table=table(
             ["Frågeområde", "Index", "Förändring"],
@@ -250,7 +259,8 @@ def targets_section(report: Report) -> Any:
             [shown.value],
             lambda: plots.target_chart(shown.value, targets, report.params.levels, shown.text),
             "AMI mot målen",
-            [shown.text],
+            [shown.text, *(str(t) for t in targets.values())],
+            ["AMI", *targets],
         ),
         table=table(
             ["Mål", "Målvärde", "AMI", "Skillnad"],

@@ -37,6 +37,7 @@ from analysis.core.contract import (
 )
 from analysis.core.rounding import round_half_up
 from analysis.drivers import priority
+from analysis.report import priority_points
 from analysis.report.context import Report
 from analysis.report.markup import figure, show, table
 from analysis.report.phrases import (
@@ -163,7 +164,12 @@ def priority_section(report: Report) -> Any:
         report,
         "priority.html.j2",
         missing=None,
-        chart=figure(matrix, "Prioriteringsmatris"),
+        chart=figure(
+            matrix,
+            priority_points.TITLE,
+            priority_points.matrix_points(frame, texts),
+            data=priority_points.matrix_table(frame, texts),
+        ),
         basis=_priority_basis_note(report, status),
         excluded=excluded,
         uncertain=_uncertainty_note(report, frame),

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from analysis.core.catalogue import area_measure
+from analysis.core.rounding import format_change
 from analysis.report import plots
 from analysis.report.area_texts import area_text
 from analysis.report.comparisons import question_results
 from analysis.report.context import Report
 from analysis.report.figures import Shown
-from analysis.report.markup import figure, show, table
+from analysis.report.markup import figure, show, sorted_like_bars, table
 from analysis.report.orgtree import school_units
 from analysis.report.phrases import PROTECTED, count
 from analysis.report.processed import LEDARE
@@ -37,10 +40,19 @@ def extremes_section(report: Report) -> Any:
     high, low = highest_lowest(results, 3)
     if high.empty:
         return None
+    texts, labels = sorted_like_bars(
+        [*high["value"], *low["value"]],
+        [*high["text_value"], *low["text_value"]],
+        [*high["text"], *low["text"]],
+    )
     return show(
         report,
         "extremes.html.j2",
-        chart=figure(plots.extremes_bars(high, low, levels), "Högst och lägst resultat"),
+        chart=figure(
+            plots.extremes_bars(high, low, levels),
+            "Högst och lägst resultat",
+            zip(labels, texts, strict=True),
+        ),
         lists=[("Högst", question_table(high)), ("Lägst", question_table(low))],
     )
 
@@ -58,8 +70,11 @@ def changes_section(report: Report) -> Any:
     changes = largest_changes(results, 3)
     chart = None
     if not changes.positive.empty or not changes.negative.empty:
+        both = pd.concat([changes.positive, changes.negative])
         chart = figure(
-            plots.change_bars(changes.positive, changes.negative), "Största utvecklingen"
+            plots.change_bars(changes.positive, changes.negative),
+            "Största utvecklingen",
+            zip(both["text"], (format_change(int(c)) for c in both["change"]), strict=True),
         )
     lists = [
         (title, question_table(rows) if not rows.empty else None, none_text)
