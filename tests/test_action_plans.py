@@ -1,0 +1,99 @@
+"""Who writes an action plan, who approves it, and last year's plans followed up.
+
+On the fixture organisation (``tests/report_fixture.py``; AMI by hand: A 90.2, B 69.5,
+H 60.2, G 90.4, D 89.6, E 64.6, L too few; 2022: A 88.9, B 71.0, G 91.0, D 87.0,
+E 66.0) with managers given to the förvaltning and the områden here: the rule is the
+displayed integer (B's 69.5 shows 70: no plan), the approver is the nearest manager
+above who is not the unit's own.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import report_fixture as rf
+
+from analysis.report import action_plans as plans
+from analysis.report.processed import load_processed_year
+
+SCHOOLS = ("grundskola", "gymnasieskola")
+#: F led by M0, Norr by M4, Syd & Väst by M5; Alfaskolan by M1 as in the fixture
+MANAGERS = {"F": "M0", "N": "M4", "S": "M5"}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    year = load_processed_year(rf.write_fixture(tmp_path_factory.mktemp("plans") / "2023"))
+    units = year.units.copy()
+    units["manager_id"] = [
+        MANAGERS.get(u, m) for u, m in zip(units["unit_id"], units["manager_id"], strict=True)
+    ]
+    return rf.variant(year, units=units)
+
+
+def test_the_units_whose_heads_answer_for_a_plan_are_those_right_under_an_omrade(data) -> None:
+    # W (Arbetslag Alfa 1) is a work group two levels down: no plan of its own
+    assert plans.plan_units(data, "F", SCHOOLS) == ["A", "B", "H", "G", "D", "E", "L"]
+    assert plans.plan_units(data, "S", SCHOOLS) == ["G", "D", "E", "L"]
+    assert plans.plan_units(data, "A", SCHOOLS) == ["A"]
+    # a school form deeper down has a head who answers for one too
+    assert plans.plan_units(data, "F", ("arbetsgrupp",)) == ["A", "W", "B", "H", "G", "D", "E", "L"]
+
+
+def test_the_approver_is_the_nearest_other_manager_above(data) -> None:
+    assert plans.approver_of(data, "A") == "manager:M4"
+    assert plans.approver_of(data, "E") == "manager:M5"
+    assert plans.approver_of(data, "W") == "manager:M1"  # M2's work group: Alfaskolan's head
+    assert plans.approver_of(data, "N") == "manager:M0"
+    assert plans.approver_of(data, "F") == plans.NO_APPROVER
+    # a head who leads both the school and its område is approved from further up
+    units = data.units.copy()
+    units.loc[units["unit_id"] == "N", "manager_id"] = "M1"
+    assert plans.approver_of(rf.variant(data, units=units), "A") == "manager:M0"
+    assert plans.approver_label(data, "manager:M4") == "Chef M4 (Område Norr)"
+    assert plans.approver_label(data, "") == "Ingen överordnad chef angiven"
+
+
+def test_plans_are_due_on_the_displayed_ami_grouped_by_approver(data) -> None:
+    due = plans.plans_due(data, plans.plan_units(data, "F", SCHOOLS), 70)
+    assert due.units[["unit_id", "shown", "approver"]].values.tolist() == [
+        ["H", 60, "manager:M4"],
+        ["E", 65, "manager:M5"],
+    ]  # not B: 69.5 shows as 70
+    assert due.suppressed == 1 and due.protected == 0  # Lillskolan: too few answers
+    mine = plans.plans_due(data, plans.plan_units(data, "F", SCHOOLS), 70, "manager:M5")
+    assert list(mine.units["unit_id"]) == ["E"] and mine.suppressed == 1
+    assert plans.plans_due(data, ["A", "G", "D"], 70).units.empty
+
+
+def test_last_year_s_units_under_the_line_are_followed_up_with_their_plans(data) -> None:
+    last = pd.DataFrame(
+        {
+            "year": [2022, 2022, 2022],
+            "unit_id": ["E", "D", "X9"],
+            "status": ["Pågående", "Klar", "Ej slutförd"],
+            "deadline": ["", "", ""],
+            "note": ["", "Ny schemaläggning", ""],
+        }
+    )
+    # under 89 in 2022: B (71), D (87), E (66); A's 88.9 shows 89
+    frame = plans.followup(data, plans.plan_units(data, "F", SCHOOLS), last, 89, with_gone=True)
+    assert list(frame["unit_id"]) == ["E", "B", "D", "X9"]
+    assert frame["shown_prev"].tolist()[:3] == [66, 71, 87]
+    assert frame["recovered"].tolist()[:3] == [False, False, True]  # D: 89.6 shows 90
+    assert [c.change for c in frame["compared"][:3]] == [-1, -1, 3]  # 65-66, 70-71, 90-87
+    assert frame["status"].tolist() == ["Pågående", "", "Klar", "Ej slutförd"]
+    assert frame["note"].tolist()[2] == "Ny schemaläggning"
+    assert frame["in_tree"].tolist() == [True, True, True, False]  # X9 is gone this year
+    # an område's report knows only its own units, gone ones not at all
+    south = plans.followup(data, plans.plan_units(data, "S", SCHOOLS), last, 89)
+    assert list(south["unit_id"]) == ["E", "D"]
+
+
+def test_a_change_s_interval_is_shown_half_up(data) -> None:
+    from analysis.report.figures import Compared, Shown
+
+    compared = Compared(Shown(72.4), Shown(66.0), "", 1.5, 10.49)
+    assert compared.change == 6
+    assert plans.interval_text(compared) == "+2 till +10"
+    assert plans.interval_text(Compared(Shown(72.4), None, "inget värde 2022")) == ""
