@@ -92,6 +92,8 @@ PLURALS = {
     "fråga": "frågor",
     "rad": "rader",
     "skola": "skolor",
+    "enhet": "enheter",
+    "handlingsplan": "handlingsplaner",
     "ny": "nya",
     "omformulerad": "omformulerade",
 }

@@ -15,6 +15,8 @@ that shows it.
 
 from __future__ import annotations
 
+from analysis.report.sections_benchmarks import benchmarks_section
+from analysis.report.sections_followup import action_plans_section, followup_section
 from analysis.report.sections_front import (
     KIND_TITLES,
     MAX_CHART_BARS,
@@ -52,12 +54,15 @@ __all__ = [
     "NO_ANALYSIS_AT_ALL",
     "OWN_ANALYSIS_MISSING",
     "about_section",
+    "action_plans_section",
     "ami_age_section",
     "ami_groups_section",
     "ami_section",
     "areas_section",
+    "benchmarks_section",
     "changes_section",
     "extremes_section",
+    "followup_section",
     "header_section",
     "leadership_section",
     "links_section",

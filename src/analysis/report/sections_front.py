@@ -41,6 +41,7 @@ from analysis.report.phrases import (
     sure_change_note,
 )
 from analysis.report.processed import ENHET, FORVALTNING, LEDARE, OMRADE
+from analysis.report.sections_benchmarks import response_rate_benchmark
 from analysis.report.selection import highest_first, improving_units
 
 KIND_TITLES = {
@@ -66,6 +67,8 @@ def header_section(report: Report) -> Any:
     if report.figures.has(RESPONSE_RATE) and not no_own_staff:  # nobody invited: no rate
         answers = "" if rate.n is None else f" · Antal svar: {rate.n}"
         rate_text = (rate.text if not rate.published else f"{rate.text} %") + answers
+        city = response_rate_benchmark(data) if report.kind in (FORVALTNING, OMRADE) else ""
+        rate_text += f" · {city}" if city else ""  # "Stockholms stad: 88 %" (benchmarks)
     hidden_why = ""
     if report.too_small:  # the header explains a report without results only
         hidden = report.figures.hidden_texts()
