@@ -388,6 +388,19 @@ MEDIUM = SynthParams(
 )
 
 
+def units_under_70(data: SurveyData, year: int) -> set[str]:
+    """Units whose displayed AMI the indexes stage puts under 70 (threshold rule only:
+    complementary suppression hides a figure from readers, not from the unit's head)."""
+    figures = published_figures(data, Params(), year, complementary=False)
+    ami = figures[
+        (figures["group"] == "all")
+        & (figures["measure"] == "AMI")
+        & (figures["suppression"] == "")
+        & ~figures["unit_id"].str.startswith("manager:")
+    ]
+    return {u for u, v in zip(ami["unit_id"], ami["value"], strict=True) if round_half_up(v) < 70}
+
+
 @pytest.fixture(scope="module")
 def medium(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth_medium")
@@ -397,16 +410,7 @@ def medium(tmp_path_factory) -> Path:
 
 def test_synthetic_plans_are_last_year_s_units_under_ami_70(medium):
     data = read_input(medium, Params()).data
-    # the indexes stage's own AMI of 2022 (threshold rule only: complementary suppression
-    # hides figures from readers, not from the unit's head)
-    figures = published_figures(data, Params(), 2022, complementary=False)
-    ami = figures[
-        (figures["group"] == "all")
-        & (figures["measure"] == "AMI")
-        & (figures["suppression"] == "")
-        & ~figures["unit_id"].str.startswith("manager:")
-    ]
-    under = {u for u, v in zip(ami["unit_id"], ami["value"], strict=True) if round_half_up(v) < 70}
+    under = units_under_70(data, 2022)
     plans = data.action_plans
     assert set(plans["unit_id"]) == under
     assert len(plans) == 5
@@ -430,3 +434,18 @@ def test_synthetic_optional_tables_are_byte_identical_and_follow_the_params(medi
     # the required tables do not depend on the follow-up's params
     for name in ("questions.csv", "units.csv", "responses.csv"):
         assert (tmp_path / "other" / name).read_bytes() == (medium / name).read_bytes(), name
+
+
+def test_the_default_s_plans_are_2022_s_43_units_under_70(tmp_path):
+    generate(SynthParams(), tmp_path)
+    data = read_input(tmp_path, Params()).data
+    under = units_under_70(data, 2022)
+    plans = data.action_plans
+    assert set(plans["unit_id"]) == under and len(plans) == 43
+    # 43 at 50/30/10/10 %: 21.5, 12.9, 4.3, 4.3 -> 22, 13, 4, 4
+    assert plans["status"].value_counts().to_dict() == {
+        "Klar": 22,
+        "Pågående": 13,
+        "Ej påbörjad": 4,
+        "Ej slutförd": 4,
+    }
