@@ -591,6 +591,8 @@ def variant(data: ProcessedYear, *, units=None, questions=None, figures=None) ->
         data.questions if questions is None else questions,
         data.drivers,
         data.driver_notes,
+        data.action_plans,
+        data.benchmarks,
     )
 
 

@@ -160,16 +160,23 @@ def test_a_stage_declares_every_params_section_its_code_reads(stage: str) -> Non
     """``params.<section>`` in any module the stage loads must be a declared param.
 
     Conservative (a module shared by stages counts for each), which is the
-    safe direction: a missing declaration means a stale output.
+    safe direction: a missing declaration means a stale output. A stage may
+    declare single keys instead of a section (``levels.good_from``): then each
+    ``params.<section>.<key>`` it reads must be one of them.
     """
     body = stages()[stage]
     used = set()
-    pattern = re.compile(r"\bparams\.(" + "|".join(PARAM_SECTIONS) + r")\b")
+    pattern = re.compile(r"\bparams\.(" + "|".join(PARAM_SECTIONS) + r")\b(?:\.(\w+))?")
     for name in modules_of_stage(stage, declared_notebooks(body)):
         for path in module_files(name):
             used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     declared = {p if isinstance(p, str) else next(iter(p)) for p in body.get("params", [])}
-    assert sorted(used - declared) == [], f"{stage}: declare these params sections"
+    missing = {
+        section if not key or f"{section}.{key}" not in declared else ""
+        for section, key in used
+        if section not in declared
+    } - {""}
+    assert sorted(missing) == [], f"{stage}: declare these params sections (or their keys)"
 
 
 def _outs(stage: dict) -> dict[str, dict]:

@@ -192,5 +192,8 @@ def test_report_loader_reads_only_the_processed_tables() -> None:
         "drivers.parquet",
         "drivers.json",
         "meta.json",
+        # the optional input tables: the organisation's own plans and outside figures
+        "action_plans.parquet",
+        "benchmarks.parquet",
     }
     assert read <= allowed, read

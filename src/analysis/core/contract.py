@@ -143,3 +143,14 @@ def manager_unit_id(manager_id: str) -> str:
 
 def is_manager_unit(unit_id: str) -> bool:
     return unit_id.startswith(MANAGER_PREFIX)
+
+
+# The optional input tables (contract §2), as ingest hands them on (data/interim) and the
+# indexes stage writes them beside a year's figures (data/processed/<year>/), for the
+# reported year and its previous survey year; the report reads them through ProcessedYear.
+#: action_plans: a unit's action plan of a survey year and how far it has come
+ACTION_PLAN_COLUMNS: list[str] = ["year", "unit_id", "status", "deadline", "note"]
+#: ``status``: the four words of the follow-up (seed 002), in this spelling
+PLAN_STATUSES: tuple[str, ...] = ("Klar", "Pågående", "Ej påbörjad", "Ej slutförd")
+#: benchmarks: an outside figure (e.g. the city's) for a measure of figures.csv
+BENCHMARK_COLUMNS: list[str] = ["year", "measure", "value", "source"]

@@ -7,13 +7,37 @@ a CSV or an Excel export, comma or semicolon, all arrive in one shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.contract import ACTION_PLAN_COLUMNS, BENCHMARK_COLUMNS
+
 BACKGROUND = ("gender", "age_group", "role")
 RESPONSE_KEYS = ("year", "respondent_id", "unit_id", *BACKGROUND)
+#: the tables every input has, and the optional ones (saved only when they have rows, so
+#: that an input without them leaves data/interim as it was)
+REQUIRED_FRAMES = ("questions", "units", "responses", "asked")
+OPTIONAL_FRAMES = ("action_plans", "benchmarks")
+
+
+def empty_action_plans() -> pd.DataFrame:
+    """An action_plans frame without rows: year (int), unit_id, status, deadline, note."""
+    return _empty(ACTION_PLAN_COLUMNS)
+
+
+def empty_benchmarks() -> pd.DataFrame:
+    """A benchmarks frame without rows: year (int), measure, value (float), source."""
+    return _empty(BENCHMARK_COLUMNS)
+
+
+_NUMBER_COLUMNS = {"year": "int64", "value": "float64"}
+
+
+def _empty(columns: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=_NUMBER_COLUMNS.get(c, "str")) for c in columns})
 
 
 @dataclass
@@ -29,12 +53,18 @@ class SurveyData:
         catalogue: the valid answer, NaN for empty *and* for don't-know.
     asked: year (int), question_id - the questions asked each year (a column
         present with at least one non-empty value, don't-know included).
+    action_plans: year (int), unit_id, status (one of contract.PLAN_STATUSES),
+        deadline ("" if none), note ("" if none) - no rows when the input has none.
+    benchmarks: year (int), measure (a figures.csv measure), value (float),
+        source - no rows when the input has none.
     """
 
     questions: pd.DataFrame
     units: pd.DataFrame
     responses: pd.DataFrame
     asked: pd.DataFrame
+    action_plans: pd.DataFrame = field(default_factory=empty_action_plans)
+    benchmarks: pd.DataFrame = field(default_factory=empty_benchmarks)
 
     @property
     def question_ids(self) -> list[str]:
@@ -60,17 +90,32 @@ class SurveyData:
     def responses_in(self, year: int) -> pd.DataFrame:
         return self.responses[self.responses["year"] == year].reset_index(drop=True)
 
+    def plans_in(self, years: Iterable[int]) -> pd.DataFrame:
+        """The action plans of ``years``, in input order."""
+        return _rows_of(self.action_plans, years)
+
+    def benchmarks_in(self, years: Iterable[int]) -> pd.DataFrame:
+        """The benchmark rows of ``years``, in input order."""
+        return _rows_of(self.benchmarks, years)
+
     def save(self, directory: str | Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        for name in ("questions", "units", "responses", "asked"):
+        for name in REQUIRED_FRAMES:
             getattr(self, name).to_parquet(directory / f"{name}.parquet", index=False)
+        for name in OPTIONAL_FRAMES:
+            if len(getattr(self, name)):
+                getattr(self, name).to_parquet(directory / f"{name}.parquet", index=False)
 
     @classmethod
     def load(cls, directory: str | Path) -> SurveyData:
         directory = Path(directory)
-        tables = {
-            name: pd.read_parquet(directory / f"{name}.parquet")
-            for name in ("questions", "units", "responses", "asked")
-        }
+        tables = {name: pd.read_parquet(directory / f"{name}.parquet") for name in REQUIRED_FRAMES}
+        for name in OPTIONAL_FRAMES:
+            if (directory / f"{name}.parquet").is_file():
+                tables[name] = pd.read_parquet(directory / f"{name}.parquet")
         return cls(**tables)
+
+
+def _rows_of(frame: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
+    return frame[frame["year"].isin(list(years))].reset_index(drop=True)

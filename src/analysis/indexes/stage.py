@@ -1,5 +1,6 @@
 """The indexes stage: a year's protected figures, the organisation and the questions under
-``data/processed/<year>/`` (figures.csv there is published by render, whole with the reports).
+``data/processed/<year>/`` (figures.csv there is published by render, whole with the reports),
+with the optional action plans and benchmarks of the year and its previous survey year.
 
 The report notebooks read only ``data/processed/<year>/``, which holds
 suppressed aggregates and the organisation tree - never respondent rows.
@@ -79,6 +80,14 @@ def questions_for_year(data: SurveyData, year: int) -> pd.DataFrame:
     return questions
 
 
+def follow_up_tables(data: SurveyData, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The action plans and benchmarks a report of ``year`` shows: its own year's and its
+    previous survey year's (last year's plans are followed up), no rows when none."""
+    previous = data.previous_year(year)
+    years = [year] if previous is None else [previous, year]
+    return data.plans_in(years), data.benchmarks_in(years)
+
+
 def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
     data = SurveyData.load(paths.interim)
     check_report_year(data, year)
@@ -104,5 +113,9 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
     write_parquet_atomic(data.units_in(year), out / "units.parquet")
     write_parquet_atomic(questions_for_year(data, year), out / "questions.parquet")
     write_json_atomic(meta, out / "meta.json")
+    # written even without rows, so the directory always has them (dvc.yaml lists them)
+    plans, benchmarks = follow_up_tables(data, year)
+    write_parquet_atomic(plans, out / "action_plans.parquet")
+    write_parquet_atomic(benchmarks, out / "benchmarks.parquet")
     # published by the render stage, whole with the reports (analysis.core.publish)
     write_figures_csv(figures, out / "figures.csv")

@@ -1,4 +1,4 @@
-"""Reading the three input files as text: finding them, decoding CSV, naming the columns.
+"""Reading the input files as text: finding them, decoding CSV, naming the columns.
 
 Ingestion is the only code that touches the user's files, and this is the
 part that does: every cell is read as text (so a problem quotes the value
@@ -23,6 +23,8 @@ from analysis.ingest.excel import read_xlsx
 from analysis.ingest.problems import Problem, Unreadable
 
 TABLES = ("questions", "units", "responses")
+#: tables an input may have (contract §2, "Optional tables"): read when a file is there
+OPTIONAL_TABLES = ("action_plans", "benchmarks")
 FORMATS = ("csv", "xlsx")
 _DELIMITERS = (",", ";", "\t")
 
@@ -98,14 +100,15 @@ class Table:
 
 
 def locate(input_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
-    """Find ``NAME.csv`` or ``NAME.xlsx`` for each table, ignoring case."""
+    """Find ``NAME.csv`` or ``NAME.xlsx`` for each table, ignoring case (an optional table
+    only when there)."""
     if not input_dir.is_dir():
         expected = "a directory holding questions, units and responses; it does not exist"
         return {}, [Problem(str(input_dir), None, None, None, expected)]
     entries = sorted(p for p in input_dir.iterdir() if p.is_file())
     located: dict[str, Path] = {}
     problems = []
-    for name in TABLES:
+    for name in (*TABLES, *OPTIONAL_TABLES):
         wanted = {f"{name}.{ext}" for ext in FORMATS}
         found = [p for p in entries if p.name.casefold() in wanted]
         if len(found) == 1:
@@ -114,6 +117,14 @@ def locate(input_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
             names = " and ".join(p.name for p in found)
             expected = f"one file for the table {name}, found {names}: keep only one"
             problems.append(Problem(name, None, None, None, expected))
+        elif name in OPTIONAL_TABLES:
+            near = [p.name for p in entries if p.stem.casefold() == name]
+            if near:  # action_plans.txt: meant as the table, but it would be skipped
+                expected = (
+                    f"the optional table {name} as {name}.csv or {name}.xlsx; found "
+                    f"{', '.join(near)}: save it as .csv (UTF-8) or .xlsx, or remove it"
+                )
+                problems.append(Problem(name, None, None, None, expected))
         else:
             near = [p.name for p in entries if p.stem.casefold() == name]
             hint = f"; found {', '.join(near)}: save it as .csv (UTF-8) or .xlsx" if near else ""

@@ -1,4 +1,4 @@
-"""Reading the three input tables to the contract (§2), validating, quarantining.
+"""Reading the input tables to the contract (§2), validating, quarantining.
 
 Ingestion is the only code that touches the user's files. It reads every cell
 as text (so a problem quotes the value exactly as written), matches file and
@@ -7,12 +7,15 @@ schemas of :mod:`analysis.ingest.schemas`, and hands back one tidy
 :class:`~analysis.core.dataset.SurveyData` whatever the input looked like (CSV with
 comma or semicolon, with or without BOM, or an Excel workbook).
 
-Bad input: every problem of all three files is collected before anything is
+Bad input: every problem of all the files is collected before anything is
 decided, so the analyst fixes the input in one round. In strict mode
 (``input.on_invalid: fail``) any problem stops the run. In quarantine mode
-only *rows of responses* can be set aside; a broken catalogue or
-organisation tree, a missing or unknown column, or an unreadable file still
-stops the run, because such a table cannot be partly right.
+only *rows of responses* and of the optional tables (``action_plans``,
+``benchmarks``: :mod:`~analysis.ingest.optional`) can be set aside; a broken
+catalogue or organisation tree, a missing or unknown column, or an unreadable
+file still stops the run, because such a table cannot be partly right. An
+input without the optional tables is read, hashed and summarised exactly as
+before they existed.
 
 The steps live in their own modules: :mod:`~analysis.ingest.files` and
 :mod:`~analysis.ingest.excel` (reading), :mod:`~analysis.ingest.validate`,
@@ -34,7 +37,13 @@ import pandas as pd
 from analysis.core.dataset import RESPONSE_KEYS, SurveyData
 from analysis.core.params import Params
 from analysis.ingest.coding import code_responses
-from analysis.ingest.files import TABLES, Table, locate, read_table
+from analysis.ingest.files import OPTIONAL_TABLES, TABLES, Table, locate, read_table
+from analysis.ingest.optional import (
+    check_action_plans,
+    check_benchmarks,
+    tidy_action_plans,
+    tidy_benchmarks,
+)
 from analysis.ingest.problems import InputError, Problem, Unreadable
 from analysis.ingest.quarantine import nothing_left, rejects
 from analysis.ingest.validate import (
@@ -55,13 +64,24 @@ class IngestResult:
 
 
 def _input_hash(tables: dict[str, Table]) -> str:
-    """SHA-256 over the three files' bytes in table order, each framed by name and size."""
+    """SHA-256 over the files' bytes in table order, each framed by name and size: the
+    three tables, then the optional ones the input has."""
     digest = hashlib.sha256()
-    for name in TABLES:
+    for name in _present(tables):
         content = tables[name].content
         digest.update(f"{name}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
+
+
+def _present(tables: dict[str, Table]) -> list[str]:
+    """The tables read, in order: the three required, then the optional ones present."""
+    return [*TABLES, *(name for name in OPTIONAL_TABLES if name in tables)]
+
+
+def _listing(names: list[str]) -> str:
+    """ "responses", "responses and action_plans": tables named in a note."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # --------------------------------------------------------------------------- entry points
@@ -70,13 +90,14 @@ def _input_hash(tables: dict[str, Table]) -> str:
 def read_input(input_dir: str | Path, params: Params) -> IngestResult:
     """Read and validate ``input_dir``; raise InputError listing every problem.
 
-    In quarantine mode rows of responses with problems are set aside (returned
-    in ``rejects``) and the rest go on; every other problem still raises.
+    In quarantine mode rows of responses and of the optional tables with problems
+    are set aside (returned in ``rejects``) and the rest go on; every other problem
+    still raises.
     """
     input_dir = Path(input_dir)
     located, problems = locate(input_dir)
     tables: dict[str, Table] = {}
-    per_table: dict[str, list[Problem]] = {name: [] for name in TABLES}
+    per_table: dict[str, list[Problem]] = {name: [] for name in (*TABLES, *OPTIONAL_TABLES)}
     for name, path in located.items():
         try:
             tables[name] = read_table(name, path)
@@ -111,19 +132,32 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
             per_table["units"] = units.sort(
                 organisation.problems + [p for p in invited if p.row not in flagged]
             )
-    fatal = problems + [p for name in TABLES for p in per_table[name]]
+    rows_of = {"responses": row_problems}  # rows that quarantine can set aside, per table
+    if "action_plans" in tables:
+        plans = check_action_plans(tables["action_plans"], organisation, files)
+        per_table["action_plans"], rows_of["action_plans"] = plans.structural, plans.rows
+    if "benchmarks" in tables:
+        marks = check_benchmarks(tables["benchmarks"], catalogue, organisation, files)
+        per_table["benchmarks"], rows_of["benchmarks"] = marks.structural, marks.rows
+    every_row = [p for rows in rows_of.values() for p in rows]
+    fatal = problems + [p for name in per_table for p in per_table[name]]
     quarantine = params.input.on_invalid == "quarantine"
+    optional = [name for name in OPTIONAL_TABLES if name in tables]
     if fatal:
         note = (
-            "input.on_invalid: quarantine sets aside bad rows of responses only; problems "
-            "of files, columns, questions or units must be fixed in the input."
+            f"input.on_invalid: quarantine sets aside bad rows of "
+            f"{_listing(['responses', *optional])} only; problems of files, columns, "
+            "questions or units must be fixed in the input."
             if quarantine
             else ""
         )
-        raise InputError(fatal + row_problems, note)
-    if row_problems and not quarantine:
-        note = "(input.on_invalid: quarantine would set these rows of responses aside and go on)"
-        raise InputError(row_problems, note)
+        raise InputError(fatal + every_row, note)
+    if every_row and not quarantine:
+        note = (
+            "(input.on_invalid: quarantine would set these rows of "
+            f"{_listing([name for name, rows in rows_of.items() if rows])} aside and go on)"
+        )
+        raise InputError(every_row, note)
     assert catalogue is not None and catalogue.questions is not None  # no fatal problems
     assert organisation is not None and organisation.units is not None
 
@@ -135,30 +169,51 @@ def read_input(input_dir: str | Path, params: Params) -> IngestResult:
     if rows_in != len(kept) + len(rejected_rows):
         raise RuntimeError("rows in != rows used + rows rejected (a bug in ingest)")
     if kept.empty:
-        raise InputError([*row_problems, nothing_left(responses_table, rows_in)])
+        raise InputError([*every_row, nothing_left(responses_table, rows_in)])
     question_ids = list(catalogue.questions["question_id"])
     responses, asked = code_responses(kept, question_ids, params)
-    data = SurveyData(catalogue.questions, organisation.units, responses, asked)
-    summary = _summary(tables, len(kept), len(rejected_rows), data, params)
-    return IngestResult(data, rejects(responses_table, row_problems), summary)
+    counts = {"responses": (len(kept), len(rejected_rows))}
+    set_aside = [rejects(responses_table, row_problems)]
+    tidy: dict[str, pd.DataFrame] = {}  # an optional table without valid rows stays empty
+    for name in optional:
+        table = tables[name]
+        rejected = sorted({p.row for p in rows_of[name] if p.row is not None})
+        valid = table.frame.drop(index=rejected)
+        if len(table.frame) != len(valid) + len(rejected):
+            raise RuntimeError("rows in != rows used + rows rejected (a bug in ingest)")
+        counts[name] = (len(valid), len(rejected))
+        if len(valid) and name == "action_plans":
+            tidy[name] = tidy_action_plans(valid)
+        elif len(valid):
+            tidy[name] = tidy_benchmarks(valid, catalogue.questions)
+        if rows_of[name]:
+            set_aside.append(rejects(table, rows_of[name]))
+    data = SurveyData(catalogue.questions, organisation.units, responses, asked, **tidy)
+    summary = _summary(tables, counts, data, params)
+    all_rejects = set_aside[0] if len(set_aside) == 1 else pd.concat(set_aside, ignore_index=True)
+    return IngestResult(data, all_rejects, summary)
 
 
 def _summary(
-    tables: dict[str, Table], used: int, rejected: int, data: SurveyData, params: Params
+    tables: dict[str, Table],
+    counts: dict[str, tuple[int, int]],
+    data: SurveyData,
+    params: Params,
 ) -> dict[str, Any]:
+    """``counts``: rows used and rejected of each table that quarantine can set rows of."""
     per_table = {}
-    for name in TABLES:
+    for name in _present(tables):
         table = tables[name]
         rows_in = len(table.frame)
-        is_responses = name == "responses"
+        used, rejected = counts.get(name, (rows_in, 0))
         per_table[name] = {
             "file": table.file,
             "format": table.format,
             **table.details,
             "sha256": hashlib.sha256(table.content).hexdigest(),
             "rows_in": rows_in,
-            "rows_used": used if is_responses else rows_in,
-            "rows_rejected": rejected if is_responses else 0,
+            "rows_used": used,
+            "rows_rejected": rejected,
             "ignored_columns": table.ignored,
         }
     return {

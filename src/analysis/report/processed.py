@@ -1,7 +1,8 @@
 """One survey year's processed tables (``data/processed/<Y>/``), loaded once and read-only.
 
 The report notebooks read ONLY these tables (figures, units, questions, drivers,
-meta.json): already-suppressed aggregates, never respondent rows. That keeps the
+meta.json, and the optional action plans and benchmarks): already-suppressed
+aggregates and the organisation's own records, never respondent rows. That keeps the
 privacy guarantee structural - whatever a cell prints, it cannot print an answer.
 """
 
@@ -25,6 +26,8 @@ from analysis.core.catalogue import (
     dimension_measure,
 )
 from analysis.core.contract import (
+    ACTION_PLAN_COLUMNS,
+    BENCHMARK_COLUMNS,
     DRIVERS_TABLE_COLUMNS,
     FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
@@ -46,6 +49,12 @@ QUESTION_COLUMNS = (
     "asked_prev",
 )
 DRIVER_COLUMNS = tuple(DRIVERS_TABLE_COLUMNS)
+#: the optional tables, year Y's and its previous survey year's rows in input order: year
+#: (int), unit_id, status (contract.PLAN_STATUSES), deadline, note ("" if none); year (int),
+#: measure (as figures.csv names it), value (float), source
+PLAN_COLUMNS = tuple(ACTION_PLAN_COLUMNS)
+BENCHMARK_TABLE_COLUMNS = tuple(BENCHMARK_COLUMNS)
+_NUMBERS = {"year": "int64", "value": "float64"}
 #: keys of data/processed/<year>/drivers.json (written by the drivers stage)
 DRIVER_NOTE_KEYS = (
     "drivers",
@@ -116,10 +125,14 @@ class ProcessedYear:
         questions: pd.DataFrame,
         drivers: pd.DataFrame,
         driver_notes: dict[str, Any] | None = None,
+        action_plans: pd.DataFrame | None = None,
+        benchmarks: pd.DataFrame | None = None,
     ) -> None:
         self.directory = directory
         self.meta = meta
         self.driver_notes = driver_notes or {}
+        self._action_plans = _typed(action_plans, PLAN_COLUMNS)
+        self._benchmarks = _typed(benchmarks, BENCHMARK_TABLE_COLUMNS)
         self.units = units.reset_index(drop=True)
         self.questions = questions.reset_index(drop=True)
         self.drivers = drivers.reset_index(drop=True)
@@ -166,6 +179,17 @@ class ProcessedYear:
     def quarantine_mode(self) -> bool:
         raw = self.meta.get("params", {}) or {}
         return (raw.get("input", {}) or {}).get("on_invalid") == "quarantine"
+
+    # -- the optional input tables -------------------------------------------
+    @property
+    def action_plans(self) -> pd.DataFrame:
+        """Year Y's and the previous survey year's plans (PLAN_COLUMNS; no rows if none)."""
+        return self._action_plans
+
+    @property
+    def benchmarks(self) -> pd.DataFrame:
+        """Year Y's and the previous survey year's benchmarks (no rows if none)."""
+        return self._benchmarks
 
     # -- the organisation ---------------------------------------------------
     @cached_property
@@ -298,8 +322,32 @@ def question_status(replaces: str, asked_prev: bool, previous_year: int | None) 
     return REWORDED if replaces else NEW
 
 
+def _typed(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
+    """An optional table with exactly ``columns``, numbers as numbers, text "" for NA."""
+    if frame is None:
+        frame = pd.DataFrame({c: [] for c in columns})
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in columns:
+        values = frame[column].reset_index(drop=True)
+        out[column] = values.astype(_NUMBERS[column]) if column in _NUMBERS else _text(values)
+    return out
+
+
+def _optional_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame | None:
+    """An optional table, None when the file is not there (a directory written before
+    the tables existed)."""
+    return _read_parquet(path, columns) if path.is_file() else None
+
+
 def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    names = ("figures.parquet", "units.parquet", "questions.parquet", "drivers.parquet")
+    names = (
+        "figures.parquet",
+        "units.parquet",
+        "questions.parquet",
+        "drivers.parquet",
+        "action_plans.parquet",
+        "benchmarks.parquet",
+    )
     out = []
     for name in (*names, "meta.json", "drivers.json"):
         path = directory / name
@@ -349,7 +397,11 @@ def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
     for column in ("borrow_code", "borrow_reason", "resampled"):
         drivers[column] = _text(drivers[column])
     notes = _read_json(directory / "drivers.json", DRIVER_NOTE_KEYS, "drivers")
-    return ProcessedYear(directory, meta, figures, units, questions, drivers, notes)
+    plans = _optional_parquet(directory / "action_plans.parquet", PLAN_COLUMNS)
+    benchmarks = _optional_parquet(directory / "benchmarks.parquet", BENCHMARK_TABLE_COLUMNS)
+    return ProcessedYear(
+        directory, meta, figures, units, questions, drivers, notes, plans, benchmarks
+    )
 
 
 def _read_json(path: Path, keys: Sequence[str], stage: str) -> dict[str, Any]:

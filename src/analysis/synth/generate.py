@@ -6,7 +6,10 @@ shows plausible figures offline. It is also the test bed for the driver
 analysis, so the Motivation outcome is *generated* from planted effects of the
 other questions and the truth is written beside the tables
 (``driver_truth.csv``, the shared effects, and ``driver_truth_units.csv``,
-each unit's true ranking; the ingest code ignores extra files).
+each unit's true ranking; the ingest code ignores extra files). Beside the
+three tables it writes the two optional ones, ``action_plans.csv`` (last
+year's plans of the units under AMI 70) and ``benchmarks.csv`` (the city's
+published figures): ``follow_up``.
 
 Model, in short (docs/assumptions.md has the reasons):
 
@@ -35,7 +38,8 @@ This module only orders the steps and owns the seeding and the year targets;
 each step has its own module: ``organisation`` (the tree and headcounts),
 ``respondents``, ``local_drivers`` (the effects per workplace and the truth per
 unit), ``latent`` (the latent scores, missing answers),
-``answers`` (calibration, planted school results) and ``tables`` (the files).
+``answers`` (calibration, planted school results), ``tables`` (the files) and
+``follow_up`` (the optional tables).
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ import numpy as np
 from analysis.core.params import SynthParams
 from analysis.synth import catalogue as cat
 from analysis.synth.answers import DONT_KNOW, plant_school_results, realised_answers
+from analysis.synth.follow_up import (
+    DEFAULT_FOLLOW_UP,
+    FollowUp,
+    action_plans_table,
+    benchmarks_table,
+)
 from analysis.synth.latent import latent_model, missing_answers
 from analysis.synth.local_drivers import check_local_drivers, draw_unit_effects, unit_importances
 from analysis.synth.organisation import (
@@ -68,15 +78,19 @@ from analysis.synth.tables import (
 TARGET_JITTER = 0.15
 
 
-def generate(params: SynthParams, out_dir: Path) -> None:
-    """Write questions.csv, units.csv, responses.csv, driver_truth.csv and
-    driver_truth_units.csv into ``out_dir``."""
+def generate(params: SynthParams, out_dir: Path, follow_up: FollowUp = DEFAULT_FOLLOW_UP) -> None:
+    """Write questions.csv, units.csv, responses.csv, action_plans.csv, benchmarks.csv,
+    driver_truth.csv and driver_truth_units.csv into ``out_dir``.
+
+    ``follow_up``: the params outside ``synth`` the action plans depend on.
+    """
     years = _check(params)
-    # spawn(9) gives the same first eight streams as spawn(8) did before the local
-    # drivers' stream was added (and spawn(8) the first seven of spawn(7), before the
-    # own staff's): with synth.local_effect and synth.omrade_spread 0 and
-    # synth.own_staff 0 the files are the old ones.
-    streams = np.random.SeedSequence(params.seed).spawn(9)
+    # spawn(10) gives the same first nine streams as spawn(9) did before the action
+    # plans' stream was added, spawn(9) the first eight of spawn(8), before the local
+    # drivers' (and spawn(8) the first seven of spawn(7), before the own staff's): with
+    # synth.local_effect and synth.omrade_spread 0 and synth.own_staff 0 the files are
+    # the old ones.
+    streams = np.random.SeedSequence(params.seed).spawn(10)
     (
         org_rng,
         staff_rng,
@@ -87,6 +101,7 @@ def generate(params: SynthParams, out_dir: Path) -> None:
         target_rng,
         own_staff_rng,
         local_rng,
+        plans_rng,
     ) = (np.random.default_rng(s) for s in streams)
     questions = list(cat.QUESTIONS)
     targets = _targets(questions, len(years), target_rng)
@@ -110,6 +125,9 @@ def generate(params: SynthParams, out_dir: Path) -> None:
     write(units_table(org, years, headcount), out_dir / "units.csv")
     responses = responses_table(questions, org, respondents, answers, export_rng)
     write(responses, out_dir / "responses.csv")
+    plans = action_plans_table(questions, org, respondents, answers, years, follow_up, plans_rng)
+    write(plans, out_dir / "action_plans.csv")
+    write(benchmarks_table(years), out_dir / "benchmarks.csv")
     write(driver_truth(questions, asked[-1]), out_dir / "driver_truth.csv")
     truth = driver_truth_units(
         questions, effects, *unit_importances(questions, org, effects, asked[-1])

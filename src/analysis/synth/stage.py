@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.core.params import Params
+from analysis.synth.follow_up import FollowUp
 from analysis.synth.generate import generate
 
 
 def run_synthesize(params: Params, out_dir: Path) -> None:
-    generate(params.synth, out_dir)
+    # the synthetic action plans: units under the AMI level with an AMI of their own, and
+    # the deadline the reports name (dvc.yaml declares exactly these keys)
+    follow_up = FollowUp(
+        good_from=params.levels.good_from,
+        min_group_size=params.privacy.min_group_size,
+        deadline=params.report.action_plan_deadline,
+    )
+    generate(params.synth, out_dir, follow_up)

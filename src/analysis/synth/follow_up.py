@@ -1,0 +1,158 @@
+"""The synthetic default's optional tables: last year's action plans, the city's figures.
+
+``action_plans``: seed 000 has every unit head whose unit's AMI is under 70
+draw up an action plan, agreed with their own manager "senast den 16 juni",
+and the next year's report follows it up with the four statuses of seed 002
+(Klar, Pågående, Ej påbörjad, Ej slutförd). So every unit of the *previous*
+survey year (the second latest synthetic year) whose displayed AMI (half up,
+contract §3) was under ``levels.good_from``, on at least
+``privacy.min_group_size`` respondents (a unit below it had no AMI to act
+on), gets one plan, with the deadline ``report.action_plan_deadline`` and a
+seeded mix of statuses (:data:`STATUS_SHARES`, split exactly, drawn at random).
+
+The AMI is computed here, on the generated answers, with the contract's
+arithmetic (question index from integer sums, composite = mean of the
+question indexes with answers): ``synth`` comes before ``indexes`` in the
+one-way import order (tests/test_package_layout.py), so it cannot call the
+indexes stage. tests/test_optional_inputs.py checks the units chosen against
+the indexes stage's own figures.
+
+``benchmarks``: only what the seeds publish for the city: Stockholms stad's
+response rate of 88 % in 2023 (seed 000, "88% av medarbetarna i Stockholms
+stad svarade 2023"), for the synthetic years that include 2023. The seeds
+give no city AMI and no other year's number, so none is invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.contract import PLAN_STATUSES
+from analysis.core.rounding import round_half_up
+from analysis.synth import catalogue as cat
+from analysis.synth.answers import SCALE_MAX, SCALE_MIN
+from analysis.synth.organisation import Organisation, _split_exact
+from analysis.synth.respondents import Respondents
+
+#: the statuses' shares among the plans (in contract.PLAN_STATUSES order)
+STATUS_SHARES = (0.5, 0.3, 0.1, 0.1)
+#: a note per status, in the words of seed 002's follow-up ("" = none)
+STATUS_NOTES = {
+    "Klar": "",
+    "Pågående": "Arbetet fortsätter under året",
+    "Ej påbörjad": "Förs över till kommande handlingsplan",
+    "Ej slutförd": "Förs över i omarbetad version till kommande plan",
+}
+#: (year, measure) -> value published for the city (seed 000)
+CITY = "Stockholms stad"
+CITY_FIGURES = {(2023, "response_rate"): 88}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What the plans depend on beyond ``synth``: levels.good_from,
+    privacy.min_group_size and report.action_plan_deadline."""
+
+    good_from: int = 70
+    min_group_size: int = 5
+    deadline: str = "16 juni"
+
+
+#: params.yaml's defaults
+DEFAULT_FOLLOW_UP = FollowUp()
+
+
+def unit_ami(
+    questions: list[cat.QuestionSpec],
+    org: Organisation,
+    r: Respondents,
+    answers: np.ndarray,
+    position: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's AMI over its subtree in the year at ``position``, and its n (respondents
+    with a valid AMI answer); NaN where no answer.
+
+    ``answers``: respondents x questions, NaN blank, 1..5 valid, anything else don't-know.
+    A question is in the year's AMI when it has any answer that year, don't-know included.
+    """
+    rows = r.year_pos == position
+    columns = [i for i, q in enumerate(questions) if q.ami_dimension]
+    part = answers[np.ix_(rows, columns)]
+    part = part[:, (~np.isnan(part)).any(axis=0)]
+    valid = (part >= SCALE_MIN) & (part <= SCALE_MAX)
+    n_units = len(org.units)
+    units = r.unit[rows]
+    values = np.where(valid, part, 0.0)
+    own_sums = np.stack([np.bincount(units, v, n_units) for v in values.T], axis=1)
+    own_counts = np.stack([np.bincount(units, ok, n_units) for ok in valid.T], axis=1)
+    own_n = np.bincount(units, valid.any(axis=1), n_units)
+    sums, counts, n = _roll_up(org, own_sums), _roll_up(org, own_counts), _roll_up(org, own_n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.where(
+            counts > 0, (sums - SCALE_MIN * counts) * 100.0 / ((SCALE_MAX - SCALE_MIN) * counts), 0
+        )
+        has = counts > 0
+        ami = np.where(has.any(axis=1), index.sum(axis=1) / has.sum(axis=1), np.nan)
+    return ami, np.rint(n).astype(int)
+
+
+def _roll_up(org: Organisation, own: np.ndarray) -> np.ndarray:
+    """Each unit's values plus those of every unit below it."""
+    position = {u.unit_id: i for i, u in enumerate(org.units)}
+    total = np.array(own, dtype=float)
+    rolled = np.zeros_like(total)
+    for i in range(len(org.units)):
+        node: int | None = i
+        while node is not None:
+            rolled[node] += total[i]
+            parent = org.units[node].parent_id
+            node = position[parent] if parent else None
+    return rolled
+
+
+def action_plans_table(
+    questions: list[cat.QuestionSpec],
+    org: Organisation,
+    r: Respondents,
+    answers: np.ndarray,
+    years: list[int],
+    follow_up: FollowUp,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The previous survey year's plans, in the units table's order (no rows with one year)."""
+    columns = ["year", "unit_id", "status", "deadline", "note"]
+    if len(years) < 2:
+        return pd.DataFrame(columns=columns)
+    position = len(years) - 2
+    ami, n = unit_ami(questions, org, r, answers, position)
+    below = [
+        i
+        for i in range(len(org.units))
+        if n[i] >= follow_up.min_group_size and round_half_up(ami[i]) < follow_up.good_from
+    ]
+    counts = _split_exact(len(below), np.array(STATUS_SHARES))
+    statuses = np.repeat(np.arange(len(PLAN_STATUSES)), counts)[rng.permutation(len(below))]
+    status = [PLAN_STATUSES[s] for s in statuses]
+    return pd.DataFrame(
+        {
+            "year": years[position],
+            "unit_id": [org.units[i].unit_id for i in below],
+            "status": status,
+            "deadline": follow_up.deadline,
+            "note": [STATUS_NOTES[s] for s in status],
+        },
+        columns=columns,
+    )
+
+
+def benchmarks_table(years: list[int]) -> pd.DataFrame:
+    """The city's published figures for the synthetic years (seed 000)."""
+    rows = [
+        (year, measure, value, CITY)
+        for (year, measure), value in sorted(CITY_FIGURES.items())
+        if year in years
+    ]
+    return pd.DataFrame(rows, columns=["year", "measure", "value", "source"])
