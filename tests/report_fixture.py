@@ -581,7 +581,15 @@ def _ami_prev(unit_id: str) -> float | None:
     return next(u[7] for u in UNITS if u[0] == unit_id)
 
 
-def variant(data: ProcessedYear, *, units=None, questions=None, figures=None) -> ProcessedYear:
+def variant(
+    data: ProcessedYear,
+    *,
+    units=None,
+    questions=None,
+    figures=None,
+    action_plans=None,
+    benchmarks=None,
+) -> ProcessedYear:
     """A loaded fixture year with some tables replaced (the others shared)."""
     return ProcessedYear(
         data.directory,
@@ -591,8 +599,33 @@ def variant(data: ProcessedYear, *, units=None, questions=None, figures=None) ->
         data.questions if questions is None else questions,
         data.drivers,
         data.driver_notes,
-        data.action_plans,
-        data.benchmarks,
+        data.action_plans if action_plans is None else action_plans,
+        data.benchmarks if benchmarks is None else benchmarks,
+    )
+
+
+def action_plans_table() -> pd.DataFrame:
+    """2022's plans: Epsilongymnasiet's (AMI 66 then) under way; Q, a unit gone by 2023."""
+    return pd.DataFrame(
+        {
+            "year": [PREV, PREV],
+            "unit_id": ["E", "Q"],
+            "status": ["Pågående", "Klar"],
+            "deadline": ["16 juni", "16 juni"],
+            "note": ["Arbetsmiljögrupp startad", ""],
+        }
+    )
+
+
+def benchmarks_table() -> pd.DataFrame:
+    """Stockholms stad in 2023: response rate 88.0 (seed 000) and an AMI of 81.4."""
+    return pd.DataFrame(
+        {
+            "year": [YEAR, YEAR],
+            "measure": ["response_rate", "AMI"],
+            "value": [88.0, 81.4],
+            "source": ["Stockholms stad", "Stockholms stad"],
+        }
     )
 
 
@@ -604,6 +637,8 @@ def write_fixture(directory: Path, params: Params | None = None) -> Path:
     units_table().to_parquet(directory / "units.parquet", index=False)
     questions_table().to_parquet(directory / "questions.parquet", index=False)
     drivers_table().to_parquet(directory / "drivers.parquet", index=False)
+    action_plans_table().to_parquet(directory / "action_plans.parquet", index=False)
+    benchmarks_table().to_parquet(directory / "benchmarks.parquet", index=False)
     # drivers.json records the params sections the drivers stage declares, as it ran
     notes = {**driver_notes(), "params": params_record(params, "drivers")}
     (directory / "drivers.json").write_text(

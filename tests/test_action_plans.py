@@ -97,3 +97,53 @@ def test_a_change_s_interval_is_shown_half_up(data) -> None:
     assert compared.change == 6
     assert plans.interval_text(compared) == "+2 till +10"
     assert plans.interval_text(Compared(Shown(72.4), None, "inget värde 2022")) == ""
+
+
+def _section_text(data, unit_id: str, section) -> list[list[str]]:
+    from bs4 import BeautifulSoup
+
+    from analysis.core.provenance import collect_provenance, effective_params
+    from analysis.report.context import Report
+
+    provenance = collect_provenance(data, rf.fixture_params())
+    shown = section(Report(data, unit_id, effective_params(provenance), provenance))
+    if shown is None:
+        return []
+    soup = BeautifulSoup(shown.data, "html.parser")
+    return [soup.find("h2").get_text()] + [
+        [c.get_text(" ", strip=True) for c in tr("td")] for tr in soup("tr")[1:]
+    ]
+
+
+def test_a_manager_s_report_lists_the_plans_they_approve_and_follow_up(data) -> None:
+    from analysis.report.sections import action_plans_section, followup_section
+
+    plans_2022 = pd.DataFrame(
+        {
+            "year": [2022],
+            "unit_id": ["E"],
+            "status": ["Ej slutförd"],
+            "deadline": ["16 juni"],
+            "note": [""],
+        }
+    )
+    with_plans = rf.variant(data, action_plans=plans_2022)
+    # M5 leads Syd & Väst: Epsilongymnasiet (65) is theirs to approve; M4 has Hagaskolan
+    assert _section_text(with_plans, "manager:M5", action_plans_section) == [
+        "Handlingsplaner att stämma av",
+        ["Epsilongymnasiet", "gymnasieskola", "65"],
+    ]
+    assert _section_text(with_plans, "manager:M4", action_plans_section)[1:] == [
+        ["Hagaskolan", "grundskola", "60"]
+    ]
+    assert _section_text(with_plans, "manager:M1", action_plans_section) == []  # none
+    followed = _section_text(with_plans, "manager:M5", followup_section)
+    assert followed[0] == "Uppföljning: enheter under 70 år 2022"
+    assert [row[0] for row in followed[1:]] == ["Epsilongymnasiet"]
+    assert followed[1][-1] == "Ej slutförd"
+    # an enhet's own report follows up only itself; a unit not under 70 last year has none
+    assert [r[0] for r in _section_text(with_plans, "E", followup_section)[1:]] == [
+        "Epsilongymnasiet"
+    ]
+    assert _section_text(with_plans, "G", followup_section) == []
+    assert _section_text(with_plans, "E", action_plans_section) == []  # its AMI section says it

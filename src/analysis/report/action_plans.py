@@ -38,6 +38,7 @@ FOLLOWUP_COLUMNS = [
     "unit_id",
     "unit_name",
     "shown_prev",
+    "prev_text",
     "compared",
     "recovered",
     "status",
@@ -142,14 +143,13 @@ def followup(
         recovered = None if now.value is None else round_half_up(now.value) >= good_from
         shown_prev = None if before.value is None else round_half_up(before.value)
         status, note = plan_of.get(unit, ("", ""))
-        rows.append(
-            [unit, data.unit_name(unit), shown_prev, compared, recovered, status, note, True]
-        )
+        name = data.unit_name(unit)
+        rows.append([unit, name, shown_prev, before.text, compared, recovered, status, note, True])
     if with_gone:
         known = set(data.unit_index)
         for unit, (status, note) in plan_of.items():
             if unit not in known:
-                rows.append([unit, unit, None, None, None, status, note, False])
+                rows.append([unit, unit, None, "", None, None, status, note, False])
     frame = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
     return frame.sort_values("shown_prev", kind="mergesort", na_position="last").reset_index(
         drop=True

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.report import action_plans as plans
 from analysis.report.context import Report
 from analysis.report.markup import Table, change_cell, show, table, value_cell
-from analysis.report.phrases import PROTECTED, SUPPRESSED, count, join_words
+from analysis.report.phrases import PROTECTED, count, join_words
 from analysis.report.processed import ENHET, LEDARE
 
 GONE = "finns inte i årets organisation"
@@ -120,7 +120,10 @@ def _followup_summary(
     unknown = len(under_before) - recovered - stayed
     lines = []
     if len(under_before):
-        parts = [f"{recovered} har nu {good_from} eller mer", f"{stayed} ligger kvar under"]
+        parts = [
+            f"{recovered or 'ingen'} har nu {good_from} eller mer",
+            f"{stayed or 'ingen'} ligger kvar under {good_from}",
+        ]
         if unknown:
             parts.append(f"för {unknown} visas inget AMI {year}")
         lines.append(
@@ -160,7 +163,7 @@ def _followup_table(frame: pd.DataFrame, good_from: int, year: int, prev: int) -
             compared = r.compared
             cells = [
                 r.unit_name,
-                value_cell(str(r.shown_prev) if r.shown_prev is not None else SUPPRESSED),
+                value_cell(r.prev_text),
                 value_cell(compared.now.text),
                 change_cell(compared.change_text, compared.marked),
                 plans.interval_text(compared),

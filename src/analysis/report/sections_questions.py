@@ -148,7 +148,8 @@ def top_units_section(report: Report) -> Any:
 
 
 def under_threshold_section(report: Report) -> Any:
-    """Schools with displayed AMI under the good level: action plans, counted per school form."""
+    """Schools with displayed AMI under the good level, counted per school form (the list,
+    by who approves each action plan, is :func:`sections_followup.action_plans_section`)."""
     if report.too_small or report.kind == LEDARE:
         return None
     settings, levels = report.params.report, report.params.levels
@@ -165,21 +166,6 @@ def under_threshold_section(report: Report) -> Any:
         ],
         [False, True],
     )
-    units = None
-    if not result.units.empty:
-        units = table(
-            ["Skola", "Skolform", "AMI"],
-            [
-                [name, unit_type, str(shown)]
-                for name, unit_type, shown in zip(
-                    result.units["unit_name"],
-                    result.units["unit_type"],
-                    result.units["shown"],
-                    strict=True,
-                )
-            ],
-            [False, False, True],
-        )
     notes = []
     if result.suppressed:
         notes.append(f"{count(result.suppressed, 'skola')} har för få svar för att AMI ska visas.")
@@ -191,9 +177,6 @@ def under_threshold_section(report: Report) -> Any:
         report,
         "under_threshold.html.j2",
         good_from=levels.good_from,
-        deadline=settings.action_plan_deadline,
-        year=report.data.year,
         counts=counts,
-        units=units,
         notes=notes,
     )
