@@ -99,6 +99,8 @@ def repair_positive_definite(corr: np.ndarray, floor: float = EIGEN_FLOOR) -> np
     """
     q = corr.shape[-1]
     flat = corr.reshape(-1, q, q)
+    if _clearly_above_floor(flat, floor):
+        return corr
     eigval = np.linalg.eigvalsh(flat)
     needs = np.flatnonzero((eigval < floor * eigval[:, -1:]).any(axis=1))
     if not len(needs):
@@ -113,6 +115,25 @@ def repair_positive_definite(corr: np.ndarray, floor: float = EIGEN_FLOOR) -> np
     out = flat.copy()
     out[needs] = fixed
     return out.reshape(corr.shape)
+
+
+def _clearly_above_floor(flat: np.ndarray, floor: float) -> bool:
+    """Whether every matrix's eigenvalues lie above ``floor`` × its largest, proven cheaply.
+
+    The largest eigenvalue is at most the largest absolute row sum (Gershgorin), so if
+    ``A - floor * rowsum * I`` has a Cholesky factor for every matrix, every eigenvalue of
+    every ``A`` exceeds the floor and nothing needs repair. One batched Cholesky is
+    several times cheaper than the eigenvalues (and, unlike LAPACK's eigen-solvers, does
+    not slow down when BLAS threads compete for the cores); when it fails for any matrix
+    the caller decides exactly, with the eigenvalues.
+    """
+    bound = np.abs(flat).sum(axis=-1).max(axis=-1)
+    shifted = flat - (floor * bound)[:, None, None] * np.eye(flat.shape[-1])
+    try:
+        np.linalg.cholesky(shifted)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def pairwise_correlations(

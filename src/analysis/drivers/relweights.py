@@ -17,10 +17,13 @@ nothing explains raise ``DriverAnalysisError`` naming the questions involved.
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import ThreadpoolController
 
 from analysis.core.contract import (
     COLLINEAR,
@@ -93,11 +96,10 @@ def johnson_weights(rxx: np.ndarray, rxy: np.ndarray, tol: float = COLLINEARITY_
     rxx: (..., p, p) driver correlations; rxy: (..., p) driver-outcome
     correlations. Returns (..., p) weights summing to R².
 
-    The eigen-decomposition is taken as an SVD: for a symmetric positive
-    semi-definite matrix they coincide, and numpy's batched ``eigh`` (LAPACK
-    syevd) runs up to 40× slower on small matrices when OpenBLAS threads
-    compete for busy cores (measured on the 2-core machine), while ``svd``
-    does not - the bootstrap decomposes thousands of 29 × 29 matrices.
+    The decomposition is LAPACK's symmetric eigen-solver (``eigh``), about twice as fast
+    as an SVD on the bootstrap's thousands of small matrices -- on one BLAS thread;
+    with OpenBLAS threads competing for busy cores it runs many times slower, so the
+    bootstraps run it under :func:`one_blas_thread`.
     """
     return weights_and_regression(rxx, rxy, tol)[0]
 
@@ -108,13 +110,9 @@ def weights_and_regression(
     """:func:`johnson_weights` and the standardised regression weights Rxx⁺ rxy, from one
     decomposition (the bootstrap needs both per resample: the second for the drivers'
     signs)."""
-    try:
-        eigvec, eigval, _ = np.linalg.svd(rxx)
-    except np.linalg.LinAlgError:
-        # LAPACK's divide-and-conquer SVD can fail to converge on a nearly singular matrix
-        # (a small unit's shrunk, repaired one); eigh never does. Largest first, as svd.
-        eigval, eigvec = np.linalg.eigh(rxx)
-        eigval, eigvec = np.maximum(eigval[..., ::-1], 0.0), eigvec[..., ::-1]
+    eigval, eigvec = np.linalg.eigh(rxx)
+    # largest first; a round-off negative eigenvalue of a semi-definite matrix is a zero
+    eigval, eigvec = np.maximum(eigval[..., ::-1], 0.0), eigvec[..., ::-1]
     keep = eigval > tol * eigval[..., :1]
     root = np.sqrt(np.where(keep, eigval, 0.0))
     inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)
@@ -124,6 +122,18 @@ def weights_and_regression(
     beta = (eigvec @ (inv_root * projected)[..., None])[..., 0]
     regression = (eigvec @ (inv_root**2 * projected)[..., None])[..., 0]
     return ((lam**2) @ (beta**2)[..., None])[..., 0], regression
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS limited to one thread for a block of many small decompositions (see
+    :func:`johnson_weights`); the stage commands pin it for the whole process already."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's BLAS libraries, found once (finding them costs ~2 ms a call)."""
+    return ThreadpoolController()
 
 
 def subset_r2(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:

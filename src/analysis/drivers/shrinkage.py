@@ -39,7 +39,7 @@ from analysis.drivers.correlations import (
     repair_positive_definite,
     samples_correlations_with_gaps,
 )
-from analysis.drivers.relweights import johnson_weights
+from analysis.drivers.relweights import johnson_weights, one_blas_thread
 
 __all__ = [
     "Prior",
@@ -120,9 +120,13 @@ def null_noise(
     """
     rng = np.random.default_rng(seed)
     # without replacement: under the null a unit is a random part of its parent's respondents
-    picked = np.argsort(rng.random((draws, len(parent_values))), axis=1)[:, :n]
+    # (the n smallest of uniform keys; their order does not matter, so no full sort)
+    keys = rng.random((draws, len(parent_values)))
+    picked = np.argpartition(keys, n - 1, axis=1)[:, :n]
     values = parent_values[picked]
-    shares = importance_shares(mix_with_prior(samples_correlations_with_gaps(values)[0], fill))
+    with one_blas_thread():
+        corr = mix_with_prior(samples_correlations_with_gaps(values)[0], fill)
+        shares = importance_shares(corr)
     usable = np.isfinite(shares).all(axis=1)
     return float(((shares[usable] - parent_importance) ** 2).sum(axis=1).mean())
 

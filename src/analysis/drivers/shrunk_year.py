@@ -30,6 +30,7 @@ matrix). The förvaltning is analysed on its own as before.
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -93,6 +94,7 @@ def shrink_targets(
     positions = {t.target_id: t.positions for t in targets}
     lender_of: dict[str, str] = {}
     first_of: dict[bytes, str] = {}
+    noise_jobs: list[_NoiseJob] = []
     for target in ordered:
         tid = target.target_id
         if len(target.positions) < settings.min_own:
@@ -119,14 +121,22 @@ def shrink_targets(
             mix_with_prior(own[tid], Prior(root.correlations, 1.0))
         )
         lender_of[tid] = lender
-        year.noise[tid] = null_noise(
-            _values(sample, positions[lender]),
-            len(target.positions),
-            Prior(root.correlations, 1.0),
-            own_importance[lender],
-            NOISE_DRAWS,
-            noise_seed(settings.seed, sample.year, sample.respondent_ids[target.positions]),
+        noise_jobs.append(
+            _NoiseJob(
+                tid,
+                positions[lender],
+                len(target.positions),
+                own_importance[lender],
+                noise_seed(settings.seed, sample.year, sample.respondent_ids[target.positions]),
+            )
         )
+    year.noise = dict(
+        zip(
+            (job.target_id for job in noise_jobs),
+            _in_workers(_noise_shared, (sample, root.correlations), noise_jobs, jobs),
+            strict=True,
+        )
+    )
     year.tau2 = _between_units(ordered, own_importance, year.noise, lender_of)
     # the matrices top down (cheap), then every target's bootstrap, in parallel
     final: dict[str, np.ndarray] = {root_id: root.correlations}
@@ -150,7 +160,7 @@ def shrink_targets(
         jobs_to_run.append(_Job(tid, target.positions, Prior(final[parent_id], weight)))
     for tid, outcome in zip(
         (job.target_id for job in jobs_to_run),
-        _run_all(sample, settings, jobs_to_run, jobs),
+        _in_workers(_analyse_shared, (sample, settings), jobs_to_run, jobs),
         strict=True,
     ):
         if isinstance(outcome, UnitAnalysis):
@@ -180,23 +190,46 @@ class _Job:
     prior: Prior
 
 
-#: the year's sample and settings, inherited by forked bootstrap workers
-_SHARED: tuple[DriverSample, DriverParams] | None = None
+@dataclass(frozen=True)
+class _NoiseJob:
+    """One target's null calibration: samples of its size from its lender's respondents."""
+
+    target_id: str
+    lender_rows: np.ndarray
+    n: int
+    lender_importance: np.ndarray
+    seed: np.random.SeedSequence
 
 
-def _run_all(
-    sample: DriverSample, settings: DriverParams, work: list[_Job], jobs: int
-) -> list[UnitAnalysis | tuple]:
-    """Each job's analysis, or its error's (message, code, questions), in order."""
+#: what every job of one pool reads (the year's sample and more), inherited by forked workers
+_SHARED: tuple | None = None
+
+
+def _in_workers(work_of: Callable, shared: tuple, work: list, jobs: int) -> list:
+    """``work_of(job)`` for each job, in order: in ``jobs`` forked processes that inherit
+    ``shared`` (nothing pickled but the jobs and results), or here for one job or one process."""
     global _SHARED
-    if jobs <= 1 or len(work) < 2:
-        return [_analyse(sample, settings, job) for job in work]
-    _SHARED = (sample, settings)
+    _SHARED = shared
     try:
+        if jobs <= 1 or len(work) < 2:
+            return [work_of(job) for job in work]
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_analyse_shared, work, chunksize=4))
+            return list(pool.map(work_of, work, chunksize=4))
     finally:
         _SHARED = None
+
+
+def _noise_shared(job: _NoiseJob) -> float:
+    assert _SHARED is not None
+    sample, root_correlations = _SHARED
+    return null_noise(
+        _values(sample, job.lender_rows),
+        job.n,
+        Prior(root_correlations, 1.0),
+        job.lender_importance,
+        NOISE_DRAWS,
+        job.seed,
+    )
 
 
 def _analyse_shared(job: _Job) -> UnitAnalysis | tuple:
