@@ -46,6 +46,13 @@ LINE_SIZE = 16
 TABLE_SIZE = 12
 NOTE_SIZE = 12
 CAPTION_SIZE = 16
+#: the title slide: the report's title, and the header's lines under it
+COVER_TITLE_SIZE = 34
+COVER_TITLE_TOP, COVER_TITLE_HEIGHT = 1.6, 1.8
+COVER_LINES_TOP, COVER_LINES_HEIGHT = 3.7, 3.2
+#: a list item's bullet, and how far its text is indented, inches
+BULLET = "•"
+BULLET_INDENT = 0.3
 #: the sizes lines may shrink to, largest first, so that they stay in their box
 LINE_SIZES = (LINE_SIZE, 14, 12, 11, 10)
 SUBTITLE_SIZES = (SUBTITLE_SIZE, 16, 14, 12, 11, 10)

@@ -85,13 +85,16 @@ def lines_box(
     width: float,
     height: float = L.CONTENT_HEIGHT,
     sizes: tuple[float, ...] = L.LINE_SIZES,
+    indent: float = L.BULLET_INDENT,
 ) -> tuple[float, float]:
-    """The largest of ``sizes`` at which ``texts`` fit ``height``, and their height there."""
+    """The largest of ``sizes`` at which ``texts`` (list items: ``indent``) fit ``height``,
+    and their height there."""
+    inner = width - L.TEXT_INSET - indent
     for size in sizes:
-        needed = L.text_height(list(texts), width - L.TEXT_INSET, size)
+        needed = L.text_height(list(texts), inner, size)
         if needed <= height:
             return size, needed
-    return sizes[-1], L.text_height(list(texts), width - L.TEXT_INSET, sizes[-1])
+    return sizes[-1], L.text_height(list(texts), inner, sizes[-1])
 
 
 def gap_after(entry: Entry) -> float:

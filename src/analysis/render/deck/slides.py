@@ -15,7 +15,10 @@ import struct
 from pptx.dml.color import RGBColor
 from pptx.enum.lang import MSO_LANGUAGE_ID
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls
 from pptx.presentation import Presentation as PresentationType
+from pptx.shapes.picture import Picture
 from pptx.slide import Slide
 from pptx.text.text import TextFrame
 from pptx.util import Inches, Pt
@@ -50,14 +53,20 @@ def write_paragraphs(
     italic: bool = False,
     bullets: bool = False,
 ) -> None:
-    """``texts`` as the frame's paragraphs (replacing what it held), wrapped."""
+    """``texts`` as the frame's paragraphs (replacing what it held), wrapped; ``bullets``:
+    each a list item (a bullet drawn by the paragraph, not a character of its text)."""
     frame.word_wrap = True
     for number, text in enumerate(texts):
         paragraph = frame.paragraphs[0] if number == 0 else frame.add_paragraph()
         paragraph.alignment = PP_ALIGN.LEFT
-        paragraph.space_after = Pt(size * 0.4)
+        paragraph.space_after = Pt(size * L.PARAGRAPH_SPACE)
+        if bullets:
+            properties = paragraph._p.get_or_add_pPr()
+            properties.set("marL", str(Inches(L.BULLET_INDENT)))
+            properties.set("indent", str(-Inches(L.BULLET_INDENT)))
+            properties.append(parse_xml(f'<a:buChar {nsdecls("a")} char="{L.BULLET}"/>'))
         run = paragraph.add_run()
-        run.text = ("• " if bullets else "") + text
+        run.text = text
         _run_style(run, size, colour, bold, italic)
 
 
@@ -70,12 +79,12 @@ def title_slide(prs: PresentationType, title: str, lines: list[str]) -> Slide:
     """The first slide: the report's title and the header's lines (kind, response rate)."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
     heading, subtitle = slide.placeholders[0], slide.placeholders[1]
-    _place(heading, L.MARGIN, 1.6, L.CONTENT_WIDTH, 1.8)
+    _place(heading, L.MARGIN, L.COVER_TITLE_TOP, L.CONTENT_WIDTH, L.COVER_TITLE_HEIGHT)
     heading.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
-    write_paragraphs(heading.text_frame, [title], 34, L.HEADING_COLOUR, bold=True)
-    _place(subtitle, L.MARGIN, 3.7, L.CONTENT_WIDTH, 3.2)
+    write_paragraphs(heading.text_frame, [title], L.COVER_TITLE_SIZE, L.HEADING_COLOUR, bold=True)
+    _place(subtitle, L.MARGIN, L.COVER_LINES_TOP, L.CONTENT_WIDTH, L.COVER_LINES_HEIGHT)
     subtitle.text_frame.vertical_anchor = MSO_ANCHOR.TOP
-    size, _ = lines_box(lines, L.CONTENT_WIDTH, 3.2, L.SUBTITLE_SIZES)
+    size, _ = lines_box(lines, L.CONTENT_WIDTH, L.COVER_LINES_HEIGHT, L.SUBTITLE_SIZES, 0.0)
     write_paragraphs(subtitle.text_frame, lines, size)
     return slide
 
@@ -95,7 +104,9 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def _picture(slide: Slide, chart: Chart, left: float, top: float, width: float, height: float):
+def _picture(
+    slide: Slide, chart: Chart, left: float, top: float, width: float, height: float
+) -> Picture:
     """The chart's picture, as large as fits the box with its proportions, centred in it."""
     data = png_bytes(chart)
     pixels_w, pixels_h = _png_size(data)
@@ -135,7 +146,8 @@ def content_slide(prs: PresentationType, plan: SlidePlan) -> Slide:
             texts, font, bold, bullets = [entry.text], L.CAPTION_SIZE, True, False
         else:
             texts, font, bold, bullets = list(entry.texts), size, False, True
-        height = L.text_height(texts, width - L.TEXT_INSET, font)
+        indent = L.BULLET_INDENT if bullets else 0.0
+        height = L.text_height(texts, width - L.TEXT_INSET - indent, font)
         box = slide.shapes.add_textbox(
             Inches(L.MARGIN), Inches(top), Inches(width), Inches(height + 0.1)
         )
