@@ -28,9 +28,13 @@ from report_fixture import YEAR, fixture_params, write_fixture
 
 from analysis.core.provenance import collect_provenance
 from analysis.render.deck import layout
-from analysis.render.deck.fixed import ZIP_TIME
+from analysis.render.deck.fixed import ZIP_TIME, fixed_zip
+from analysis.render.deck.parts import Lines, section_parts
+from analysis.render.deck.plan import TableSlice, plan_section
 from analysis.render.deck.write import P14, deck_bytes
 from analysis.render.plan import NOTEBOOK_DIR, UNIT_NOTEBOOK
+from analysis.report.context import ShownSection
+from analysis.report.markup import heading, render, table
 from analysis.report.phrases import PROTECTED, SUPPRESSED
 from analysis.report.processed import LEDARE, load_processed_year
 
@@ -138,8 +142,8 @@ def _page_tables(div) -> list[list[list[str]]]:
     """The section's tables as rows of texts, without a column of bars (empty heading
     and cells: the deck shows the numbers beside it)."""
     tables = []
-    for table in div.find_all("table"):
-        rows = [[_cell_text(c) for c in tr.find_all(["th", "td"])] for tr in table.find_all("tr")]
+    for found in div.find_all("table"):
+        rows = [[_cell_text(c) for c in tr.find_all(["th", "td"])] for tr in found.find_all("tr")]
         keep = [i for i in range(len(rows[0])) if any(row[i] for row in rows)]
         tables.append([[row[i] for i in keep] for row in rows])
     return tables
@@ -281,3 +285,88 @@ def test_render_one_unit_with_pptx_writes_its_deck(tmp_path, capsys):
     assert prs.slides[0].shapes.title.text == f"Medarbetarenkät {YEAR} – Betaskolan"
     assert len(prs.slides) > 5
     assert sorted(p.name for p in (out / "enhet").iterdir()) == ["B.html", "B.pptx"]
+
+
+# --- the parts and the layout, without a kernel ----------------------------------------
+
+
+def _shown(template: str, **context) -> ShownSection:
+    body = render(template, **context)
+    return ShownSection(template, heading(body), context, body)
+
+
+def test_a_long_table_goes_on_over_continuation_slides_its_rows_once_in_order() -> None:
+    rows = [[f"Fråga {i} om arbetet och arbetsmiljön", str(50 + i % 40)] for i in range(70)]
+    long = table(["Fråga", "Index"], rows, [False, True])
+    section = _shown(
+        "top_units.html.j2", n_shown=70, table=long
+    )  # any template with one table will do
+    slides = plan_section(section_parts(section))
+    title = section.heading
+    assert [s.title for s in slides] == [title] + [title + layout.CONTINUED] * (len(slides) - 1)
+    assert len(slides) >= 3
+    pieces = [e for s in slides for e in s.column]
+    assert all(isinstance(p, TableSlice) for p in pieces)
+    covered = [i for p in pieces for i in range(p.start, p.stop)]
+    assert covered == list(range(70))
+    for plan in slides:  # each slice fits the slide
+        assert plan.used_height() <= layout.CONTENT_HEIGHT + layout.GAP
+
+
+def test_a_part_with_nothing_but_words_shows_them_and_the_prose_goes_to_the_notes() -> None:
+    section = _shown(
+        "changes.html.j2",
+        previous_year=2022,
+        chart=None,
+        lists=[
+            ("Störst ökning", None, "Ingen fråga har ökat."),
+            ("Störst minskning", None, "Ingen fråga har minskat."),
+        ],
+        excluded=[("Jag har de digitala verktyg jag behöver", "ny")],
+    )
+    parts = section_parts(section)
+    assert [p.title for p in parts] == ["Störst ökning", "Störst minskning"]
+    assert [p.blocks for p in parts] == [
+        [Lines(("Ingen fråga har ökat.",))],
+        [Lines(("Ingen fråga har minskat.",))],
+    ]
+    # the records of words (question, status) are not lines; the page's prose has them
+    assert "Jag har de digitala verktyg jag behöver (ny)" in parts[0].notes
+    slides = plan_section(parts)
+    assert len(slides) == 1 and slides[0].title == section.heading
+
+
+def test_a_section_of_words_only_shows_each_paragraph_once() -> None:
+    section = _shown(
+        "provenance.html.j2",
+        year=2023,
+        min_group_size=5,
+        suppressed=SUPPRESSED,
+        protection_note="En skyddad siffra.",
+        sure_note="",
+        input_sha256="ab" * 32,
+        commit="c" * 40,
+        dirty="nej",
+        rows_rejected=0,
+        packages="numpy 2.4.6",
+        params_text="{}",
+    )
+    (part,) = section_parts(section)
+    (lines,) = part.blocks
+    assert len(lines.texts) == len(set(lines.texts)) and "En skyddad siffra." in lines.texts
+    assert any(t.startswith("Kodversion (git commit): ccc") for t in lines.texts)
+    assert not any(t.startswith("Per steg") for t in lines.texts)  # folded away on the page
+
+
+def test_the_zip_is_rewritten_with_fixed_times_whatever_it_was_written_with() -> None:
+    def package(when: tuple[int, ...]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in ("ppt/slides/slide1.xml", "[Content_Types].xml", "docProps/core.xml"):
+                z.writestr(zipfile.ZipInfo(name, date_time=when), name * 20)
+        return out.getvalue()
+
+    first, second = package((2026, 12, 7, 8, 0, 0)), package((2027, 1, 2, 3, 4, 6))
+    assert first != second and fixed_zip(first) == fixed_zip(second)
+    names = zipfile.ZipFile(io.BytesIO(fixed_zip(first))).namelist()
+    assert names == ["[Content_Types].xml", "docProps/core.xml", "ppt/slides/slide1.xml"]

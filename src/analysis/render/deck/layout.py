@@ -17,6 +17,9 @@ from typing import Any
 #: the other reports (a page's navigation, nothing to present)
 TITLE_TEMPLATE = "header.html.j2"
 LEFT_OUT = frozenset({"links.html.j2"})
+#: sections whose slide shows all the page says (the footer: how hidden figures are
+#: named, the input's hash, the code's version), not only the words it was given
+PROSE_TEMPLATES = frozenset({"provenance.html.j2"})
 
 #: 16:9, as PowerPoint's default widescreen
 SLIDE_WIDTH, SLIDE_HEIGHT = 13.333, 7.5

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from analysis.render.deck.layout import SURE_MARK
+from analysis.render.deck.layout import PROSE_TEMPLATES, SURE_MARK
 from analysis.report.context import ShownSection
 from analysis.report.markup import AREA, BAR, EMPTY, Cell, Chart, Column, Table
 
@@ -265,18 +265,21 @@ def section_parts(section: ShownSection) -> list[Part]:
 
     A part without a chart or a table shows the words its strings say (a part
     without even those, only its title, is dropped when other parts carry the
-    section); a section that shows nothing else shows its whole prose.
+    section); a section that shows nothing else, or whose template is one of
+    :data:`~analysis.render.deck.layout.PROSE_TEMPLATES`, shows its whole prose.
     """
     read = prose(section.body)
     walker = _Walker(section, read)
     for _, value in section.context.items():
         walker.walk(value, walker.parts[0])
     parts = walker.parts
-    if not any(p.blocks for p in parts):  # nothing but words: the page's, all of them
-        parts[0].blocks.append(Lines(tuple(p.text for p in read.paragraphs)))
+    if section.template in PROSE_TEMPLATES:
+        parts = [Part(section.heading, blocks=[Lines(tuple(p.text for p in read.paragraphs))])]
     for part in parts:
         if not part.has_figure and part.notes:
             part.blocks.insert(0, Lines(tuple(part.notes)))
+    if not any(p.blocks for p in parts):  # nothing but words: the page's, all of them
+        parts[0].blocks.append(Lines(tuple(p.text for p in read.paragraphs)))
     kept = [p for p in parts if p.blocks] or parts[:1]
     kept[0].notes = [p.text for p in read.paragraphs] + _descriptions(parts)
     for part in kept[1:]:
