@@ -31,6 +31,7 @@ from analysis.render.deck import layout
 from analysis.render.deck.fixed import ZIP_TIME, fixed_zip
 from analysis.render.deck.parts import Lines, section_parts
 from analysis.render.deck.plan import TableSlice, plan_section
+from analysis.render.deck.table import TABLE_NAME
 from analysis.render.deck.write import P14, deck_bytes
 from analysis.render.plan import NOTEBOOK_DIR, UNIT_NOTEBOOK
 from analysis.report.context import ShownSection
@@ -94,10 +95,11 @@ def _deck_tables(slides: list) -> list[list[list[str]]]:
             if not shape.has_table:
                 continue
             rows = [[c.text for c in row.cells] for row in shape.table.rows]
-            continued = slide.shapes.title.text.endswith(layout.CONTINUED)
-            first_on_slide = shape is next(s for s in slide.shapes if s.has_table)
-            if continued and first_on_slide and tables and tables[-1][0] == rows[0]:
-                tables[-1].extend(rows[1:])  # the heading row is repeated on a continuation
+            first_row = int(shape.name.removeprefix(TABLE_NAME).split("–")[0])
+            if first_row > 1:  # a continuation: its heading row repeated
+                assert tables and tables[-1][0] == rows[0]
+                assert len(tables[-1]) == first_row  # heading + the rows before
+                tables[-1].extend(rows[1:])
             else:
                 tables.append(rows)
     return tables

@@ -25,6 +25,8 @@ from analysis.report.markup import AREA, HIDDEN
 #: PowerPoint's "No Style, No Grid": the deck sets every fill and rule itself
 NO_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"
 RULE_COLOUR = "BFBFBF"
+#: a table's shape is named "Tabell, rader 1–12" (the rows of its table it shows)
+TABLE_NAME = "Tabell, rader"
 _EMU_PER_POINT = 12700
 
 
@@ -97,4 +99,6 @@ def add_table(slide: Slide, piece: TableSlice, left: float, top: float) -> float
     )
     old = frame._element.graphic.graphicData.tbl
     old.getparent().replace(old, parse_xml(table_xml(piece)))
+    # the name says which rows (a continuation starts after row 1), in the selection pane
+    frame.name = f"{TABLE_NAME} {piece.start + 1}–{piece.stop}"
     return sum(heights)
