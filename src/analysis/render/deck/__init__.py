@@ -7,9 +7,9 @@ context (its :class:`~analysis.report.markup.Table` of display texts, its
 summary lines) and markup on the :class:`~analysis.report.context.Report`
 (``report.shown``). :mod:`.parts` walks those contexts generically into slide
 parts, :mod:`.plan` lays them out (long tables split over continuation
-slides), :mod:`.slides` draws them with python-pptx, :mod:`.fixed` makes the
-bytes repeat, :mod:`.write` puts it together; sizes, fonts and colours are in
-:mod:`.layout`.
+slides), :mod:`.slides` and :mod:`.table` draw them with python-pptx,
+:mod:`.fixed` makes the bytes repeat, :mod:`.write` puts it together; sizes,
+fonts and colours are in :mod:`.layout`.
 
 Where it is written, and why there
 ----------------------------------
@@ -21,7 +21,8 @@ when a planned report has a deck (``ReportJob.deck``), the warm kernel
 :func:`epilogue`, that calls :func:`.write.write_deck` on the notebook's
 ``report``.
 The notebooks stay a list of sections (no parameter to pass, nothing to
-write; a notebook opened by hand writes no file), the structural privacy test
+write; a notebook opened by hand writes no file unless one calls
+``write_deck(report, path)`` after its cells), the structural privacy test
 of what a notebook imports is unchanged, and the deck is written beside the
 HTML by the same worker, in parallel with the others. The alternative, a
 post-step in the worker, would have to carry the contexts out of the kernel.
