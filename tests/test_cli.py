@@ -77,5 +77,5 @@ def test_render_one_report_names_the_reports_there_are_for_an_unknown_id(tmp_pat
     assert "no report for manager NOPE" in capsys.readouterr().err
     # publishing a year needs the year, and --out goes only with one report
     assert main([*common, "--out", str(tmp_path / "x")]) == 2
-    assert "--out and --pdf go with --unit or --manager" in capsys.readouterr().err
+    assert "--out, --pdf and --pptx go with --unit or --manager" in capsys.readouterr().err
     assert not (tmp_path / "one").exists()

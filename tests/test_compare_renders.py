@@ -226,3 +226,39 @@ def test_pdfs_compare_by_their_pages_text_with_the_commit_masked(tmp_path: Path)
     status, details = found["index.pdf"]
     assert status == "different"
     assert details[0] == "2 vs 1 pages" and details[1].startswith("page 1: text differs at word 2")
+
+
+def _deck(commit: str, number: str = "87", colour: tuple[int, int, int] = (10, 20, 30)) -> bytes:
+    """A two-slide deck: a title, a table cell, a picture; the commit in the last slide."""
+    from base64 import b64decode
+
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = "Svarsfrekvens"
+    table = slide.shapes.add_table(1, 1, Inches(1), Inches(2), Inches(2), Inches(1)).table
+    table.cell(0, 0).text = f"{number} %"
+    png = b64decode(_png(colour).split(",", 1)[1])
+    slide.shapes.add_picture(io.BytesIO(png), Inches(4), Inches(2))
+    footer = prs.slides.add_slide(prs.slide_layouts[5])
+    footer.shapes.title.text = f"Kodversion (git commit): {commit} · ej incheckade ändringar: nej"
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+def test_decks_compare_by_their_words_and_pictures_with_the_commit_masked(tmp_path: Path) -> None:
+    base = {"index.pptx": _deck(COMMIT_A)}
+    assert _compare(tmp_path, base, {"index.pptx": _deck(COMMIT_B)}) == {
+        "index.pptx": ("identical", ())
+    }
+    status, details = _compare(tmp_path / "n", base, {"index.pptx": _deck(COMMIT_A, "88")})[
+        "index.pptx"
+    ]
+    assert status == "different" and details[0].startswith("text differs at word 2")
+    status, details = _compare(
+        tmp_path / "p", base, {"index.pptx": _deck(COMMIT_A, colour=(10, 20, 31))}
+    )["index.pptx"]
+    assert status == "different" and details[0].startswith("image 1 of 1")

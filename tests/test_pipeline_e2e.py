@@ -247,7 +247,7 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
     from analysis.core.params import SynthParams
     from analysis.core.publish import MANIFEST
     from analysis.render.plan import plan_reports
-    from analysis.render.reports import PDF_KINDS
+    from analysis.render.reports import DECK_KINDS, PDF_KINDS
     from analysis.report.processed import load_processed_year
     from analysis.synth.generate import generate
 
@@ -277,8 +277,13 @@ def test_another_organisation_replaces_the_published_set_whole(repo: Path, tmp_p
         for job in planned
         if job.kind in PDF_KINDS
     }
+    decks = {
+        job.output.relative_to(year_dir).with_suffix(".pptx").as_posix()
+        for job in planned
+        if job.kind in DECK_KINDS
+    }
     tables = {"figures.csv", "drivers.csv", "medarbetarenkat_2023.xlsx", MANIFEST}
-    assert set(published) == reports | pdfs | tables
+    assert set(published) == reports | pdfs | decks | tables
     assert "index.pdf" in pdfs and len(pdfs) > 1
     assert len(before - reports) > 0  # the old organisation's extra reports are gone
     # no staging or old set left beside it (DVC's own .gitignore may be there)

@@ -41,6 +41,9 @@ FILES_B = {"index.html", "omrade/N.html", "enhet/A.html"}
 #: the förvaltning's and the områden's reports are published as PDF too
 PDFS_A = {"index.pdf", "omrade/N.pdf", "omrade/S.pdf"}
 PDFS_B = {"index.pdf", "omrade/N.pdf"}
+#: ... and, with the units' reports, as a PowerPoint deck (the leaders' on demand only)
+DECKS_A = {f[:-5] + ".pptx" for f in FILES_A if not f.startswith("ledare/")}
+DECKS_B = {f[:-5] + ".pptx" for f in FILES_B}
 #: what every publication carries beside the reports
 TABLES = {"figures.csv", "drivers.csv", f"medarbetarenkat_{rf.YEAR}.xlsx", publish.MANIFEST}
 
@@ -98,12 +101,15 @@ def published_a(tmp_path_factory: pytest.TempPathFactory) -> Published:
 
 
 def test_a_publication_holds_every_report_and_table(published_a: Published) -> None:
-    assert set(published_a.set_a) == FILES_A | PDFS_A | TABLES
+    assert set(published_a.set_a) == FILES_A | PDFS_A | DECKS_A | TABLES
     # the CSVs are the stages' files, byte for byte
     for name in ("figures.csv", "drivers.csv"):
         assert published_a.set_a[name] == (published_a.processed_a / name).read_bytes()
-    # render_year returns the published paths, not the staging ones: reports, workbook, PDFs
-    reports, pdfs = published_a.written_a[: len(FILES_A)], published_a.written_a[-len(PDFS_A) :]
+    # render_year returns the published paths, not the staging ones: reports, workbook, PDFs,
+    # decks
+    written = published_a.written_a
+    reports, pdfs = written[: len(FILES_A)], written[len(FILES_A) + 1 : -len(DECKS_A)]
+    assert sorted(written[-len(DECKS_A) :]) == sorted(published_a.reports / n for n in DECKS_A)
     assert sorted(reports) == sorted(published_a.reports / name for name in FILES_A)
     assert published_a.written_a[len(FILES_A)] == (
         published_a.reports / f"medarbetarenkat_{rf.YEAR}.xlsx"
@@ -111,6 +117,8 @@ def test_a_publication_holds_every_report_and_table(published_a: Published) -> N
     assert sorted(pdfs) == sorted(published_a.reports / name for name in PDFS_A)
     for name in PDFS_A:
         assert published_a.set_a[name].startswith(b"%PDF-")
+    for name in DECKS_A:
+        assert published_a.set_a[name].startswith(b"PK")
     assert sorted(p.name for p in published_a.reports.parent.iterdir()) == [str(rf.YEAR)]
 
 
@@ -182,8 +190,8 @@ def test_the_next_organisation_replaces_the_set_whole(published_a: Published) ->
     (leftover / "enhet" / "B.html").write_bytes(b"half")
     publish_year(published_a.processed_b, published_a.reports)
     published = tree(published_a.reports)
-    # omrade/S, B, G and M1's reports are gone, and omrade/S's PDF with them
-    assert set(published) == FILES_B | PDFS_B | TABLES
+    # omrade/S, B, G and M1's reports are gone, and their PDF and decks with them
+    assert set(published) == FILES_B | PDFS_B | DECKS_B | TABLES
     for name in ("figures.csv", "drivers.csv"):
         assert published[name] == (published_a.processed_b / name).read_bytes()
     assert published["index.html"] != published_a.set_a["index.html"]

@@ -71,7 +71,9 @@ def test_every_requested_report_and_the_workbook_are_written(rendered_year):  # 
     workbook = rendered_year.out_dir / "medarbetarenkat_2023.xlsx"
     # the förvaltning's and the områden's reports among them also as PDF
     pdfs = [rendered_year.out_dir / p for p in ("index.pdf", "omrade/S.pdf")]
-    assert rendered_year.written == [*expected, workbook, *pdfs]
+    # the förvaltning's, the områden's and the units' (not the leaders') also as a deck
+    decks = [p.with_suffix(".pptx") for p in expected if p.parent.name != "ledare"]
+    assert rendered_year.written == [*expected, workbook, *pdfs, *decks]
     assert all(p.is_file() and p.stat().st_size > 0 for p in rendered_year.written)
     # atomic writes leave no temporary files behind
     assert not list(rendered_year.out_dir.rglob("*.tmp"))
@@ -757,11 +759,14 @@ def test_unknown_report_name_is_refused(tmp_path):
         )
 
 
-@pytest.mark.parametrize("missing", ["with_workbook", "with_pdfs"])
-def test_the_published_set_always_carries_the_workbook_and_the_pdfs(tmp_path, missing):
+@pytest.mark.parametrize(
+    "missing",
+    [{"with_workbook": False}, {"with_pdfs": False}, {"deck_kinds": ()}, {"deck_kinds": ["enhet"]}],
+)
+def test_the_published_set_always_carries_the_workbook_the_pdfs_and_the_decks(tmp_path, missing):
     processed = rf.write_fixture(tmp_path / "2023")
-    with pytest.raises(RenderError, match="always carries the workbook and the PDFs"):
-        render_year(2023, processed, tmp_path / "out", rf.fixture_params(), **{missing: False})
+    with pytest.raises(RenderError, match="always carries the workbook, the PDFs and the decks"):
+        render_year(2023, processed, tmp_path / "out", rf.fixture_params(), **missing)
     assert not (tmp_path / "out").exists()
 
 
@@ -798,7 +803,8 @@ def test_one_report_renders_alone_into_a_folder_of_ones_choice(rendered_year, tm
     one = _soup(rendered_year, "enhet/A.html").find("h1").get_text()
     assert BeautifulSoup(written.read_text("utf-8"), "html.parser").find("h1").get_text() == one
     # any report as PDF on demand (render --pdf), whatever its kind; a unit's
-    # report without --pdf has none (nor has the subset a workbook)
+    # report without --pdf has none (nor has the subset a workbook, nor without
+    # --pptx a deck)
     leader = render_one(rf.YEAR, processed, out, rf.fixture_params(), manager_id="M1", pdf=True)
     assert leader == out / "ledare" / "M1.html" and leader.is_file()
     assert leader.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")

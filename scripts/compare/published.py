@@ -18,6 +18,10 @@ What "the same" means, per kind of file:
   HTML beside them): the page count and each page's text as pypdf extracts
   it, whitespace collapsed - not the bytes, which hold the footer's commit in
   compressed text; the images are those of the HTML, compared there.
+* ``*.pptx`` (the decks): every slide's words in order (titles, text boxes,
+  table cells, speaker notes), whitespace collapsed, and the pictures in order,
+  compared as images are on a page - not the zip's bytes, which hold the
+  footer's commit.
 * ``SHA256SUMS``: the list of files it names, not the hashes (they differ
   whenever a report differs only by the commit).
 * anything else: the bytes.
@@ -298,7 +302,11 @@ def first_text_difference(base: str, head: str, context: int = 8) -> str:
 
 def compare_pages(base: Path, head: Path, packages_masked: bool = False) -> list[str]:
     """Visible text, then the images one by one."""
-    old, new = read_page(base, packages_masked), read_page(head, packages_masked)
+    return _compare_read(read_page(base, packages_masked), read_page(head, packages_masked))
+
+
+def _compare_read(old: Page, new: Page) -> list[str]:
+    """Two pages (or decks) read: their text, then their images one by one."""
     details = [] if old.text == new.text else [first_text_difference(old.text, new.text)]
     if len(old.images) != len(new.images):
         details.append(f"{len(old.images)} vs {len(new.images)} images")
@@ -333,6 +341,45 @@ def compare_pdfs(base: Path, head: Path, packages_masked: bool = False) -> list[
     return details
 
 
+# --------------------------------------------------------------------------- decks
+
+
+def read_deck(path: Path, packages_masked: bool = False) -> Page:
+    """A deck's words, slide by slide (the commit masked), and its pictures in order."""
+    from pptx import Presentation
+
+    paragraphs, images = [], []
+    for slide in Presentation(str(path)).slides:
+        frames = [shape.text_frame for shape in slide.shapes if shape.has_text_frame]
+        frames += [
+            cell.text_frame
+            for shape in slide.shapes
+            if shape.has_table
+            for row in shape.table.rows
+            for cell in row.cells
+        ]
+        if slide.has_notes_slide:
+            frames.append(slide.notes_slide.notes_text_frame)
+        for frame in frames:
+            for paragraph in frame.paragraphs:
+                text = mask_commit(" ".join(paragraph.text.split()))
+                if packages_masked and text.startswith("Paketversioner: "):
+                    text = f"Paketversioner: {PACKAGES_MASK}"
+                paragraphs.append(text)
+        images += [
+            Image(shape.image.content_type, shape.image.blob)
+            for shape in slide.shapes
+            if shape.shape_type == 13  # a picture
+        ]
+    return Page(" ".join(" ".join(paragraphs).split()), tuple(images))
+
+
+def compare_decks(base: Path, head: Path, packages_masked: bool = False) -> list[str]:
+    """The words, then the pictures one by one."""
+    old, new = read_deck(base, packages_masked), read_deck(head, packages_masked)
+    return _compare_read(old, new)
+
+
 # --------------------------------------------------------------------------- sets
 
 
@@ -341,6 +388,7 @@ COMPARERS: dict[str, Callable[[Path, Path], list[str]]] = {
     ".xlsx": compare_workbooks,
     ".html": compare_pages,
     ".pdf": compare_pdfs,
+    ".pptx": compare_decks,
 }
 
 
@@ -351,6 +399,8 @@ def comparer_for(path: Path, packages_masked: bool = False) -> Callable[[Path, P
         return partial(compare_pages, packages_masked=True)
     if path.suffix == ".pdf" and packages_masked:
         return partial(compare_pdfs, packages_masked=True)
+    if path.suffix == ".pptx" and packages_masked:
+        return partial(compare_decks, packages_masked=True)
     return COMPARERS.get(path.suffix, compare_bytes)
 
 

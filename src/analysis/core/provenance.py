@@ -42,6 +42,7 @@ PACKAGES = (
     "pyarrow",
     "openpyxl",
     "xlsxwriter",
+    "python-pptx",
     "papermill",
     "nbconvert",
     "nbclient",

@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
                 help="with --unit/--manager: also print the report to a PDF beside it",
             )
             stage.add_argument(
+                "--pptx",
+                action="store_true",
+                help="with --unit/--manager: also write the report as a PowerPoint deck beside it",
+            )
+            stage.add_argument(
                 "--out",
                 help="with --unit/--manager: the folder to write into "
                 "(default: reports/enstaka/<year>)",
@@ -152,15 +157,18 @@ def main(argv: list[str] | None = None) -> int:
                     unit_id=args.unit,
                     manager_id=args.manager,
                     pdf=args.pdf,
+                    pptx=args.pptx,
                 )
                 print(written)
                 if args.pdf:
                     print(written.with_suffix(".pdf"))
+                if args.pptx:
+                    print(written.with_suffix(".pptx"))
             else:
-                if args.out is not None or args.pdf or args.year is None:
+                if args.out is not None or args.pdf or args.pptx or args.year is None:
                     raise StageError(
-                        "render: --year is required to publish a year; --out and --pdf go "
-                        "with --unit or --manager"
+                        "render: --year is required to publish a year; --out, --pdf and "
+                        "--pptx go with --unit or --manager"
                     )
                 from analysis.render.stage import run_render
 

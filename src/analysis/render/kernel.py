@@ -149,8 +149,14 @@ class WarmKernel:
             self._notebooks[path] = nbformat.read(path, as_version=4)
         return self._notebooks[path]
 
-    def execute(self, notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
-        """Run a fresh copy of ``notebook`` with ``parameters``, after a namespace reset."""
+    def execute(
+        self, notebook: Path, parameters: dict[str, Any], epilogue: str = ""
+    ) -> nbformat.NotebookNode:
+        """Run a fresh copy of ``notebook`` with ``parameters``, after a namespace reset.
+
+        ``epilogue``, when given, is code run after the notebook's last cell in its
+        namespace, in a hidden cell (the deck is written so: :mod:`analysis.render.deck`).
+        """
         import papermill
 
         template = self._template(notebook)
@@ -161,6 +167,10 @@ class WarmKernel:
         reset = nbformat.v4.new_code_cell(self.RESET, id="reset-namespace")
         reset.metadata["tags"] = [REMOVE_TAG]
         nb.cells.insert(0, reset)
+        if epilogue:
+            after = nbformat.v4.new_code_cell(epilogue, id="epilogue")
+            after.metadata["tags"] = [REMOVE_TAG]
+            nb.cells.append(after)
         return papermill.execute_notebook(
             nb,
             None,

@@ -7,6 +7,7 @@ end-to-end check can ask what a render would write without rendering.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ LEADER_NOTEBOOK = "leader_report.ipynb"
 #: the notebooks rendered into reports: they read only data/processed/<year>/
 #: (tests/test_structural_privacy.py holds them to that)
 REPORT_NOTEBOOKS = (UNIT_NOTEBOOK, LEADER_NOTEBOOK)
+#: a report's deck is its page's path with this suffix
+DECK_SUFFIX = ".pptx"
 #: analysts' notebooks: they may read respondent-level data/interim and are
 #: never rendered into a report; every notebook is in exactly one of the lists
 ANALYST_NOTEBOOKS = ("explore_drivers.ipynb", "explore.ipynb")
@@ -30,7 +33,8 @@ ANALYST_NOTEBOOKS = ("explore_drivers.ipynb", "explore.ipynb")
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One report to render: which notebook, with which parameters, to which file."""
+    """One report to render: which notebook, with which parameters, to which file;
+    ``deck``: where its PowerPoint deck goes too (None: no deck)."""
 
     kind: str
     identifier: str
@@ -38,6 +42,11 @@ class ReportJob:
     parameters: dict[str, Any]
     output: Path
     title: str
+    deck: Path | None = None
+
+    def with_deck(self) -> ReportJob:
+        """The same job, its deck beside the page (``x.html`` -> ``x.pptx``)."""
+        return dataclasses.replace(self, deck=self.output.with_suffix(DECK_SUFFIX))
 
 
 def plan_reports(

@@ -1,8 +1,11 @@
-"""Render one year: the published set (reports, workbook, PDFs, the stages' CSVs) or a subset.
+"""Render one year: the published set (reports, decks, workbook, PDFs, the stages' CSVs)
+or a subset.
 
-The reports are rendered by warm-kernel workers (:mod:`analysis.render.workers`)
-while the workbook (:mod:`analysis.render.workbook`) is written beside them;
-then the förvaltning's and the områden's reports are printed to PDF
+The reports are rendered by warm-kernel workers (:mod:`analysis.render.workers`),
+the förvaltning's, the områden's and the units' each with its PowerPoint deck
+(:mod:`analysis.render.deck`, written by the kernel that ran the report), while
+the workbook (:mod:`analysis.render.workbook`) is written beside them; then the
+förvaltning's and the områden's reports are printed to PDF
 (:mod:`analysis.render.pdf`).
 A whole year is staged and swapped in at once by
 :func:`analysis.core.publish.publication`, which also writes ``SHA256SUMS``.
@@ -11,15 +14,15 @@ Provenance (input hash, params, git commit and dirtiness, package versions)
 is computed once per run and handed to every notebook as a parameter, so all
 reports of a run carry the same footer. Nothing time-dependent goes into an
 output: cell ids and metadata are normalised, PNGs carry no timestamp, the
-workbook has fixed document and zip entry times, and the PDFs fixed dates and
-structure ids.
+workbook and the decks have fixed document and zip entry times, and the PDFs
+fixed dates and structure ids.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from analysis.render.plan import NOTEBOOK_DIR, plan_reports
 from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
 from analysis.report.processed import (
+    ENHET,
     FORVALTNING,
     LEDARE,
     OMRADE,
@@ -41,7 +45,15 @@ from analysis.report.processed import (
     load_processed_year,
 )
 
-__all__ = ["ONE_REPORT_DIR", "PUBLISHED_CSVS", "one_report_year", "render_one", "render_year"]
+__all__ = [
+    "DECK_KINDS",
+    "ONE_REPORT_DIR",
+    "PDF_KINDS",
+    "PUBLISHED_CSVS",
+    "one_report_year",
+    "render_one",
+    "render_year",
+]
 
 #: where ``python -m analysis render --unit/--manager`` writes by default: beside the
 #: published sets, never one of them (git-ignored, not a DVC output)
@@ -49,6 +61,8 @@ ONE_REPORT_DIR = PROJECT_ROOT / "reports" / "enstaka"
 
 #: the reports that a publication also carries as PDF
 PDF_KINDS = (FORVALTNING, OMRADE)
+#: the reports that a publication also carries as a PowerPoint deck (a leader's on demand)
+DECK_KINDS = (FORVALTNING, OMRADE, ENHET)
 #: the stages' tables (data/processed/<Y>/) that a publication carries beside the reports
 PUBLISHED_CSVS = ("figures.csv", "drivers.csv")
 
@@ -67,6 +81,7 @@ def render_one(
     manager_id: str | None = None,
     notebook_dir: Path = NOTEBOOK_DIR,
     pdf: bool = False,
+    pptx: bool = False,
 ) -> Path:
     """One unit's or one manager's report into ``out_dir``, as the published set has it.
 
@@ -76,7 +91,9 @@ def render_one(
     drivers.csv beside it, so its links work; not the workbook, which takes
     longer than the report (the published set has it). With ``pdf`` the
     report, whatever its kind, is also printed to a PDF beside it
-    (:mod:`analysis.render.pdf`); the written path is the HTML's either way.
+    (:mod:`analysis.render.pdf`), with ``pptx`` written as a PowerPoint deck
+    beside it (:mod:`analysis.render.deck`); the written path is the HTML's
+    either way.
     A unit that has no report of its own (below the schools' level) or an
     unknown id is an error naming the reports there are.
     """
@@ -100,7 +117,7 @@ def render_one(
             f"{', '.join(units[:5])}) and for each manager (--manager)"
         )
     relative = match[0].output.relative_to(Path(out_dir).resolve()).as_posix()
-    (written,) = render_year(
+    written, *_deck = render_year(
         year,
         processed_dir,
         out_dir,
@@ -111,6 +128,7 @@ def render_one(
         progress=False,
         with_workbook=False,
         with_pdfs=False,
+        deck_kinds=(match[0].kind,) if pptx else (),
     )
     if pdf:
         write_pdfs([written])
@@ -128,6 +146,7 @@ def render_year(
     progress: bool = True,
     with_workbook: bool = True,
     with_pdfs: bool = True,
+    deck_kinds: Collection[str] = DECK_KINDS,
 ) -> list[Path]:
     """Publish ``year``'s whole set as ``out_dir`` (reports/<Y>/), or render a subset into it.
 
@@ -146,11 +165,14 @@ def render_year(
     passes for the published one. The workbook is written unless
     ``with_workbook`` is False, and the förvaltning's and the områden's
     reports among those rendered are printed to PDF beside them
-    (:mod:`analysis.render.pdf`) unless ``with_pdfs`` is False (only a subset
-    may go without either); the CSVs are copied when ``processed_dir`` has
-    them.
+    (:mod:`analysis.render.pdf`) unless ``with_pdfs`` is False; the reports
+    of ``deck_kinds`` (the förvaltning's, the områden's and the units', not
+    the leaders') get a PowerPoint deck beside them (only a subset may go
+    without any of these, or with other decks); the CSVs are copied when
+    ``processed_dir`` has them.
 
-    Returns the written paths: reports in plan order, then the workbook, then the PDFs.
+    Returns the written paths: reports in plan order, then the workbook, then the PDFs,
+    then the decks in plan order.
     Workers are started with "spawn": a script calling this needs the usual
     ``if __name__ == "__main__":`` guard (``python -m analysis`` is safe).
     """
@@ -160,8 +182,11 @@ def render_year(
     if data.year != year:
         raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
     provenance = collect_provenance(data, params)
-    if only is None and not (with_workbook and with_pdfs):
-        raise RenderError("the published set always carries the workbook and the PDFs")
+    if only is None and not (with_workbook and with_pdfs and set(deck_kinds) == set(DECK_KINDS)):
+        raise RenderError(
+            "the published set always carries the workbook, the PDFs and the decks of "
+            f"{', '.join(DECK_KINDS)}"
+        )
     if only is None:
         for name in PUBLISHED_CSVS:
             if not (processed_dir / name).is_file():
@@ -190,6 +215,7 @@ def render_year(
         progress,
         with_workbook=with_workbook,
         with_pdfs=with_pdfs,
+        deck_kinds=deck_kinds,
     )
 
 
@@ -204,9 +230,10 @@ def _render_into(
     progress: bool,
     with_workbook: bool = True,
     with_pdfs: bool = True,
+    deck_kinds: Collection[str] = DECK_KINDS,
 ) -> list[Path]:
-    """Reports, workbook (``with_workbook``), PDFs (``with_pdfs``) and the stages' CSVs
-    into ``out_dir``; the written paths."""
+    """Reports (those of ``deck_kinds`` with their decks), workbook (``with_workbook``),
+    PDFs (``with_pdfs``) and the stages' CSVs into ``out_dir``; the written paths."""
     provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
     planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
     if only is not None:
@@ -215,6 +242,7 @@ def _render_into(
         missing = wanted - {j.output.relative_to(out_dir).as_posix() for j in planned}
         if missing:
             raise RenderError(f"no such report in {data.year}: {sorted(missing)}")
+    planned = [j.with_deck() if j.kind in deck_kinds else j for j in planned]
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in PUBLISHED_CSVS:
         if (processed_dir / name).is_file():
@@ -231,4 +259,8 @@ def _render_into(
         reports, workbooks = render_reports(planned, jobs, progress, desc=desc), []
     # the förvaltning's and the områden's reports also as PDF, for papers and meetings
     pdfs = write_pdfs([j.output for j in planned if j.kind in PDF_KINDS]) if with_pdfs else []
-    return [*reports, *workbooks, *pdfs]
+    decks = [j.deck for j in planned if j.deck is not None]
+    missing = [d for d in decks if not d.is_file()]
+    if missing:  # pragma: no cover - the kernel writes each deck or the report fails
+        raise RenderError(f"decks not written: {[str(d) for d in missing[:5]]}")
+    return [*reports, *workbooks, *pdfs, *decks]

@@ -2,7 +2,8 @@
 
 Each worker executes report after report in its kernel
 (:mod:`analysis.render.kernel`), turns each executed notebook into a page
-(:mod:`analysis.render.page`) and writes it atomically. Workers are started
+(:mod:`analysis.render.page`) and writes it atomically; a report with a deck
+has it written by the kernel after the notebook (:mod:`analysis.render.deck`). Workers are started
 with "spawn" (no inherited threads or sockets) and stop their kernel when
 the parent dies.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from analysis.core.atomic import write_bytes_atomic
 from analysis.core.provenance import PROJECT_ROOT
+from analysis.render.deck import epilogue as deck_epilogue
 from analysis.render.errors import RenderError
 from analysis.render.kernel import KERNEL_NAME, WarmKernel, check_kernel
 from analysis.render.page import notebook_to_html
@@ -51,12 +53,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def render_job(job: ReportJob, kernel: WarmKernel | None = None) -> Path:
-    """Execute one report notebook and write its HTML (in a worker, or with ``kernel``)."""
+    """Execute one report notebook and write its HTML (in a worker, or with ``kernel``);
+    the kernel writes the report's deck too when the job has one."""
     kernel = kernel or _KERNEL
     if kernel is None:
         raise RenderError("render_job needs a kernel: call it in a render worker")
+    after = "" if job.deck is None else deck_epilogue(job.deck)
     try:
-        executed = kernel.execute(job.notebook, job.parameters)
+        executed = kernel.execute(job.notebook, job.parameters, after)
     except Exception as error:  # papermill's errors do not pickle; keep the message
         raise RenderError(
             f"{job.kind} report {job.identifier!r} ({job.notebook.name}) failed:\n{error}"

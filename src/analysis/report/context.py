@@ -18,13 +18,26 @@ from analysis.report.unit_figures import UnitFigures
 
 
 @dataclass(frozen=True)
+class ShownSection:
+    """One section as a notebook cell showed it: what its template drew, and from what."""
+
+    template: str
+    heading: str  # the section's first heading as the page shows it ("" if none)
+    context: dict[str, Any]  # the plain values the template was given
+    body: str  # the rendered markup
+
+
+@dataclass(frozen=True)
 class Report:
     """One report: the year's tables, the unit (or manager), params and provenance.
 
     ``hidden_shown`` collects, as the notebook's cells run, the words of the
     hidden figures the sections have shown, so that the footer (the last
     cell) explains "dold för att skydda en mindre grupp" once, and only when
-    the report shows it.
+    the report shows it. ``shown`` records each section as it was shown (its
+    template, heading, context and markup, :class:`ShownSection`), in order:
+    the deck (:mod:`analysis.render.deck`) is drawn from these, so its numbers
+    are the page's by construction.
     """
 
     data: ProcessedYear
@@ -33,6 +46,7 @@ class Report:
     provenance: dict[str, Any]
     links: bool = True
     hidden_shown: set[str] = field(default_factory=set, compare=False, repr=False)
+    shown: list[ShownSection] = field(default_factory=list, compare=False, repr=False)
 
     @cached_property
     def figures(self) -> UnitFigures:

@@ -8,6 +8,8 @@ written in Python; charts reach the template as PNG data URIs.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,7 +19,7 @@ import jinja2
 from matplotlib.figure import Figure
 
 from analysis.report import plots
-from analysis.report.context import Report
+from analysis.report.context import Report, ShownSection
 from analysis.report.figures import has_value
 from analysis.report.phrases import (
     PROTECT_CLAUSE,
@@ -49,11 +51,12 @@ def render(template: str, **context: Any) -> str:
 
 
 def show(report: Report, template: str, **context: Any) -> Any:
-    """A section for a notebook cell; notes when it shows a figure hidden to protect a group.
+    """A section for a notebook cell; records what it showed, and from what, on ``report``.
 
     The footer (the last cell) explains "dold för att skydda en mindre grupp" and the
     mark of a säkerställd change only in a report that showed them, so every section
-    records them here.
+    records them here. The section itself (template, heading, context, markup) goes
+    to ``report.shown``, from which the deck is drawn with the same values.
     """
     from IPython.display import HTML
 
@@ -62,7 +65,20 @@ def show(report: Report, template: str, **context: Any) -> Any:
         report.hidden_shown.add(PROTECTED)
     if SURE_CHANGE_CLASS in body:
         report.hidden_shown.add(SURE_CHANGE)
+    report.shown.append(ShownSection(template, heading(body), context, body))
     return HTML(body)
+
+
+_HEADING = re.compile(r"<h([123])[^>]*>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def heading(body: str) -> str:
+    """The first heading (h1-h3) of rendered markup as text, "" when it has none."""
+    found = _HEADING.search(body)
+    if found is None:
+        return ""
+    return " ".join(html.unescape(_TAG.sub("", found.group(2))).split())
 
 
 # ---------------------------------------------------------------------------
