@@ -195,6 +195,8 @@ class _Walker:
     def walk(self, value: Any, part: Part) -> None:
         if isinstance(value, Chart | Table):
             part.blocks.append(value)
+            if isinstance(value, Chart) and value.data is not None:
+                part.blocks.append(value.data)  # the chart's numbers, as the page's table
         elif isinstance(value, Cell | Column | bool | int | float) or value is None:
             return
         elif isinstance(value, str):
