@@ -199,31 +199,15 @@ def test_the_explore_notebook_sets_a_school_s_published_matrix_beside_its_own(
 ) -> None:
     """notebooks/explore_drivers.ipynb's last section shows S2's published (shrunk)
     importances, O1's, and S2's basis and own weight exactly as drivers.parquet has them."""
-    import papermill
-
-    from analysis.render.plan import NOTEBOOK_DIR
+    from test_method_comparison import explore_drivers_cells
 
     _, _, _, _, notes, table, csv_path = staged
     stage_dir = Path(csv_path).parents[2]  # <tmp>/processed/<year>/drivers.csv
     (tmp_path / "params.yaml").write_text("drivers:\n  min_n: 50\n", "utf-8")
-    executed = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK_DIR / "explore_drivers.ipynb"),
-        str(executed),
-        parameters={
-            "year": YEAR,
-            "unit_id": "S2",
-            "interim_dir": str(stage_dir / "interim"),
-            "processed_dir": str(stage_dir / "processed"),
-            "params_path": str(tmp_path / "params.yaml"),
-        },
-        kernel_name="python3",
-        cwd=str(NOTEBOOK_DIR),
-        progress_bar=False,
+    cells = explore_drivers_cells(
+        tmp_path, YEAR, "S2", stage_dir / "interim", stage_dir / "processed"
     )
-    cell = next(
-        c for c in json.loads(executed.read_text("utf-8"))["cells"] if c["id"] == "published-matrix"
-    )
+    cell = cells["published-matrix"]
     shown = "".join(
         "".join(out.get("data", {}).get("text/plain", "")) + "".join(out.get("text", ""))
         for out in cell["outputs"]

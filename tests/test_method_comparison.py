@@ -7,6 +7,8 @@ standardised betas = r, and R² = r₁² + r₂².
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -152,35 +154,44 @@ def test_an_unknown_unit_is_named() -> None:
 # ------------------------------------------------- the analysts' notebook
 
 
-def test_the_explore_notebook_runs_on_a_tiny_organisation(tmp_path) -> None:
-    """notebooks/explore_drivers.ipynb, executed by papermill, shows the hand-worked values."""
+def explore_drivers_cells(
+    tmp_path: Path, year: int, unit_id: str, interim: Path, processed: Path
+) -> dict[str, dict]:
+    """notebooks/explore_drivers.ipynb executed by papermill (params.yaml from ``tmp_path``):
+    its cells by id, with their outputs."""
     import json
 
     import papermill
-    from test_drivers import run_stages
 
     from analysis.render.plan import NOTEBOOK_DIR
 
-    # the published matrix the last section reads: with 8 respondents nobody gets one,
-    # which the section must say rather than fail on (CI has no data/processed)
-    paths, _ = run_stages(hand_data(), tmp_path, resample_min_units=10)
-    (tmp_path / "params.yaml").write_text("drivers:\n  resample_min_units: 10\n", "utf-8")
     executed = tmp_path / "explore.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOK_DIR / "explore_drivers.ipynb"),
         str(executed),
         parameters={
-            "year": YEAR,
-            "unit_id": "S",
-            "interim_dir": str(paths.interim),
-            "processed_dir": str(paths.processed),
+            "year": year,
+            "unit_id": unit_id,
+            "interim_dir": str(interim),
+            "processed_dir": str(processed),
             "params_path": str(tmp_path / "params.yaml"),
         },
         kernel_name="python3",
         cwd=str(NOTEBOOK_DIR),
         progress_bar=False,
     )
-    cells = {c["id"]: c for c in json.loads(executed.read_text("utf-8"))["cells"]}
+    return {c["id"]: c for c in json.loads(executed.read_text("utf-8"))["cells"]}
+
+
+def test_the_explore_notebook_runs_on_a_tiny_organisation(tmp_path) -> None:
+    """notebooks/explore_drivers.ipynb, executed by papermill, shows the hand-worked values."""
+    from test_drivers import run_stages
+
+    # the published matrix the last section reads: with 8 respondents nobody gets one,
+    # which the section must say rather than fail on (CI has no data/processed)
+    paths, _ = run_stages(hand_data(), tmp_path, resample_min_units=10)
+    (tmp_path / "params.yaml").write_text("drivers:\n  resample_min_units: 10\n", "utf-8")
+    cells = explore_drivers_cells(tmp_path, YEAR, "S", paths.interim, paths.processed)
 
     def shown(cell_id: str) -> str:
         return "".join(

@@ -33,7 +33,7 @@ from analysis.drivers.relweights import (
     ZERO_R2_TOL,
     DriverAnalysisError,
     johnson_weights,
-    one_blas_thread,
+    on_one_blas_thread,
     relative_weights_from_corr,
     sample_correlations,
     weights_and_regression,
@@ -105,6 +105,7 @@ class BootstrapDraws:
     degenerate: int  # resamples left out (constant or unexplained outcome)
 
 
+@on_one_blas_thread  # thousands of small decompositions: one BLAS thread is faster
 def bootstrap_draws(
     outcome: np.ndarray,
     drivers: np.ndarray,
@@ -145,19 +146,6 @@ def bootstrap_draws(
     variable is shrunk like a driver towards a parent that knows it is noise
     (correlations 0), so it competes with the drivers on equal terms.
     """
-    with one_blas_thread():  # thousands of small decompositions: one BLAS thread is faster
-        return _bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing, prior)
-
-
-def _bootstrap_draws(
-    outcome: np.ndarray,
-    drivers: np.ndarray,
-    n_resamples: int,
-    seed: np.random.SeedSequence | int,
-    clusters: np.ndarray | None = None,
-    missing: str = LISTWISE,
-    prior: Prior | None = None,
-) -> BootstrapDraws:
     if prior is not None and missing != PAIRWISE:
         raise ValueError("a prior (shrinkage) needs drivers.missing = pairwise")
     n, p = drivers.shape

@@ -17,9 +17,11 @@ nothing explains raise ``DriverAnalysisError`` naming the questions involved.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,9 @@ from analysis.core.contract import (
     TOO_FEW,
 )
 from analysis.core.errors import UserError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: exact LMG evaluates R² on all 2^p subsets; above this it is refused.
 MAX_LMG_DRIVERS = 15
@@ -128,6 +133,17 @@ def one_blas_thread() -> AbstractContextManager[object]:
     """BLAS limited to one thread for a block of many small decompositions (see
     :func:`johnson_weights`); the stage commands pin it for the whole process already."""
     return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def on_one_blas_thread(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` run under :func:`one_blas_thread` (the bootstraps and null draws)."""
+
+    @wraps(function)
+    def pinned(*args: P.args, **kwargs: P.kwargs) -> R:
+        with one_blas_thread():
+            return function(*args, **kwargs)
+
+    return pinned
 
 
 @cache

@@ -39,7 +39,7 @@ from analysis.drivers.correlations import (
     repair_positive_definite,
     samples_correlations_with_gaps,
 )
-from analysis.drivers.relweights import johnson_weights, one_blas_thread
+from analysis.drivers.relweights import johnson_weights, on_one_blas_thread
 
 __all__ = [
     "Prior",
@@ -94,6 +94,7 @@ def mix_with_prior(own: np.ndarray, prior: Prior) -> np.ndarray:
     return repair_positive_definite(mixed)
 
 
+@on_one_blas_thread
 def null_noise(
     parent_values: np.ndarray,
     n: int,
@@ -124,9 +125,7 @@ def null_noise(
     keys = rng.random((draws, len(parent_values)))
     picked = np.argpartition(keys, n - 1, axis=1)[:, :n]
     values = parent_values[picked]
-    with one_blas_thread():
-        corr = mix_with_prior(samples_correlations_with_gaps(values)[0], fill)
-        shares = importance_shares(corr)
+    shares = importance_shares(mix_with_prior(samples_correlations_with_gaps(values)[0], fill))
     usable = np.isfinite(shares).all(axis=1)
     return float(((shares[usable] - parent_importance) ** 2).sum(axis=1).mean())
 

@@ -36,43 +36,28 @@ def _placements(frame: pd.DataFrame) -> list[str]:
     return [f"{n}, {UNSETTLED.lower()}" if s else n for n, s in zip(names, shaky, strict=True)]
 
 
+def _rows(frame: pd.DataFrame, texts: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
+    """Each point as shown: its number in the chart, question, importance, score, placement."""
+    each = zip(
+        frame["question_id"], frame["importance"], frame["score"], _placements(frame), strict=True
+    )
+    return [
+        (str(n), texts.get(q, q), importance_text(i), str(round_half_up(s)), p)
+        for n, (q, i, s, p) in enumerate(each, start=1)
+    ]
+
+
 def matrix_points(frame: pd.DataFrame, texts: dict[str, str]) -> list[tuple[str, str]]:
     """(label, figures) per point in the chart's numbering: "3. Fråga" -> "påverkan 4,3 %,
     resultat 78, styrka"."""
     return [
-        (
-            f"{n}. {texts.get(q, q)}",
-            f"påverkan {importance_text(i)}, resultat {round_half_up(s)}, {p.lower()}",
-        )
-        for n, (q, i, s, p) in enumerate(
-            zip(
-                frame["question_id"],
-                frame["importance"],
-                frame["score"],
-                _placements(frame),
-                strict=True,
-            ),
-            start=1,
-        )
+        (f"{n}. {text}", f"påverkan {share}, resultat {score}, {placement.lower()}")
+        for n, text, share, score, placement in _rows(frame, texts)
     ]
 
 
 def matrix_table(frame: pd.DataFrame, texts: dict[str, str]) -> Table:
     """Every point of the matrix: its number in the chart, question, importance, score, quadrant."""
     return table(
-        DATA_COLUMNS,
-        [
-            [str(n), texts.get(q, q), importance_text(i), str(round_half_up(s)), p]
-            for n, (q, i, s, p) in enumerate(
-                zip(
-                    frame["question_id"],
-                    frame["importance"],
-                    frame["score"],
-                    _placements(frame),
-                    strict=True,
-                ),
-                start=1,
-            )
-        ],
-        [True, False, True, True, False],
+        DATA_COLUMNS, [list(row) for row in _rows(frame, texts)], [True, False, True, True, False]
     )
