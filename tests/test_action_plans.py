@@ -147,3 +147,25 @@ def test_a_manager_s_report_lists_the_plans_they_approve_and_follow_up(data) -> 
     ]
     assert _section_text(with_plans, "G", followup_section) == []
     assert _section_text(with_plans, "E", action_plans_section) == []  # its AMI section says it
+
+
+def test_one_rule_says_whose_head_writes_a_plan() -> None:
+    from analysis.core.orgtree import heads_write_action_plans
+
+    assert heads_write_action_plans(2, "avdelning", SCHOOLS)  # a department under an område
+    assert heads_write_action_plans(3, "grundskola", SCHOOLS)  # a school deeper down
+    assert not heads_write_action_plans(3, "arbetsgrupp", SCHOOLS)
+    assert not heads_write_action_plans(1, "område", SCHOOLS)
+
+
+def test_a_plan_hr_recorded_for_another_unit_of_the_subtree_is_followed_up(data) -> None:
+    from analysis.report.sections import followup_section
+
+    plans_2022 = pd.DataFrame(
+        {"year": [2022], "unit_id": ["W"], "status": ["Klar"], "deadline": [""], "note": [""]}
+    )
+    rows = _section_text(rf.variant(data, action_plans=plans_2022), "F", followup_section)
+    # Arbetslag Alfa 1 (too few answers both years) is no plan unit, but its plan is shown
+    assert [r[0] for r in rows[1:]] == ["Epsilongymnasiet", "Arbetslag Alfa 1"]
+    assert rows[2][:3] == ["Arbetslag Alfa 1", "för få svar", "för få svar"]
+    assert rows[2][-1] == "Klar"

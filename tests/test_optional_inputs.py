@@ -388,6 +388,9 @@ MEDIUM = SynthParams(
 )
 
 
+SCHOOLS = ("grundskola", "gymnasieskola")
+
+
 def units_under_70(data: SurveyData, year: int) -> set[str]:
     """Units whose displayed AMI the indexes stage puts under 70 (threshold rule only:
     complementary suppression hides a figure from readers, not from the unit's head)."""
@@ -398,7 +401,20 @@ def units_under_70(data: SurveyData, year: int) -> set[str]:
         & (figures["suppression"] == "")
         & ~figures["unit_id"].str.startswith("manager:")
     ]
-    return {u for u, v in zip(ami["unit_id"], ami["value"], strict=True) if round_half_up(v) < 70}
+    units = data.units[data.units["year"] == year]
+    parent = dict(zip(units["unit_id"], units["parent_id"], strict=True))
+    kind = dict(zip(units["unit_id"], units["unit_type"], strict=True))
+
+    def depth(unit: str) -> int:
+        return 0 if not parent[unit] else 1 + depth(parent[unit])
+
+    # whose heads write plans: right under an område, or a school form deeper down
+    heads = {u for u in units["unit_id"] if depth(u) == 2 or (depth(u) > 2 and kind[u] in SCHOOLS)}
+    return {
+        u
+        for u, v in zip(ami["unit_id"], ami["value"], strict=True)
+        if round_half_up(v) < 70 and u in heads
+    }
 
 
 @pytest.fixture(scope="module")
@@ -413,11 +429,11 @@ def test_synthetic_plans_are_last_year_s_units_under_ami_70(medium):
     under = units_under_70(data, 2022)
     plans = data.action_plans
     assert set(plans["unit_id"]) == under
-    assert len(plans) == 5
+    assert len(plans) == 1
     assert set(plans["year"]) == {2022}
     assert set(plans["deadline"]) == {"16 juni"}
-    # 5 plans at 50/30/10/10 %: 2.5, 1.5, 0.5, 0.5 split by largest remainder
-    assert plans["status"].value_counts().to_dict() == {"Klar": 3, "Pågående": 2}
+    # 1 plan at 50/30/10/10 %: 0.5, 0.3, 0.1, 0.1 split by largest remainder
+    assert plans["status"].value_counts().to_dict() == {"Klar": 1}
     expected = benchmarks_frame([2023], ["response_rate"], [88.0], ["Stockholms stad"])
     pd.testing.assert_frame_equal(data.benchmarks, expected)
 
@@ -436,16 +452,17 @@ def test_synthetic_optional_tables_are_byte_identical_and_follow_the_params(medi
         assert (tmp_path / "other" / name).read_bytes() == (medium / name).read_bytes(), name
 
 
-def test_the_default_s_plans_are_2022_s_43_units_under_70(tmp_path):
+def test_the_default_s_plans_are_2022_s_9_units_under_70(tmp_path):
     generate(SynthParams(), tmp_path)
     data = read_input(tmp_path, Params()).data
     under = units_under_70(data, 2022)
     plans = data.action_plans
-    assert set(plans["unit_id"]) == under and len(plans) == 43
-    # 43 at 50/30/10/10 %: 21.5, 12.9, 4.3, 4.3 -> 22, 13, 4, 4
+    assert set(plans["unit_id"]) == under and len(plans) == 9
+    # 9 at 50/30/10/10 %: 4.5, 2.7, 0.9, 0.9 -> 4, 2, 0, 0 and the three largest
+    # remainders (0.9, 0.9, 0.7) one more each: 4, 3, 1, 1
     assert plans["status"].value_counts().to_dict() == {
-        "Klar": 22,
-        "Pågående": 13,
-        "Ej påbörjad": 4,
-        "Ej slutförd": 4,
+        "Klar": 4,
+        "Pågående": 3,
+        "Ej påbörjad": 1,
+        "Ej slutförd": 1,
     }

@@ -6,7 +6,7 @@ import jinja2
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis.report import markup
+from analysis.report import markup, plots
 from analysis.report.phrases import PROTECTED, SUPPRESSED
 from analysis.report.style import LEVEL_COLOURS
 
@@ -79,6 +79,16 @@ def test_a_chart_s_alt_text_states_each_bar_in_the_order_drawn() -> None:
     )
     assert labels == ["c", "a", "d", "b"] and texts == ["81", "70", "70", "för få svar"]
     assert markup.percent_texts([87.2, None], ["87", "för få svar"]) == ["87 %", "för få svar"]
+    # a hidden bar is stated by its words beside its own label, never with a number
+    drawn = markup.chart(
+        [81.2, None],
+        lambda: plots.horizontal_bars(["Kvinna", "Man"], [81.2, None], missing=["81", PROTECTED]),
+        "AMI per kön",
+        ["81", PROTECTED],
+        ["Kvinna", "Man"],
+    )
+    assert drawn.src.startswith("data:image/png;base64,")
+    assert drawn.alt == f"AMI per kön. Kvinna: 81; Man: {PROTECTED}."
 
 
 def test_a_change_cell_is_marked_whatever_kind_of_true_a_table_row_hands_over():

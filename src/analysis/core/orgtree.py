@@ -14,7 +14,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["OrgTree", "TreeError"]
+__all__ = ["OrgTree", "TreeError", "heads_write_action_plans"]
+
+#: the depth of the units right under an område (the förvaltning is 0): each has a unit report
+ENHET_DEPTH = 2
+
+
+def heads_write_action_plans(depth: int, unit_type: str, school_types: Iterable[str]) -> bool:
+    """Whether a unit's head answers for an action plan when its AMI is under the line: a
+    unit right under an område, or a school form deeper down (the seed's "enhetschef/rektor
+    ... för sin enhet/skola"; a work group's leader is not its unit's head). One rule for
+    the reports, the synthetic plans and the AMI section's own sentence."""
+    return depth == ENHET_DEPTH or (depth > ENHET_DEPTH and unit_type in set(school_types))
+
 
 #: how many units an error message names at most.
 MAX_NAMED = 10

@@ -127,6 +127,8 @@ def _clearly_above_floor(flat: np.ndarray, floor: float) -> bool:
     not slow down when BLAS threads compete for the cores); when it fails for any matrix
     the caller decides exactly, with the eigenvalues.
     """
+    if not np.isfinite(flat).all():  # Cholesky passes NaN silently: prove nothing
+        return False
     bound = np.abs(flat).sum(axis=-1).max(axis=-1)
     shifted = flat - (floor * bound)[:, None, None] * np.eye(flat.shape[-1])
     try:

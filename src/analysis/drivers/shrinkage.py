@@ -123,7 +123,8 @@ def null_noise(
     # without replacement: under the null a unit is a random part of its parent's respondents
     # (the n smallest of uniform keys; their order does not matter, so no full sort)
     keys = rng.random((draws, len(parent_values)))
-    picked = np.argpartition(keys, n - 1, axis=1)[:, :n]
+    # sorted: argpartition's order within the n may differ between CPUs, sums' last bits too
+    picked = np.sort(np.argpartition(keys, n - 1, axis=1)[:, :n], axis=1)
     values = parent_values[picked]
     shares = importance_shares(mix_with_prior(samples_correlations_with_gaps(values)[0], fill))
     usable = np.isfinite(shares).all(axis=1)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.core.catalogue import AMI
 from analysis.core.contract import MANAGER_PREFIX
+from analysis.core.orgtree import heads_write_action_plans
 from analysis.core.rounding import format_change, round_half_up
 from analysis.report.figures import Compared, Shown
 from analysis.report.orgtree import manager_units, subtree_ids
@@ -49,12 +50,12 @@ FOLLOWUP_COLUMNS = [
 
 def plan_units(data: ProcessedYear, unit_id: str, school_types: Iterable[str]) -> list[str]:
     """The units below ``unit_id`` (itself included) whose heads answer for an action plan."""
-    types = set(school_types)
+    types = tuple(school_types)
     depth = data.tree.depth
     return [
         u
         for u in subtree_ids(data, unit_id)
-        if u in depth and (depth[u] == 2 or (depth[u] >= 2 and data.unit_type(u) in types))
+        if u in depth and heads_write_action_plans(depth[u], data.unit_type(u), types)
     ]
 
 

@@ -18,6 +18,7 @@ from analysis.core.catalogue import RESPONSE_RATE
 from analysis.core.rounding import format_change, round_half_up
 from analysis.report.context import Report
 from analysis.report.markup import change_cell, show, table, value_cell
+from analysis.report.phrases import NO_ROW
 from analysis.report.processed import FORVALTNING, MEASURE_LABELS, OMRADE, ProcessedYear
 
 
@@ -67,7 +68,8 @@ def benchmarks_section(report: Report) -> Any:
     body, summary = [], []
     for measure in dict.fromkeys(rows["measure"]):
         ours = report.figures.get(measure)
-        line = [measure_label(data, measure), value_cell(_with_unit(measure, ours.text))]
+        our_text = _with_unit(measure, ours.text) if report.figures.has(measure) else NO_ROW
+        line = [measure_label(data, measure), value_cell(our_text)]
         for source in sources:
             theirs = value_of.get((measure, source))
             if theirs is None:

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.report import action_plans as plans
 from analysis.report.context import Report
 from analysis.report.markup import Table, change_cell, show, table, value_cell
+from analysis.report.orgtree import subtree_ids
 from analysis.report.phrases import PROTECTED, count, join_words
 from analysis.report.processed import ENHET, LEDARE
 
@@ -88,9 +89,12 @@ def followup_section(report: Report) -> Any:
     if prev is None:
         return None
     units, approver = _scope(report)
+    last_plans = data.action_plans[data.action_plans["year"] == prev]
     if approver is not None:
         units = [u for u in units if plans.approver_of(data, u) == approver]
-    last_plans = data.action_plans[data.action_plans["year"] == prev]
+    elif report.kind != ENHET:  # a plan HR recorded for another unit of the subtree is shown too
+        inside = set(subtree_ids(data, report.unit_id))
+        units += [u for u in dict.fromkeys(last_plans["unit_id"]) if u in inside and u not in units]
     frame = plans.followup(
         data, units, last_plans, good_from, with_gone=report.unit_id == data.root_id
     )
@@ -112,7 +116,7 @@ def _followup_summary(
 ) -> list[str]:
     """How many recovered, how many stay under, how many cannot be told; the plans' statuses."""
     if frame.empty:
-        return [f"Ingen enhet hade AMI under {good_from} {prev}."]
+        return [f"Ingen enhet hade AMI under {good_from} år {prev}."]
     here = frame[frame["in_tree"]]
     under_before = here[here["shown_prev"].notna() & (here["shown_prev"] < good_from)]
     recovered = int((under_before["recovered"] == True).sum())  # noqa: E712 (None = unknown)
@@ -127,26 +131,21 @@ def _followup_summary(
         if unknown:
             parts.append(f"för {unknown} visas inget AMI {year}")
         lines.append(
-            f"{count(len(under_before), 'enhet')} hade AMI under {good_from} {prev}: "
+            f"{count(len(under_before), 'enhet')} hade AMI under {good_from} år {prev}: "
             f"{join_words(parts)}."
         )
     if any_plans:
         statuses = frame["status"]
         counted = [
-            f"{int((statuses == s).sum())} {s.lower()}"
-            for s in plans.STATUSES
-            if (statuses == s).any()
+            f"{s} {int((statuses == s).sum())}" for s in plans.STATUSES if (statuses == s).any()
         ]
         missing = int((statuses == "").sum())
-        line = f"Handlingsplanerna från {prev}: {join_words(counted)}" if counted else ""
+        line = f"Handlingsplanerna från {prev}: {', '.join(counted)}" if counted else ""
         if missing:
             line += ("; " if line else "") + f"{count(missing, 'enhet')} utan uppgift om plan"
         lines.append(line + ".")
     else:
-        lines.append(
-            f"Ingen uppföljning av handlingsplanerna från {prev} har lämnats in "
-            "(indatatabellen action_plans)."
-        )
+        lines.append(f"Uppgifter om hur handlingsplanerna från {prev} har följts upp saknas.")
     return lines
 
 

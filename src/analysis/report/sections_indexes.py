@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.core.catalogue import AMI, AMI_DIMENSIONS, LEADERSHIP
+from analysis.core.orgtree import heads_write_action_plans
 from analysis.report import plots
 from analysis.report.comparisons import (
     ami_measures,
@@ -85,7 +86,11 @@ def ami_section(report: Report) -> Any:
     own = report.figures.get(AMI)
     action_plan = (
         report.kind != LEDARE
-        and data.unit_type(report.unit_id) in report.params.report.school_types
+        and heads_write_action_plans(
+            data.tree.depth[report.unit_id],
+            data.unit_type(report.unit_id),
+            report.params.report.school_types,
+        )
         and own.published
         and own.rounded < levels.good_from
     )

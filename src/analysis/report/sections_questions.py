@@ -21,7 +21,7 @@ from analysis.report.figures import Shown
 from analysis.report.markup import figure, show, sorted_like_bars, table
 from analysis.report.orgtree import school_units
 from analysis.report.phrases import PROTECTED, count
-from analysis.report.processed import LEDARE
+from analysis.report.processed import ENHET, LEDARE
 from analysis.report.section_parts import comparison_note, level_bands, question_table
 from analysis.report.selection import (
     highest_lowest,
@@ -177,6 +177,7 @@ def under_threshold_section(report: Report) -> Any:
         report,
         "under_threshold.html.j2",
         good_from=levels.good_from,
+        with_list=report.kind != ENHET,  # sections_followup.action_plans_section's
         counts=counts,
         notes=notes,
     )

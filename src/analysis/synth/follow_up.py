@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.contract import PLAN_STATUSES
+from analysis.core.orgtree import heads_write_action_plans
 from analysis.core.rounding import round_half_up
 from analysis.synth import catalogue as cat
 from analysis.synth.answers import SCALE_MAX, SCALE_MIN
@@ -54,11 +55,13 @@ CITY_FIGURES = {(2023, "response_rate"): 88}
 @dataclass(frozen=True)
 class FollowUp:
     """What the plans depend on beyond ``synth``: levels.good_from,
-    privacy.min_group_size and report.action_plan_deadline."""
+    privacy.min_group_size, report.action_plan_deadline and report.school_types (whose
+    heads write plans: :func:`analysis.core.orgtree.heads_write_action_plans`)."""
 
     good_from: int = 70
     min_group_size: int = 5
     deadline: str = "16 juni"
+    school_types: tuple[str, ...] = ("grundskola", "gymnasieskola")
 
 
 #: params.yaml's defaults
@@ -128,10 +131,13 @@ def action_plans_table(
         return pd.DataFrame(columns=columns)
     position = len(years) - 2
     ami, n = unit_ami(questions, org, r, answers, position)
+    depth = _depths(org)
     below = [
         i
-        for i in range(len(org.units))
-        if n[i] >= follow_up.min_group_size and round_half_up(ami[i]) < follow_up.good_from
+        for i, unit in enumerate(org.units)
+        if heads_write_action_plans(depth[i], unit.unit_type, follow_up.school_types)
+        and n[i] >= follow_up.min_group_size
+        and round_half_up(ami[i]) < follow_up.good_from
     ]
     counts = _split_exact(len(below), np.array(STATUS_SHARES))
     statuses = np.repeat(np.arange(len(PLAN_STATUSES)), counts)[rng.permutation(len(below))]
@@ -156,3 +162,16 @@ def benchmarks_table(years: list[int]) -> pd.DataFrame:
         if year in years
     ]
     return pd.DataFrame(rows, columns=["year", "measure", "value", "source"])
+
+
+def _depths(org: Organisation) -> list[int]:
+    """Each unit's depth below the root (0), from the parent ids."""
+    index = {unit.unit_id: i for i, unit in enumerate(org.units)}
+    depth: list[int] = []
+    for unit in org.units:
+        steps, parent = 0, unit.parent_id
+        while parent:
+            steps += 1
+            parent = org.units[index[parent]].parent_id
+        depth.append(steps)
+    return depth

@@ -16,5 +16,6 @@ def run_synthesize(params: Params, out_dir: Path) -> None:
         good_from=params.levels.good_from,
         min_group_size=params.privacy.min_group_size,
         deadline=params.report.action_plan_deadline,
+        school_types=tuple(params.report.school_types),
     )
     generate(params.synth, out_dir, follow_up)
