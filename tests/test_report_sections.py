@@ -104,6 +104,6 @@ def test_a_chart_with_nothing_to_draw_is_one_sentence(data):
     hidden = rf.variant(data, figures=figures)
     section = rs.ami_groups_section(_report(hidden, "N"))
     soup = BeautifulSoup(section.data, "html.parser")
-    alts = [img["alt"] for img in soup("img")]
+    alts = [img["alt"].split(". ")[0] for img in soup("img")]  # the title; then its numbers
     assert alts == ["AMI per chef/medarbetare"]  # the role chart still has bars
     assert "Diagrammet ”AMI per kön” visas inte: alla värden har för få svar." in soup.get_text()
