@@ -177,10 +177,10 @@ def test_only_the_breakdowns_cells_sum_respondent_rows() -> None:
 
 def test_report_loader_reads_only_the_processed_tables() -> None:
     """The loader names only the aggregate tables (and the run metadata) it may read."""
-    source = (REPORT_LAYER / "processed.py").read_text(encoding="utf-8")
     read = {
         node.value
-        for node in ast.walk(ast.parse(source))
+        for loader in ("processed.py", "processed_files.py")
+        for node in ast.walk(ast.parse((REPORT_LAYER / loader).read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and node.value.endswith((".parquet", ".csv", ".json"))

@@ -31,16 +31,16 @@ from analysis.report.style import ACCENT, FOCUS, LEVEL_COLOURS, NEUTRAL, STRENGT
 
 __all__ = [
     "ACCENT",
-    "age_bars",
     "any_number",
     "bars_by_year",
     "change_bars",
     "extremes_bars",
     "figure_data_uri",
     "figure_png",
-    "grouped_index_bars",
     "horizontal_bars",
     "index_columns",
+    "missing_words",
+    "new_figure",
     "response_rate_by_year",
     "target_chart",
 ]
@@ -60,7 +60,7 @@ def any_number(values: Sequence[object]) -> bool:
     return any(has_value(v) for v in values)
 
 
-def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
+def missing_words(ax: object, x: float, text: str, fontsize: int = 7) -> None:
     """Write why a bar is missing ("för få svar", "ingen jämförelse") where it would stand."""
     if text:
         ax.text(
@@ -75,7 +75,7 @@ def _missing(ax: object, x: float, text: str, fontsize: int = 7) -> None:
         )
 
 
-def _new_figure(height: float) -> tuple[Figure, object]:
+def new_figure(height: float) -> tuple[Figure, object]:
     fig = Figure(figsize=(WIDTH, height))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -132,7 +132,7 @@ def horizontal_bars(
     items = list(zip(labels, values, missing, strict=True))
     if sort:
         items = [items[i] for i in bar_order(values)]
-    fig, ax = _new_figure(0.9 + 0.42 * max(len(items), 1))
+    fig, ax = new_figure(0.9 + 0.42 * max(len(items), 1))
     positions = list(range(len(items)))[::-1]
     for pos, (_label, value, why) in zip(positions, items, strict=True):
         if has_value(value):
@@ -149,7 +149,7 @@ def horizontal_bars(
 
 def response_rate_by_year(history: pd.DataFrame) -> Figure:
     """Response rate per survey year (columns ``year``, ``value``, ``text``), oldest left."""
-    fig, ax = _new_figure(3.0)
+    fig, ax = new_figure(3.0)
     years = [str(y) for y in history["year"]]
     for pos, (value, text) in enumerate(zip(history["value"], history["text"], strict=True)):
         if has_value(value):
@@ -172,7 +172,7 @@ def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
     names = list(dict.fromkeys(table["unit_name"]))
     years = sorted(dict.fromkeys(table["year"]))
     width = 0.8 / max(len(years), 1)
-    fig, ax = _new_figure(3.6)
+    fig, ax = new_figure(3.6)
     shades = [
         PREVIOUS_ALPHA + (1 - PREVIOUS_ALPHA) * i / max(len(years) - 1, 1)
         for i in range(len(years))
@@ -192,7 +192,7 @@ def bars_by_year(table: pd.DataFrame, ylabel: str, unit: str = "") -> Figure:
                 label = f"{round_half_up(float(value))}{unit}"
                 ax.text(x, float(value) + 1.5, label, ha="center", fontsize=7)
             else:
-                _missing(ax, x, text)
+                missing_words(ax, x, text)
     handles = [
         Patch(color=ACCENT, alpha=alpha, label=str(year))
         for year, alpha in zip(years, shades, strict=True)
@@ -216,7 +216,7 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
 
     A missing column shows its ``text`` (why it is hidden) in its place.
     """
-    fig, ax = _new_figure(3.4)
+    fig, ax = new_figure(3.4)
     ticks = []
     for pos, (label, value, text, change) in enumerate(
         zip(table["label"], table["value"], table["text"], table["change_text"], strict=True)
@@ -241,105 +241,6 @@ def index_columns(table: pd.DataFrame, levels: LevelParams) -> Figure:
     return fig
 
 
-def grouped_index_bars(
-    table: pd.DataFrame,
-    measure_labels: dict[str, str],
-    year: int | None = None,
-    previous_year: int | None = None,
-) -> Figure:
-    """Measures on x, one bar per group label (e.g. Kvinna/Man), axis from 0.
-
-    With ``previous_year`` each group also gets last year's bar (lighter, on
-    its left), from ``value_prev``; a missing bar says why in its place.
-    """
-    measures = list(dict.fromkeys(table["measure"]))
-    labels = list(dict.fromkeys(table["label"]))
-    years = [False, True] if previous_year is not None else [True]
-    slots = max(len(labels) * len(years), 1)
-    width = 0.8 / slots
-    fig, ax = _new_figure(3.6)
-    handles = []
-    for g, label in enumerate(labels):
-        colour = PALETTE[g % len(PALETTE)]
-        part = table[table["label"] == label].set_index("measure")
-        for y, current in enumerate(years):
-            alpha = 1.0 if current else PREVIOUS_ALPHA
-            name = label if year is None else f"{label} {year if current else previous_year}"
-            handles.append(Patch(color=colour, alpha=alpha, label=name))
-            for m, measure in enumerate(measures):
-                x = m - 0.4 + width * (g * len(years) + y + 0.5)
-                row = part.loc[measure] if measure in part.index else None
-                if row is None:
-                    continue
-                value = row["value"] if current else row["value_prev"]
-                if has_value(value):
-                    ax.bar(x, float(value), width=width * 0.95, color=colour, alpha=alpha)
-                    ax.text(
-                        x,
-                        float(value) + 1.5,
-                        str(round_half_up(float(value))),
-                        ha="center",
-                        fontsize=7 if len(years) > 1 else 8,
-                    )
-                else:
-                    why = row["text"] if current else (row["prev_text"] or row["change_text"])
-                    _missing(ax, x, why)
-    ax.set_xticks(range(len(measures)), [measure_labels.get(m, m) for m in measures])
-    ax.set_xlim(-0.5, len(measures) - 0.5)  # every slot inside, a missing bar's words too
-    ax.set_ylim(0, 110)
-    ax.set_ylabel("Index")
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        ncols=min(len(handles), 4),
-        frameon=False,
-        bbox_to_anchor=(0.5, -0.12),
-    )
-    return fig
-
-
-def age_bars(table: pd.DataFrame, year: int, previous_year: int | None) -> Figure:
-    """AMI per age group: this year's bar, last year's beside it.
-
-    A missing bar says why in its place: why a suppressed figure of either
-    year is hidden, otherwise the reason the comparison is missing.
-    """
-    fig, ax = _new_figure(3.4)
-    labels = list(table["label"])
-    width = 0.38
-    rows = zip(
-        table["value"],
-        table["text"],
-        table["value_prev"],
-        table["prev_text"],
-        table["change_text"],
-        strict=True,
-    )
-    for pos, (value, text, prev, prev_text, change_text) in enumerate(rows):
-        bars = [(pos + width / 2, value, text, ACCENT)]
-        if previous_year is not None:
-            bars.insert(0, (pos - width / 2, prev, prev_text or change_text, NEUTRAL))
-        for x, number, why, colour in bars:
-            if has_value(number):
-                ax.bar(x, float(number), width=width, color=colour)
-                shown = str(round_half_up(float(number)))
-                ax.text(x, float(number) + 1.5, shown, ha="center", fontsize=8)
-            else:
-                _missing(ax, x, why)
-    handles = [Patch(color=ACCENT, label=str(year))]
-    if previous_year is not None:
-        handles.insert(0, Patch(color=NEUTRAL, label=str(previous_year)))
-    ax.legend(
-        handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2
-    )
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_xlim(-0.5, len(labels) - 0.5)
-    ax.set_ylim(0, 110)
-    ax.set_ylabel("AMI")
-    ax.set_xlabel("Åldersgrupp")
-    return fig
-
-
 def extremes_bars(high: pd.DataFrame, low: pd.DataFrame, levels: LevelParams) -> Figure:
     """The highest and lowest questions as level-coloured horizontal bars, highest on top."""
     labels = [*high["text"], *low["text"]]
@@ -353,7 +254,7 @@ def change_bars(positive: pd.DataFrame, negative: pd.DataFrame) -> Figure:
         *zip(positive["text"], positive["change"], strict=True),
         *zip(negative["text"], negative["change"], strict=True),
     ]
-    fig, ax = _new_figure(0.9 + 0.5 * max(len(rows), 1))
+    fig, ax = new_figure(0.9 + 0.5 * max(len(rows), 1))
     positions = list(range(len(rows)))[::-1]
     limit = max([abs(int(c)) for _, c in rows] + [1]) + 1
     for pos, (_text, change) in zip(positions, rows, strict=True):
@@ -378,7 +279,7 @@ def target_chart(
     value: float | None, targets: dict[str, float], levels: LevelParams, missing: str = SUPPRESSED
 ) -> Figure:
     """AMI as one bar against horizontal target lines (axis from 0); ``missing``: why no bar."""
-    fig, ax = _new_figure(2.6)
+    fig, ax = new_figure(2.6)
     if has_value(value):
         value = float(value)
         ax.barh(0, value, color=LEVEL_COLOURS[level(value, levels)], height=0.5)

@@ -4,12 +4,13 @@ The report notebooks read ONLY these tables (figures, units, questions, drivers,
 meta.json, and the optional action plans and benchmarks): already-suppressed
 aggregates and the organisation's own records, never respondent rows. That keeps the
 privacy guarantee structural - whatever a cell prints, it cannot print an answer.
+The files are read and typed in :mod:`analysis.report.processed_files`; this module
+indexes them for quick per-unit lookups and caches a year per kernel.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,53 +27,32 @@ from analysis.core.catalogue import (
     dimension_measure,
 )
 from analysis.core.contract import (
-    ACTION_PLAN_COLUMNS,
-    BENCHMARK_COLUMNS,
-    DRIVERS_TABLE_COLUMNS,
-    FIGURES_TABLE_COLUMNS,
     MANAGER_PREFIX,
 )
 from analysis.core.orgtree import OrgTree, TreeError
 from analysis.report.figures import ALL, Shown, number_or_none
 from analysis.report.phrases import NEW, REWORDED
+from analysis.report.processed_files import (
+    BENCHMARK_TABLE_COLUMNS,
+    PLAN_COLUMNS,
+    ReportDataError,
+    file_signature,
+    read_year_files,
+    text_column,
+    typed_table,
+)
 
-FIGURE_COLUMNS = tuple(FIGURES_TABLE_COLUMNS)
-UNIT_COLUMNS = ("year", "unit_id", "unit_name", "parent_id", "unit_type", "invited", "manager_id")
-QUESTION_COLUMNS = (
-    "question_id",
-    "text",
-    "area",
-    "ami_dimension",
-    "leadership",
-    "replaces",
-    "asked",
-    "asked_prev",
-)
-DRIVER_COLUMNS = tuple(DRIVERS_TABLE_COLUMNS)
-#: the optional tables, year Y's and its previous survey year's rows in input order: year
-#: (int), unit_id, status (contract.PLAN_STATUSES), deadline, note ("" if none); year (int),
-#: measure (as figures.csv names it), value (float), source
-PLAN_COLUMNS = tuple(ACTION_PLAN_COLUMNS)
-BENCHMARK_TABLE_COLUMNS = tuple(BENCHMARK_COLUMNS)
-_NUMBERS = {"year": "int64", "value": "float64"}
-#: keys of data/processed/<year>/drivers.json (written by the drivers stage)
-DRIVER_NOTE_KEYS = (
-    "drivers",
-    "excluded",
-    "min_n",
-    "missing",
-    "root_analysis",
-    "without_rows",
-)
-META_KEYS = (
-    "year",
-    "previous_year",
-    "years",
-    "input_sha256",
-    "rows_rejected",
-    "params",
-    "respondent_spread",
-)
+__all__ = [
+    "ENHET",
+    "FORVALTNING",
+    "LEDARE",
+    "MEASURE_LABELS",
+    "OMRADE",
+    "ProcessedYear",
+    "ReportDataError",
+    "load_processed_year",
+    "question_status",
+]
 
 # Report kinds and where each is written under reports/<Y>/.
 FORVALTNING = "forvaltning"
@@ -86,27 +66,6 @@ MEASURE_LABELS = {
     LEADERSHIP: "Ledarskapsindex",
     RESPONSE_RATE: "Svarsfrekvens",
 }
-
-
-class ReportDataError(ValueError):
-    """The processed directory does not hold what a report needs."""
-
-
-def _read_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise ReportDataError(
-            f"{path}: missing; the indexes/drivers stages write it (run `dvc repro`)"
-        )
-    frame = pd.read_parquet(path)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ReportDataError(f"{path}: missing column(s) {missing}")
-    return frame
-
-
-def _text(series: pd.Series) -> pd.Series:
-    """A string column with empty strings for NA, as every later comparison expects."""
-    return series.astype(object).where(series.notna(), "").astype(str)
 
 
 class ProcessedYear:
@@ -131,14 +90,16 @@ class ProcessedYear:
         self.directory = directory
         self.meta = meta
         self.driver_notes = driver_notes or {}
-        self._action_plans = _typed(action_plans, PLAN_COLUMNS)
-        self._benchmarks = _typed(benchmarks, BENCHMARK_TABLE_COLUMNS)
+        self._action_plans = typed_table(action_plans, PLAN_COLUMNS)
+        self._benchmarks = typed_table(benchmarks, BENCHMARK_TABLE_COLUMNS)
         self.units = units.reset_index(drop=True)
         self.questions = questions.reset_index(drop=True)
         self.drivers = drivers.reset_index(drop=True)
         # sorted by unit for slicing; the index keeps the file's row order
         ordered = figures.reset_index(drop=True).sort_values("unit_id", kind="stable")
-        ordered["suppression"] = _text(ordered.get("suppression", pd.Series("", ordered.index)))
+        ordered["suppression"] = text_column(
+            ordered.get("suppression", pd.Series("", ordered.index))
+        )
         self.figures = ordered
         ids = ordered["unit_id"].to_numpy()
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
@@ -322,40 +283,6 @@ def question_status(replaces: str, asked_prev: bool, previous_year: int | None) 
     return REWORDED if replaces else NEW
 
 
-def _typed(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
-    """An optional table with exactly ``columns``, numbers as numbers, text "" for NA."""
-    if frame is None:
-        frame = pd.DataFrame({c: [] for c in columns})
-    out = pd.DataFrame(index=range(len(frame)))
-    for column in columns:
-        values = frame[column].reset_index(drop=True)
-        out[column] = values.astype(_NUMBERS[column]) if column in _NUMBERS else _text(values)
-    return out
-
-
-def _optional_parquet(path: Path, columns: Sequence[str]) -> pd.DataFrame | None:
-    """An optional table, None when the file is not there (a directory written before
-    the tables existed)."""
-    return _read_parquet(path, columns) if path.is_file() else None
-
-
-def _file_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    names = (
-        "figures.parquet",
-        "units.parquet",
-        "questions.parquet",
-        "drivers.parquet",
-        "action_plans.parquet",
-        "benchmarks.parquet",
-    )
-    out = []
-    for name in (*names, "meta.json", "drivers.json"):
-        path = directory / name
-        stat = path.stat() if path.exists() else None
-        out.append((name, stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1))
-    return tuple(out)
-
-
 def load_processed_year(directory: str | Path) -> ProcessedYear:
     """Read ``data/processed/<Y>/`` (cached per kernel while the files are unchanged).
 
@@ -364,52 +291,10 @@ def load_processed_year(directory: str | Path) -> ProcessedYear:
     speed-up.
     """
     resolved = Path(directory).resolve()
-    return _load_cached(resolved, _file_signature(resolved))
+    return _load_cached(resolved, file_signature(resolved))
 
 
 @lru_cache(maxsize=2)
 def _load_cached(directory: Path, signature: tuple) -> ProcessedYear:
     """``signature`` (file times and sizes) is part of the cache key only."""
-    meta = _read_json(directory / "meta.json", META_KEYS, "indexes")
-
-    figures = _read_parquet(directory / "figures.parquet", FIGURE_COLUMNS)
-    figures = figures[list(FIGURE_COLUMNS)].copy()
-    figures["year"] = figures["year"].astype("int64")
-    for column in ("unit_id", "group", "measure"):
-        figures[column] = _text(figures[column])
-    for column in ("value", "change", "change_low", "change_high", "value_prev"):
-        figures[column] = figures[column].astype("float64")
-    figures["n"] = figures["n"].astype("Int64")
-
-    units = _read_parquet(directory / "units.parquet", UNIT_COLUMNS)
-    for column in ("unit_id", "unit_name", "parent_id", "unit_type", "manager_id"):
-        units[column] = _text(units[column])
-
-    questions = _read_parquet(directory / "questions.parquet", QUESTION_COLUMNS)
-    for column in ("question_id", "text", "area", "ami_dimension", "replaces"):
-        questions[column] = _text(questions[column])
-    for column in ("leadership", "asked", "asked_prev"):
-        questions[column] = questions[column].astype(bool)
-
-    drivers = _read_parquet(directory / "drivers.parquet", DRIVER_COLUMNS)
-    for column in ("unit_id", "question_id", "quadrant", "importance_from", "basis"):
-        drivers[column] = _text(drivers[column])
-    for column in ("borrow_code", "borrow_reason", "resampled"):
-        drivers[column] = _text(drivers[column])
-    notes = _read_json(directory / "drivers.json", DRIVER_NOTE_KEYS, "drivers")
-    plans = _optional_parquet(directory / "action_plans.parquet", PLAN_COLUMNS)
-    benchmarks = _optional_parquet(directory / "benchmarks.parquet", BENCHMARK_TABLE_COLUMNS)
-    return ProcessedYear(
-        directory, meta, figures, units, questions, drivers, notes, plans, benchmarks
-    )
-
-
-def _read_json(path: Path, keys: Sequence[str], stage: str) -> dict[str, Any]:
-    """A stage's JSON record, with the keys the reports rely on."""
-    if not path.is_file():
-        raise ReportDataError(f"{path}: missing; the {stage} stage writes it")
-    record = json.loads(path.read_text(encoding="utf-8"))
-    missing = [k for k in keys if k not in record]
-    if missing:
-        raise ReportDataError(f"{path}: missing key(s) {missing}")
-    return record
+    return ProcessedYear(directory, *read_year_files(directory))

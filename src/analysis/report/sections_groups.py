@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.core.catalogue import AMI
-from analysis.report import plots
+from analysis.report import plot_groups
 from analysis.report.comparisons import ami_measures, group_breakdown
 from analysis.report.context import Report
 from analysis.report.markup import Table, change_cell, chart, show, table, value_cell
@@ -42,7 +42,9 @@ def ami_groups_section(report: Report) -> Any:
                 "summary": [line for line in [_groups_summary(frame)] if line],
                 "chart": chart(
                     [*frame["value"], *frame["value_prev"]],
-                    lambda frame=frame: plots.grouped_index_bars(frame, MEASURE_LABELS, year, prev),
+                    lambda frame=frame: plot_groups.grouped_index_bars(
+                        frame, MEASURE_LABELS, year, prev
+                    ),
                     f"AMI per {title}",
                     *_grouped_points(frame, year, prev),
                 ),
@@ -168,7 +170,7 @@ def ami_age_section(report: Report) -> Any:
         summary=[summary] if summary else [],
         chart=chart(
             [*frame["value"], *frame["value_prev"]],
-            lambda: plots.age_bars(frame, year, prev),
+            lambda: plot_groups.age_bars(frame, year, prev),
             "AMI per åldersgrupp",
             *_grouped_points(frame, year, prev),
         ),
