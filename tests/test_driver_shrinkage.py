@@ -16,6 +16,7 @@ from analysis.drivers.correlations import (
 from analysis.drivers.planted_truth import unit_specific_drivers
 from analysis.drivers.relweights import johnson_weights
 from analysis.drivers.shrinkage import (
+    Prior,
     between_variance,
     importance_shares,
     own_weight,
@@ -138,3 +139,58 @@ def test_shrunk_importances_are_closer_to_each_schools_truth_than_its_own_or_its
     own, borrowed, shrunk = error(3), error(4), error(5)
     # measured: own 0.038, område 0.079, shrunk 0.034 (the mean squared error EB targets)
     assert shrunk < own and shrunk < 0.5 * borrowed, (own, borrowed, shrunk)
+
+
+def _nested_samples() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A parent of 400 complete respondents on 4 drivers, and a child of 60 of them."""
+    units = unit_specific_drivers(3, p=4)
+    outcome = np.concatenate([u.outcome for u in units])[:400]
+    drivers = np.vstack([u.drivers for u in units])[:400]
+    return (outcome, drivers), (outcome[:60], drivers[:60])
+
+
+def _parent_draws(parent: tuple[np.ndarray, np.ndarray], resamples: int):
+    return bootstrap_draws(
+        *parent, resamples, np.random.SeedSequence(1), missing=MISSING_PAIRWISE, keep_matrices=True
+    )
+
+
+def test_a_unit_with_no_weight_of_its_own_resamples_exactly_as_its_parent() -> None:
+    parent, child = _nested_samples()
+    drawn = _parent_draws(parent, 200)
+    assert drawn.matrices.shape == (200, 5, 5)
+    point = _matrix(*parent)
+    seed = np.random.SeedSequence(2)
+    nested = bootstrap_draws(
+        *child, 200, seed, missing=MISSING_PAIRWISE, prior=Prior(point, 0.0, drawn.matrices)
+    )
+    np.testing.assert_allclose(nested.shares, drawn.shares, atol=1e-12)
+    # held fixed, the parent's matrix would give every resample the same importances
+    fixed = bootstrap_draws(*child, 200, seed, missing=MISSING_PAIRWISE, prior=Prior(point, 0.0))
+    assert np.ptp(fixed.shares, axis=0).max() < 1e-12 < np.ptp(nested.shares, axis=0).min()
+
+
+def test_each_resample_is_mixed_with_the_parent_s_resample_of_the_same_number() -> None:
+    parent, child = _nested_samples()
+    stack = _parent_draws(parent, 50).matrices
+    point = _matrix(*parent)
+
+    def kept(weight: float) -> np.ndarray:
+        prior = Prior(point, weight, stack)
+        seed = np.random.SeedSequence(2)  # the child's own resamples, the same in both runs
+        return bootstrap_draws(
+            *child, 50, seed, missing=MISSING_PAIRWISE, prior=prior, keep_matrices=True
+        ).matrices
+
+    own = kept(1.0)  # complete answers: the child's own resampled correlations, nothing to fill
+    assert np.linalg.eigvalsh(0.3 * own + 0.7 * stack).min() > 1e-3  # no repair needed
+    np.testing.assert_allclose(kept(0.3), 0.3 * own + 0.7 * stack, atol=1e-14)
+
+
+def test_the_parent_s_resampled_matrices_must_match_the_resamples() -> None:
+    parent, child = _nested_samples()
+    stack = _parent_draws(parent, 20).matrices
+    with pytest.raises(ValueError, match="20 resampled matrices do not match 30"):
+        bootstrap_draws(
+            *child, 30, 1, missing=MISSING_PAIRWISE, prior=Prior(_matrix(*parent), 0.5, stack)
+        )

@@ -219,3 +219,42 @@ def test_the_explore_notebook_sets_a_school_s_published_matrix_beside_its_own(
     for question in s2.index:  # pandas prints six decimals
         assert f"{s2.loc[question, 'importance']:.6f}" in shown
         assert f"{o1.loc[question, 'importance']:.6f}" in shown
+
+
+def test_a_school_s_intervals_carry_its_parent_s_uncertainty(staged) -> None:
+    """Each resample of a shrunk school is mixed with its parent's resample of the same
+    number (the parent's own mixed with the förvaltning's), not with a fixed matrix."""
+    from analysis.drivers.bootstrap import analyse_rows
+    from analysis.drivers.borrowing import analyse_year
+    from analysis.drivers.shrinkage import Prior
+
+    data = staged[0]
+    params = params_from_dict({"drivers": {"min_n": 50, "bootstrap": 200, "seed": 11}})
+    settings = params.drivers
+    year = analyse_year(data, params, YEAR)
+    rows = {t.target_id: t.positions for t in year.targets}
+    schools = [u for u in ("S1", "S2", "S3", "S4", "S5") if u in year.towards]
+    school = min(schools, key=lambda u: year.analyses[u].own_weight)  # the most its parent's
+    chain = [school]
+    while chain[-1] in year.towards:
+        chain.append(year.towards[chain[-1]])
+    assert chain[-1] == "F" and len(chain) >= 2
+    # by hand, top down: each unit's resamples mixed with its parent's kept ones
+    stack = analyse_rows(year.sample, rows["F"], settings, "F", keep_matrices=True)
+    stack = stack.resampled_correlations
+    for unit in reversed(chain[:-1]):
+        published = year.analyses[unit]
+        prior = Prior(year.analyses[year.towards[unit]].correlations, published.own_weight, stack)
+        nested = analyse_rows(year.sample, rows[unit], settings, unit, prior, keep_matrices=True)
+        stack = nested.resampled_correlations
+        for field in ("importance", "ci_low", "ci_high", "p_high", "p_random", "p_negative"):
+            np.testing.assert_allclose(
+                getattr(nested, field), getattr(published, field), atol=1e-15, err_msg=field
+            )
+        assert published.resampled_correlations is None  # not kept past the stage
+    # held fixed, the parent's matrix would make the school's intervals narrower
+    held = analyse_rows(
+        year.sample, rows[school], settings, school, Prior(prior.correlations, prior.weight)
+    )
+    width = nested.ci_high - nested.ci_low
+    assert np.mean(width) > 1.03 * np.mean(held.ci_high - held.ci_low)

@@ -187,20 +187,23 @@ def bootstrap_intervals(
     members: np.ndarray,
     params: Params,
     year: int,
-    prior: tuple[np.ndarray, float] | None = None,
-) -> tuple[np.ndarray, ...] | None:
-    """The pipeline's seeded bootstrap for one sample (ci_low, ci_high, p_high, p_negative,
-    p_random), or None if the package offers none.
+    prior: tuple[np.ndarray, float, np.ndarray | None] | None = None,
+    keep_matrices: bool = False,
+) -> tuple[tuple[np.ndarray, ...] | None, np.ndarray | None]:
+    """The pipeline's seeded bootstrap for one sample: (ci_low, ci_high, p_high, p_negative,
+    p_random), or None if the package offers none; and, with ``keep_matrices``, every
+    resample's final matrix (a shrunk child's resampled prior).
 
     Calls ``analysis.drivers.bootstrap.bootstrap_draws`` with the seed the pipeline
     derives from the parameters and the respondents (``sample_seed``); the
     percentile step and the shares are done here. ``prior`` (the parent's
-    matrix and the unit's own weight) bootstraps a shrunk matrix.
+    matrix, the unit's own weight and the parent's resampled matrices, None to
+    hold the parent fixed) bootstraps a shrunk matrix.
     """
     try:
         from analysis.drivers.bootstrap import bootstrap_draws, sample_seed
     except ImportError:
-        return None
+        return None, None
     settings = params.drivers
     clusters = sample.unit_ids[members] if settings.resample == "units" else None
     if clusters is not None and len(np.unique(clusters)) < settings.resample_min_units:
@@ -213,21 +216,23 @@ def bootstrap_intervals(
         clusters,
         sample.missing,
         **({} if prior is None else {"prior": _package_prior(*prior)}),
+        keep_matrices=keep_matrices,
     )
     shares = draws.shares
     if len(shares) == 0:
-        return None
+        return None, draws.matrices
     tail = (1 - settings.ci_level) / 2
     low, high = np.quantile(shares, [tail, 1 - tail], axis=0)
     # in the high half of a resample: at or above its median importance
     in_high = shares >= np.median(shares, axis=1, keepdims=True)
-    return (
+    intervals = (
         low,
         high,
         in_high.mean(axis=0),
         draws.negative.mean(axis=0),
         draws.below_random.mean(axis=0),
     )
+    return intervals, draws.matrices
 
 
 def null_noise(
@@ -256,7 +261,7 @@ def null_noise(
     )
 
 
-def _package_prior(matrix: np.ndarray, weight: float):
+def _package_prior(matrix: np.ndarray, weight: float, resampled: np.ndarray | None = None):
     from analysis.drivers.shrinkage import Prior
 
-    return Prior(matrix, weight)
+    return Prior(matrix, weight, resampled)

@@ -9,7 +9,10 @@ without variance, left to the parent) with its parent's final matrix,
 samples of the unit's size drawn from its parent land from the parent's
 importances and, like the intervals, can only be reproduced by the
 package's seeded draws; ``tau2``, the mixing, the repair and the weights are
-this module's own arithmetic.
+this module's own arithmetic. A unit with ``w = 0`` has no matrix of its
+own: it shows its parent's analysis, and its children lean on that parent. The intervals mix each
+resample with the parent's same-numbered resample, so a parent's resampled
+matrices are kept while a child with its own weight needs them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from analysis.audit.driver_analysis import (
     weights_from_correlations,
 )
 
+#: a shrunk target's recomputation and, when kept, its resampled matrices
+Analysed = tuple[DriverRecomputation, np.ndarray | None]
 #: docs/assumptions.md: a pair answered together by fewer than this has no own correlation
 MIN_PAIR = 10
 
@@ -75,14 +80,16 @@ def shrink(
     targets: list[ShrinkTarget],
     min_own: int,
     noise_of: Callable[[np.ndarray, np.ndarray, np.ndarray], float],
-    analysis_of: Callable[[np.ndarray, np.ndarray, float, np.ndarray], DriverRecomputation],
+    analysis_of: Callable[..., Analysed],
+    root_resampled: np.ndarray | None = None,
 ) -> tuple[dict[int, float], dict[str, DriverRecomputation]]:
     """(tau2 per depth, each shrunk target's recomputed analysis).
 
     ``noise_of(members, parent_members, parent_importance)`` is the package's
     noise v of a target (samples of its size from its parent's respondents);
-    ``analysis_of(members, matrix, weight, parent)`` the recomputation of one
-    final matrix with its intervals.
+    ``analysis_of(members, matrix, weight, parent, parent_resampled, keep)`` the
+    recomputation of one final matrix with its intervals (and its resampled
+    matrices when ``keep``); ``root_resampled`` the förvaltning's.
     """
     root_id = targets[0].lenders[-1] if targets else ""
     members = {t.target_id: t.members for t in targets}
@@ -106,22 +113,39 @@ def shrink(
         lender_of[t.target_id] = lender
         noise[t.target_id] = noise_of(t.members, members[lender], importance[lender])
     tau2 = _tau2(targets, importance, noise, lender_of)
+    weight = {}
+    for t in targets:
+        level = tau2.get(len(t.lenders), 0.0)  # a manager's: the depth below their unit
+        if t.target_id in own:
+            weight[t.target_id] = level / (level + noise[t.target_id]) if level > 0 else 0.0
+    parents = {u for t in targets if weight.get(t.target_id, 0.0) > 0 for u in t.lenders}
     final: dict[str, np.ndarray] = {root_id: root_corr}
+    resampled: dict[str, np.ndarray | None] = {root_id: root_resampled}
     results: dict[str, DriverRecomputation] = {}
     for t in targets:
         origin = first.get(t.members.tobytes())
         if origin is None or origin not in own:
             continue
-        if origin != t.target_id:
+        if origin != t.target_id:  # the same respondents: the same matrix
+            if origin in final:
+                final[t.target_id], resampled[t.target_id] = final[origin], resampled[origin]
             if origin in results:
-                final[t.target_id], results[t.target_id] = final[origin], results[origin]
+                results[t.target_id] = results[origin]
             continue
-        parent = next((final[u] for u in t.lenders if u in final), root_corr)
-        level = tau2.get(len(t.lenders), 0.0)  # a manager's: the depth below their unit
-        weight = level / (level + noise[origin]) if level > 0 else 0.0
-        matrix = mixed(own[origin], parent, weight)
-        final[t.target_id] = matrix
-        results[t.target_id] = analysis_of(t.members, matrix, weight, parent)
+        parent_id = next((u for u in t.lenders if u in final), root_id)
+        parent, w = final[parent_id], weight[origin]
+        if w == 0.0:  # its parent's matrix; it shows its parent's analysis, none of its own
+            final[t.target_id], resampled[t.target_id] = parent, resampled[parent_id]
+            continue
+        final[t.target_id] = mixed(own[origin], parent, w)
+        results[t.target_id], resampled[t.target_id] = analysis_of(
+            t.members,
+            final[t.target_id],
+            w,
+            parent,
+            resampled[parent_id],
+            t.target_id in parents,
+        )
     return tau2, results
 
 

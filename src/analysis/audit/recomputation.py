@@ -39,6 +39,7 @@ class Recomputation:
         self._analyses: dict[tuple[int, str], DriverRecomputation] = {}
         self._orgs: dict[int, Organisation] = {}
         self._shrunk: dict[int, tuple[dict[int, float], dict[str, DriverRecomputation]]] = {}
+        self._root_resampled: dict[int, np.ndarray | None] = {}
         self._shrinks: dict[int, bool] = {}
         self._roots: dict[int, str] = {}
 
@@ -106,11 +107,15 @@ class Recomputation:
                 sample.outcome[members], sample.drivers[members], sample.missing
             )
             weights = weights_from_correlations(corr, len(sample.question_ids))
-            intervals = (
-                bootstrap_intervals(sample, members, self.params, year)
-                if self.with_intervals and bool(np.isfinite(weights).all())
-                else None
-            )
+            intervals, resampled = None, None
+            if self.with_intervals and bool(np.isfinite(weights).all()):
+                # the förvaltning's resampled matrices: its shrunk children's resampled priors
+                keep = target == self.root(year) and self._shrinkage_asked()
+                intervals, resampled = bootstrap_intervals(
+                    sample, members, self.params, year, keep_matrices=keep
+                )
+            if target == self.root(year):
+                self._root_resampled[year] = resampled
             self._analyses[key] = _recomputed(sample, members, corr, weights, intervals)
         return self._analyses[key]
 
@@ -118,13 +123,12 @@ class Recomputation:
         """Whether units' matrices are shrunk towards their parents' (and the root analysable);
         asked for every unit's rows, so worked out once per year."""
         if year not in self._shrinks:
-            settings = self.params.drivers
-            self._shrinks[year] = (
-                settings.shrinkage == "empirical_bayes"
-                and settings.missing == MISSING_PAIRWISE
-                and self.analysable(year, self.root(year))
-            )
+            self._shrinks[year] = self._shrinkage_asked() and self.analysable(year, self.root(year))
         return self._shrinks[year]
+
+    def _shrinkage_asked(self) -> bool:
+        settings = self.params.drivers
+        return settings.shrinkage == "empirical_bayes" and settings.missing == MISSING_PAIRWISE
 
     def root(self, year: int) -> str:
         if year not in self._roots:
@@ -144,6 +148,7 @@ class Recomputation:
         if year not in self._shrunk:
             sample = self._sample(year)
             root_corr = driver_correlations(sample.outcome, sample.drivers, sample.missing)
+            self.drivers_analysis(year, self.root(year))  # and the root's resampled matrices
             self._shrunk[year] = shrink(
                 sample,
                 root_corr,
@@ -152,9 +157,8 @@ class Recomputation:
                 lambda members, parent, importance: null_noise(
                     sample, members, parent, importance, root_corr, self.params, year
                 ),
-                lambda members, matrix, weight, parent: self._shrunk_analysis(
-                    year, members, matrix, weight, parent
-                ),
+                lambda *analysed: self._shrunk_analysis(year, *analysed),
+                self._root_resampled.get(year),
             )
         return self._shrunk[year]
 
@@ -193,15 +197,18 @@ class Recomputation:
         matrix: np.ndarray,
         weight: float,
         parent: np.ndarray,
-    ) -> DriverRecomputation:
+        parent_resampled: np.ndarray | None,
+        keep: bool,
+    ) -> tuple[DriverRecomputation, np.ndarray | None]:
         sample = self._sample(year)
         weights = weights_from_correlations(matrix, len(sample.question_ids))
-        intervals = (
-            bootstrap_intervals(sample, members, self.params, year, (parent, weight))
-            if self.with_intervals
-            else None
-        )
-        return _recomputed(sample, members, matrix, weights, intervals, weight)
+        intervals, resampled = None, None
+        if self.with_intervals:
+            prior = (parent, weight, parent_resampled)
+            intervals, resampled = bootstrap_intervals(
+                sample, members, self.params, year, prior, keep_matrices=keep
+            )
+        return _recomputed(sample, members, matrix, weights, intervals, weight), resampled
 
 
 def _recomputed(

@@ -22,6 +22,7 @@ from analysis.core.params import DriverParams
 from analysis.drivers.correlations import (
     MIN_PAIR_N,
     correlations_with_gaps,
+    listwise_from_counts,
     pair_features,
     pairwise_correlations,
     pairwise_from_sums,
@@ -82,6 +83,7 @@ class UnitAnalysis:
     beta: np.ndarray  # standardised regression weights (negative: suppressor-like)
     correlations: np.ndarray  # the outcome-first matrix the weights come from
     own_weight: float = 1.0  # share of the sample's own correlations (below 1: shrunk)
+    resampled_correlations: np.ndarray | None = None  # per resample, for children's priors
 
 
 def sample_seed(base_seed: int, year: int, respondent_ids: np.ndarray) -> np.random.SeedSequence:
@@ -103,6 +105,7 @@ class BootstrapDraws:
     negative: np.ndarray  # the standardised regression weight is below 0
     below_random: np.ndarray  # with a random variable added, it weighs no more than that
     degenerate: int  # resamples left out (constant or unexplained outcome)
+    matrices: np.ndarray | None = None  # every resample's final matrix, if kept for children
 
 
 @on_one_blas_thread  # thousands of small decompositions: one BLAS thread is faster
@@ -114,6 +117,7 @@ def bootstrap_draws(
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
     prior: Prior | None = None,
+    keep_matrices: bool = False,
 ) -> BootstrapDraws:
     """Importance (share of R²) and the regression weights' signs in each bootstrap
     resample; also how many were unusable.
@@ -142,12 +146,21 @@ def bootstrap_draws(
     With a ``prior`` (pairwise only) each resample's own correlations are
     mixed with the parent's matrix exactly as the point estimate is
     (:func:`analysis.drivers.shrinkage.mix_with_prior`): the intervals are
-    those of the shrunk estimator, the parent's matrix held fixed. The random
-    variable is shrunk like a driver towards a parent that knows it is noise
+    those of the shrunk estimator. With ``prior.resampled`` resample b is
+    mixed with the parent's own resample b, so the parent's uncertainty is in
+    them; without, the parent's matrix is held fixed. The random variable is
+    shrunk like a driver towards a parent that knows it is noise
     (correlations 0), so it competes with the drivers on equal terms.
+    ``keep_matrices`` keeps every resample's final matrix (outcome first,
+    without the random variable): a child's ``prior.resampled``.
     """
     if prior is not None and missing != PAIRWISE:
         raise ValueError("a prior (shrinkage) needs drivers.missing = pairwise")
+    if prior is not None and prior.resampled is not None and len(prior.resampled) != n_resamples:
+        raise ValueError(
+            f"the parent's {len(prior.resampled)} resampled matrices do not match "
+            f"{n_resamples} resamples"
+        )
     n, p = drivers.shape
     noise = np.random.default_rng(_random_variable_seed(seed)).standard_normal(n)
     values = np.column_stack([outcome, drivers, noise]).astype(float)
@@ -169,6 +182,7 @@ def bootstrap_draws(
     shares: list[np.ndarray] = []
     negative: list[np.ndarray] = []
     below_random: list[np.ndarray] = []
+    matrices: list[np.ndarray] = []
     degenerate = 0
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
@@ -176,7 +190,7 @@ def bootstrap_draws(
         if missing == PAIRWISE:
             corr, pairs, var = pairwise_from_sums(counts @ moments, q)
         else:
-            corr, var = _listwise_from_counts(counts, moments, upper_i, upper_j, q)
+            corr, var = listwise_from_counts(counts, moments, upper_i, upper_j, q)
         constant = ~(var > 1e-12 * np.maximum(full_var, 1e-300))
         unknown = constant[:, :, None] | constant[:, None, :] | ~np.isfinite(corr)
         if prior is not None:
@@ -186,6 +200,8 @@ def bootstrap_draws(
         corr[:, np.arange(q), np.arange(q)] = 1.0
         if prior is not None:  # repaired below with the rest
             parent = prior.correlations
+            if prior.resampled is not None:
+                parent = prior.resampled[start : start + size]
             corr[:, :-1, :-1] = np.where(
                 np.isnan(block), parent, prior.weight * block + (1 - prior.weight) * parent
             )
@@ -195,6 +211,8 @@ def bootstrap_draws(
         own = corr[:, :-1, :-1]  # outcome and drivers, without the random variable
         if missing == PAIRWISE:
             own = repair_positive_definite(own)
+        if keep_matrices:
+            matrices.append(np.ascontiguousarray(own))
         weights, regression = weights_and_regression(
             own[:, 1:, 1:], own[:, 1:, 0], COLLINEARITY_TOL
         )
@@ -208,7 +226,11 @@ def bootstrap_draws(
         with_random = johnson_weights(corr[:, 1:, 1:], corr[:, 1:, 0], COLLINEARITY_TOL)
         below_random.append(with_random[usable, :p] <= with_random[usable, p:])
     return BootstrapDraws(
-        np.vstack(shares), np.vstack(negative), np.vstack(below_random), degenerate
+        np.vstack(shares),
+        np.vstack(negative),
+        np.vstack(below_random),
+        degenerate,
+        np.concatenate(matrices) if keep_matrices else None,
     )
 
 
@@ -237,22 +259,6 @@ def _resample_counts(
     return counts
 
 
-def _listwise_from_counts(
-    counts: np.ndarray, moments: np.ndarray, upper_i: np.ndarray, upper_j: np.ndarray, q: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each resample's correlations and variances of complete rows (before guarding)."""
-    size = len(counts)
-    totals = counts @ moments / counts.sum(axis=1, keepdims=True)
-    mean = totals[:, :q]
-    cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
-    cov = np.empty((size, q, q))
-    cov[:, upper_i, upper_j] = cov_upper
-    cov[:, upper_j, upper_i] = cov_upper
-    var = np.diagonal(cov, axis1=1, axis2=2).copy()
-    sd = np.sqrt(np.where(var > 0, var, 1.0))
-    return cov / sd[:, :, None] / sd[:, None, :], var
-
-
 def analyse_sample(
     outcome: np.ndarray,
     drivers: np.ndarray,
@@ -265,13 +271,15 @@ def analyse_sample(
     clusters: np.ndarray | None = None,
     missing: str = LISTWISE,
     prior: Prior | None = None,
+    keep_matrices: bool = False,
 ) -> UnitAnalysis:
     """Relative weights and bootstrap intervals, or ``DriverAnalysisError`` naming ``label``.
 
     ``missing``: ``listwise`` (every row complete: the contract's reference
     arithmetic) or ``pairwise`` (rows may miss drivers; ``n_used`` counts those
     who answered at least one). With a ``prior`` (pairwise only) the sample's
-    correlations are shrunk towards its parent's (:mod:`analysis.drivers.shrinkage`).
+    correlations are shrunk towards its parent's (:mod:`analysis.drivers.shrinkage`);
+    ``keep_matrices``: see :func:`bootstrap_draws`.
     """
     if n_resamples < 1:
         raise ValueError(f"drivers.bootstrap must be at least 1, got {n_resamples}")
@@ -294,7 +302,9 @@ def analyse_sample(
     if clusters is not None and len(np.unique(clusters)) < 2:
         raise ValueError(f"{label}: resampling units needs at least two units")
     resampled = "respondents" if clusters is None else "units"
-    draws = bootstrap_draws(outcome, drivers, n_resamples, seed, clusters, missing, prior)
+    draws = bootstrap_draws(
+        outcome, drivers, n_resamples, seed, clusters, missing, prior, keep_matrices
+    )
     shares, degenerate = draws.shares, draws.degenerate
     if degenerate > MAX_DEGENERATE_SHARE * n_resamples:
         raise DriverAnalysisError(
@@ -321,6 +331,7 @@ def analyse_sample(
         p_random=draws.below_random.mean(axis=0),
         correlations=_outcome_first(rxx, rxy),
         own_weight=1.0 if prior is None else prior.weight,
+        resampled_correlations=draws.matrices,
     )
     numbers = [result.weights, result.importance, result.ci_low, result.ci_high]
     if not all(np.isfinite(x).all() for x in numbers):  # pragma: no cover - guarded above
@@ -334,6 +345,7 @@ def analyse_rows(
     settings: DriverParams,
     label: str,
     prior: Prior | None = None,
+    keep_matrices: bool = False,
 ) -> UnitAnalysis:
     """:func:`analyse_sample` of some rows of a year's sample, seeded by who they are."""
     return analyse_sample(
@@ -347,6 +359,7 @@ def analyse_rows(
         clusters=resampling_clusters(sample.unit_ids[rows], settings),
         missing=sample.method,
         prior=prior,
+        keep_matrices=keep_matrices,
     )
 
 

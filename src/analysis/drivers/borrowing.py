@@ -26,7 +26,7 @@ borrow: it is analysed and marked ``basis = own_below_min_n``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analysis.core.contract import (
     BASIS_BORROWED,
@@ -133,10 +133,15 @@ def analyse_year(data: SurveyData, params: Params, year: int, jobs: int = 1) -> 
     )
     shrink = settings.shrinkage == SHRINKAGE_EB and sample.method == MISSING_PAIRWISE
     ordered = sorted(result.targets, key=lambda t: t.analysis_order)
-    _own_or_borrowed(result, [t for t in ordered if t.is_root or not shrink], settings)
+    # shrinking: the förvaltning's resampled matrices are its children's resampled priors
+    _own_or_borrowed(result, [t for t in ordered if t.is_root or not shrink], settings, shrink)
     root = next((t.target_id for t in ordered if t.is_root), None)
     if shrink and root in result.analyses:
         shrunk = shrink_targets(sample, ordered, result.analyses[root], root, settings, jobs)
+        result.analyses = {
+            tid: replace(analysis, resampled_correlations=None)
+            for tid, analysis in result.analyses.items()
+        }
         result.tau2, result.noise, result.towards = shrunk.tau2, shrunk.noise, shrunk.towards
         result.analyses.update(shrunk.analyses)
         for target in ordered:
@@ -151,8 +156,11 @@ def analyse_year(data: SurveyData, params: Params, year: int, jobs: int = 1) -> 
     return result
 
 
-def _own_or_borrowed(result: YearDrivers, targets: list[Target], settings: DriverParams) -> None:
-    """Each target's own analysis when it has ``drivers.min_n``, else its lender's."""
+def _own_or_borrowed(
+    result: YearDrivers, targets: list[Target], settings: DriverParams, keep_root: bool = False
+) -> None:
+    """Each target's own analysis when it has ``drivers.min_n``, else its lender's
+    (``keep_root``: the förvaltning's resampled matrices kept, for shrinking)."""
     sample, year = result.sample, result.year
     outcomes: dict[bytes, tuple[str, UnitAnalysis | DriverAnalysisError]] = {}
     for target in targets:
@@ -168,7 +176,8 @@ def _own_or_borrowed(result: YearDrivers, targets: list[Target], settings: Drive
         else:
             key = target.positions.tobytes()
             if key not in outcomes:
-                outcomes[key] = (label, _analyse_target(sample, target, settings, label))
+                keep = keep_root and target.is_root
+                outcomes[key] = (label, _analyse_target(sample, target, settings, label, keep))
             first_label, outcome = outcomes[key]
             if isinstance(outcome, UnitAnalysis):
                 result.analyses[tid] = outcome
@@ -218,10 +227,10 @@ def _blame_missing(problem: DriverAnalysisError, sample: DriverSample) -> Driver
 
 
 def _analyse_target(
-    sample: DriverSample, target: Target, settings: DriverParams, label: str
+    sample: DriverSample, target: Target, settings: DriverParams, label: str, keep: bool
 ) -> UnitAnalysis | DriverAnalysisError:
     """The target's own analysis, or the reason it has none (returned, to be cached)."""
     try:
-        return analyse_rows(sample, target.positions, settings, label)
+        return analyse_rows(sample, target.positions, settings, label, keep_matrices=keep)
     except DriverAnalysisError as error:
         return error

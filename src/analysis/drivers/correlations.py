@@ -27,6 +27,7 @@ __all__ = [
     "MIN_PAIR_N",
     "contributors",
     "correlations_with_gaps",
+    "listwise_from_counts",
     "pair_features",
     "pairwise_correlations",
     "pairwise_from_sums",
@@ -245,3 +246,20 @@ def samples_correlations_with_gaps(values: np.ndarray) -> tuple[np.ndarray, np.n
 def _pair_name(names: list[str], i: int, j: int) -> str:
     label = ["the outcome", *names]
     return f"{label[i]} & {label[j]}"
+
+
+def listwise_from_counts(
+    counts: np.ndarray, moments: np.ndarray, upper_i: np.ndarray, upper_j: np.ndarray, q: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each bootstrap resample's correlations and variances of complete rows (listwise),
+    from its counts over respondents and their centred values and products (before guarding)."""
+    size = len(counts)
+    totals = counts @ moments / counts.sum(axis=1, keepdims=True)
+    mean = totals[:, :q]
+    cov_upper = totals[:, q:] - mean[:, upper_i] * mean[:, upper_j]
+    cov = np.empty((size, q, q))
+    cov[:, upper_i, upper_j] = cov_upper
+    cov[:, upper_j, upper_i] = cov_upper
+    var = np.diagonal(cov, axis1=1, axis2=2).copy()
+    sd = np.sqrt(np.where(var > 0, var, 1.0))
+    return cov / sd[:, :, None] / sd[:, None, :], var

@@ -73,11 +73,16 @@ class Prior:
     """What a unit's own correlations are mixed with: its parent's matrix and its own weight.
 
     ``correlations`` is the parent's final (outcome-first) matrix, ``weight``
-    the share of the unit's own data, ``w = tau2 / (tau2 + v)``.
+    the share of the unit's own data, ``w = tau2 / (tau2 + v)``. ``resampled``
+    (bootstrap only) is the parent's final matrix in each of its own bootstrap
+    resamples, (resamples, 1 + p, 1 + p): the unit's resample b is mixed with
+    the parent's resample b, so the parent's uncertainty reaches the unit's
+    intervals; None holds the parent's matrix fixed.
     """
 
     correlations: np.ndarray
     weight: float
+    resampled: np.ndarray | None = None
 
 
 def mix_with_prior(own: np.ndarray, prior: Prior) -> np.ndarray:

@@ -20,7 +20,11 @@ Two passes, because the weight of a unit's own data depends on every unit:
    parent's exceeds the noise;
 2. top down, each target's matrix ``w * own + (1 - w) * parent's final
    matrix`` with ``w = tau2 / (tau2 + v)``, its importances, and bootstrap
-   intervals of that shrunk estimator (the parent's matrix held fixed).
+   intervals of that shrunk estimator: each of the target's resamples is
+   mixed with the same-numbered resample of its parent's final matrix, so
+   the parent's uncertainty is in the target's intervals. The bootstraps
+   therefore run in waves down the tree (the områden, then their schools, ...),
+   each wave's in parallel, each parent's resampled matrices kept for its children.
 
 Targets with exactly the same respondents share one analysis (the first in
 tree order: a school and the rektor who manages exactly it show the same
@@ -32,7 +36,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,8 +88,8 @@ def shrink_targets(
     A target's matrix is its children's parent even when its own intervals
     cannot be computed (it then borrows); a target whose own weight is 0 has
     exactly its parent's matrix and borrows its analysis, intervals included.
-    ``jobs`` processes run the bootstraps, which do not depend on each other
-    once the matrices are known.
+    ``root.resampled_correlations`` are the förvaltning's resampled matrices
+    (None: its matrix held fixed). ``jobs`` processes run each wave's bootstraps.
     """
     year = ShrunkYear()
     ordered = sorted((t for t in targets if not t.is_root), key=lambda t: t.analysis_order)
@@ -157,16 +161,8 @@ def shrink_targets(
             continue
         final[tid] = mix_with_prior(own[tid], Prior(final[parent_id], weight))
         year.towards[tid] = parent_id
-        jobs_to_run.append(_Job(tid, target.positions, Prior(final[parent_id], weight)))
-    for tid, outcome in zip(
-        (job.target_id for job in jobs_to_run),
-        _in_workers(_analyse_shared, (sample, settings), jobs_to_run, jobs),
-        strict=True,
-    ):
-        if isinstance(outcome, UnitAnalysis):
-            year.analyses[tid] = outcome
-        else:
-            year.problems[tid] = DriverAnalysisError(*outcome)
+        jobs_to_run.append(_Job(tid, target.positions, Prior(final[parent_id], weight), parent_id))
+    _bootstrap_in_waves(year, jobs_to_run, root_id, root, sample, settings, jobs)
     for target in ordered:  # the same respondents: the same matrix
         tid = target.target_id
         first = first_of.get(target.positions.tobytes())
@@ -187,7 +183,39 @@ class _Job:
 
     target_id: str
     rows: np.ndarray
-    prior: Prior
+    prior: Prior  # the parent's point matrix; its resampled ones are filled in by the worker
+    parent_id: str
+
+
+def _bootstrap_in_waves(
+    year: ShrunkYear,
+    work: list[_Job],
+    root_id: str,
+    root: UnitAnalysis,
+    sample: DriverSample,
+    settings: DriverParams,
+    jobs: int,
+) -> None:
+    """Every job's bootstrap, parents before children; ``year.analyses`` and ``.problems``.
+
+    A wave is every job whose parent's resampled matrices are known (the
+    förvaltning's first); a parent whose own bootstrap failed leaves its
+    children its point matrix, held fixed.
+    """
+    parents = {job.parent_id for job in work}
+    resampled = {root_id: root.resampled_correlations}
+    depth = {root_id: 0}
+    for job in work:  # tree order: a parent's job comes before its children's
+        depth[job.target_id] = depth[job.parent_id] + 1
+    for wave in sorted({depth[job.target_id] for job in work}):
+        these = [job for job in work if depth[job.target_id] == wave]
+        outcomes = _in_workers(_analyse_shared, (sample, settings, resampled, parents), these, jobs)
+        for job, outcome in zip(these, outcomes, strict=True):
+            if isinstance(outcome, UnitAnalysis):
+                resampled[job.target_id] = outcome.resampled_correlations
+                year.analyses[job.target_id] = replace(outcome, resampled_correlations=None)
+            else:
+                year.problems[job.target_id] = DriverAnalysisError(*outcome)
 
 
 @dataclass(frozen=True)
@@ -234,13 +262,13 @@ def _noise_shared(job: _NoiseJob) -> float:
 
 def _analyse_shared(job: _Job) -> UnitAnalysis | tuple:
     assert _SHARED is not None
-    return _analyse(*_SHARED, job)
-
-
-def _analyse(sample: DriverSample, settings: DriverParams, job: _Job) -> UnitAnalysis | tuple:
+    sample, settings, resampled, parents = _SHARED
+    prior = replace(job.prior, resampled=resampled.get(job.parent_id))
     label = f"year {sample.year}, unit {job.target_id}"
     try:
-        return analyse_rows(sample, job.rows, settings, label, job.prior)
+        return analyse_rows(
+            sample, job.rows, settings, label, prior, keep_matrices=job.target_id in parents
+        )
     except DriverAnalysisError as error:  # returned: an exception's own fields do not pickle
         return (str(error), error.code, error.questions)
 
