@@ -105,11 +105,38 @@ def bench_stage(params, year: int, interim: Path, processed: Path) -> tuple[list
         first = table.groupby("unit_id", sort=False).first()
         own = int((first["basis"] != "borrowed").sum())
         managers = int(first.index.str.startswith("manager:").sum())
+        analysed = table[table["basis"] != "borrowed"]
+        distinct = analysed.groupby("unit_id")["ci_low"].apply(tuple).nunique()
         summary = (
             f"{len(first)} units/managers with rows ({managers} managers), {own} with their "
-            f"own analysis, n_used at the förvaltning {int(first['n_used'].iloc[0])}"
+            f"own analysis, n_used at the förvaltning {int(first['n_used'].iloc[0])}\n"
+            + decomposition_floor(distinct, table["question_id"].nunique(), params)
         )
     return times, summary
+
+
+def decomposition_floor(analyses: int, drivers: int, params) -> str:
+    """What the eigen-decompositions alone cost: every bootstrapped analysis decomposes
+    each resample's driver matrix twice (without and with the random variable)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    seconds = 0.0
+    for p in (drivers, drivers + 1):
+        x = rng.normal(size=(1000, 4 * p, p))
+        batch = np.einsum("bij,bik->bjk", x, x)
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            np.linalg.eigh(batch)
+            runs.append((time.perf_counter() - start) / len(batch))
+        seconds += statistics.median(runs)
+    total = analyses * params.drivers.bootstrap * seconds
+    return (
+        f"      the decompositions alone: {analyses} bootstrapped analyses x "
+        f"{params.drivers.bootstrap:,} resamples x 2 ({seconds / 2 * 1e6:.0f} µs each on one "
+        f"core) = {total:.1f} s of CPU, {total / 2:.1f} s on the stage's two worker processes"
+    )
 
 
 def verdict(label: str, times: list[float], target: float) -> bool:
