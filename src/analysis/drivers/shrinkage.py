@@ -43,29 +43,12 @@ from analysis.drivers.relweights import johnson_weights, on_one_blas_thread
 
 __all__ = [
     "Prior",
-    "Shrinkage",
     "between_variance",
     "importance_shares",
     "mix_with_prior",
     "null_noise",
     "own_weight",
-    "shrink_to_parents",
 ]
-
-
-@dataclass(frozen=True)
-class Shrinkage:
-    """Each unit's shrunk matrix, the weight of its own data in it, and the importances.
-
-    ``tau2`` is the between-unit variance of the importances (one number for
-    all units shrunk together); ``weight[i]`` the share of unit i's own
-    correlations in its matrix (0: its parent's, 1: its own).
-    """
-
-    tau2: float
-    weight: np.ndarray
-    correlations: np.ndarray  # (units, 1 + p, 1 + p), outcome first
-    importance: np.ndarray  # (units, p), each row summing to 1
 
 
 @dataclass(frozen=True)
@@ -160,19 +143,3 @@ def own_weight(tau2: float, noise: np.ndarray) -> np.ndarray:
     if tau2 <= 0.0:
         return np.zeros_like(noise)
     return tau2 / (tau2 + noise)
-
-
-def shrink_to_parents(own: np.ndarray, parent: np.ndarray, noise: np.ndarray) -> Shrinkage:
-    """Shrink each unit's correlation matrix towards its parent's (module docstring).
-
-    ``own`` and ``parent`` are (units, 1 + p, 1 + p) outcome-first
-    correlation matrices (each unit's parent's at the same index), ``noise``
-    each unit's summed bootstrap variance of its own importances.
-    """
-    own = np.asarray(own, dtype=float)
-    parent = np.asarray(parent, dtype=float)
-    tau2 = between_variance(importance_shares(own), importance_shares(parent), noise)
-    weight = own_weight(tau2, noise)
-    mixed = weight[:, None, None] * own + (1.0 - weight[:, None, None]) * parent
-    mixed = repair_positive_definite(mixed)
-    return Shrinkage(tau2, weight, mixed, importance_shares(mixed))
