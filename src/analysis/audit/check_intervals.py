@@ -24,34 +24,12 @@ import pandas as pd
 
 from analysis.audit.recomputation import Recomputation
 from analysis.audit.results import KEYS, Mismatch, differs, format_number
-from analysis.audit.tree import composite_questions
-from analysis.core.catalogue import RESPONSE_RATE, question_measure
+from analysis.core.catalogue import RESPONSE_RATE
 
 #: the normal quantile of a two-sided 95 % interval, and a normal's interquartile range
 Z95 = 1.959963984540054
 NORMAL_IQR = 1.3489795003921634
 MIN_CALIBRATION_CHANGES = 30
-
-
-def respondent_spreads(recomputation: Recomputation, year: int) -> dict[str, float]:
-    """Each measure's pooled within-unit SD of respondent scores (index points)."""
-    data, survey = recomputation.data, recomputation.params.survey
-    responses = data.responses_in(year)
-    asked = data.asked_in(year)
-    span = survey.scale_max - survey.scale_min
-    scores = (responses[asked].astype(float) - survey.scale_min) / span * 100
-    frame = {question_measure(q): scores[q] for q in asked}
-    for name, ids in composite_questions(data.questions, asked).items():
-        frame[name] = scores[ids].mean(axis=1)  # mean of the valid answers
-    table = pd.DataFrame(frame)
-    table["unit"] = responses["unit_id"].astype(str).to_numpy()
-    out = {}
-    for measure in frame:
-        valid = table[["unit", measure]].dropna()
-        deviation = valid[measure] - valid.groupby("unit")[measure].transform("mean")
-        df = len(valid) - valid["unit"].nunique()
-        out[measure] = math.sqrt((deviation**2).sum() / df) if df > 0 else math.nan
-    return out
 
 
 def audit_intervals(
@@ -70,8 +48,8 @@ def audit_intervals(
         return found
     before = recomputation.figures(previous)[[*KEYS, "n"]].rename(columns={"n": "n_prev"})
     changed = changed.merge(before, on=KEYS, how="left")
-    spread = respondent_spreads(recomputation, year)
-    spread_prev = respondent_spreads(recomputation, previous)
+    spread = recomputation.respondent_spreads(year)
+    spread_prev = recomputation.respondent_spreads(previous)
     for measure, part in changed.groupby("measure", sort=False):
         if measure == RESPONSE_RATE:
             found += _check_rates(part, year)

@@ -6,6 +6,8 @@ analyses are computed once however many published rows need them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -21,7 +23,13 @@ from analysis.audit.driver_analysis import (
 )
 from analysis.audit.driver_shrinkage import ShrinkTarget, shrink
 from analysis.audit.figures import recompute_figures
-from analysis.audit.tree import Organisation, comparable_measures, organisation
+from analysis.audit.tree import (
+    Organisation,
+    comparable_measures,
+    composite_questions,
+    organisation,
+)
+from analysis.core.catalogue import question_measure
 from analysis.core.contract import MANAGER_PREFIX, MISSING_PAIRWISE
 from analysis.core.dataset import SurveyData
 from analysis.core.params import Params
@@ -42,6 +50,7 @@ class Recomputation:
         self._root_resampled: dict[int, np.ndarray | None] = {}
         self._shrinks: dict[int, bool] = {}
         self._roots: dict[int, str] = {}
+        self._spreads: dict[int, dict[str, float]] = {}
 
     def figures(self, year: int) -> pd.DataFrame:
         if year not in self._figures:
@@ -56,6 +65,13 @@ class Recomputation:
     def comparable(self, year: int, previous: int) -> set[str]:
         d = self.data
         return comparable_measures(d.questions, d.asked_in(year), d.asked_in(previous))
+
+    def respondent_spreads(self, year: int) -> dict[str, float]:
+        """Each measure's pooled within-unit SD of respondent scores (index points), the
+        changes' intervals rest on (plain pandas, none of the pipeline's interval code)."""
+        if year not in self._spreads:
+            self._spreads[year] = _respondent_spreads(self.data, self.params, year)
+        return self._spreads[year]
 
     def drivers_of(self, year: int) -> tuple[str, ...]:
         return self._sample(year).question_ids
@@ -242,3 +258,24 @@ def _common_ancestor(chains: list[tuple[str, ...]]) -> str:
     for chain in chains[1:]:
         common &= set(chain)
     return next(u for u in chains[0] if u in common)
+
+
+def _respondent_spreads(data: SurveyData, params: Params, year: int) -> dict[str, float]:
+    """Each measure's pooled within-unit SD of respondent scores (index points)."""
+    survey = params.survey
+    responses = data.responses_in(year)
+    asked = data.asked_in(year)
+    span = survey.scale_max - survey.scale_min
+    scores = (responses[asked].astype(float) - survey.scale_min) / span * 100
+    frame = {question_measure(q): scores[q] for q in asked}
+    for name, ids in composite_questions(data.questions, asked).items():
+        frame[name] = scores[ids].mean(axis=1)  # mean of the valid answers
+    table = pd.DataFrame(frame)
+    table["unit"] = responses["unit_id"].astype(str).to_numpy()
+    out = {}
+    for measure in frame:
+        valid = table[["unit", measure]].dropna()
+        deviation = valid[measure] - valid.groupby("unit")[measure].transform("mean")
+        df = len(valid) - valid["unit"].nunique()
+        out[measure] = math.sqrt((deviation**2).sum() / df) if df > 0 else math.nan
+    return out

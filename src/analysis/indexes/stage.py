@@ -12,6 +12,7 @@ import json
 import math
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache, partial
 from itertools import repeat
@@ -28,14 +29,20 @@ from analysis.indexes.change_intervals import measure_spread
 from analysis.indexes.figures import figures_with_changes, published_figures
 
 
-def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame:
+def history_figures(
+    data: SurveyData,
+    params: Params,
+    year: int,
+    spread: Callable[[int], dict[str, float]] | None = None,
+) -> pd.DataFrame:
     """Figures of ``year``, all of the comparison year's, and the trend rows before it.
 
     Each year is suppressed once (the costly step, :func:`published_years`)
-    and reused for its own rows and as the comparison of the year after it.
+    and reused for its own rows and as the comparison of the year after it;
+    ``spread(year)`` is each year's respondent spread (computed here when not given).
     """
     published = published_years(data, params, [y for y in data.years if y <= year])
-    spread = cache(partial(measure_spread, data, params.survey))  # each year once
+    spread = spread or year_spreads(data, params)
     previous = data.previous_year(year)
     tables = [figures_with_changes(data, params.survey, year, published.__getitem__, spread)]
     for earlier in sorted((y for y in data.years if y < year), reverse=True):
@@ -45,6 +52,11 @@ def history_figures(data: SurveyData, params: Params, year: int) -> pd.DataFrame
             table = table[is_unit & table["measure"].isin(HISTORY_MEASURES)]
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+def year_spreads(data: SurveyData, params: Params) -> Callable[[int], dict[str, float]]:
+    """Each year's respondent spread per measure, computed once per year when first asked."""
+    return cache(partial(measure_spread, data, params.survey))
 
 
 #: respondent rows from which the years are suppressed in parallel processes: below
@@ -91,7 +103,8 @@ def follow_up_tables(data: SurveyData, year: int) -> tuple[pd.DataFrame, pd.Data
 def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
     data = SurveyData.load(paths.interim)
     check_report_year(data, year)
-    figures = history_figures(data, params, year)
+    spread = year_spreads(data, params)
+    figures = history_figures(data, params, year, spread)
     summary = json.loads((paths.interim / "ingest_summary.json").read_text(encoding="utf-8"))
     meta = {
         "year": year,
@@ -104,8 +117,7 @@ def run_indexes(params: Params, year: int, paths: StagePaths) -> None:
         # each measure's respondent spread, pooled over the organisation: the reports'
         # group differences rest on it (analysis.indexes.change_intervals)
         "respondent_spread": {
-            measure: (None if math.isnan(sd) else sd)
-            for measure, sd in measure_spread(data, params.survey, year).items()
+            measure: (None if math.isnan(sd) else sd) for measure, sd in spread(year).items()
         },
     }
     out = paths.processed_year(year)
