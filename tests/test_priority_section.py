@@ -12,6 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import report_fixture as rf
@@ -101,9 +102,7 @@ def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
     processed: Path, tmp_path: Path
 ) -> None:
     directory = _copy(processed, tmp_path)
-    drivers = pd.read_parquet(directory / "drivers.parquet")
-    drivers.loc[drivers["unit_id"] == "A", "borrow_code"] = "no_variance"
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"borrow_code": "no_variance"}, unit_id="A")
     _rewrite_notes(
         directory, borrowed={"A": {"from": "N", "code": "no_variance", "questions": ["q8"]}}
     )
@@ -116,16 +115,18 @@ def test_a_unit_that_borrowed_because_of_degenerate_answers_says_so(
     assert "för få svar" not in text
 
 
-def _shrunk(directory: Path, unit_id: str, own_weight: float, towards: str) -> None:
+def _set_drivers(directory: Path, values: dict[str, object], **where: str) -> None:
+    """drivers.parquet with ``values`` set on the rows matching ``where`` (column = value)."""
     drivers = pd.read_parquet(directory / "drivers.parquet")
-    mine = drivers["unit_id"] == unit_id
-    drivers.loc[mine, ["importance_from", "basis", "own_weight", "borrow_code"]] = [
-        unit_id,
-        "shrunk",
-        own_weight,
-        "",
-    ]
+    rows = np.logical_and.reduce([drivers[column] == value for column, value in where.items()])
+    for column, value in values.items():
+        drivers.loc[rows, column] = value
     drivers.to_parquet(directory / "drivers.parquet", index=False)
+
+
+def _shrunk(directory: Path, unit_id: str, own_weight: float, towards: str) -> None:
+    shrunk = {"importance_from": unit_id, "basis": "shrunk", "own_weight": own_weight}
+    _set_drivers(directory, shrunk | {"borrow_code": ""}, unit_id=unit_id)
     _rewrite_notes(
         directory,
         borrowed={},
@@ -171,9 +172,7 @@ def test_a_forvaltning_below_min_n_is_marked_interpret_with_care(
     processed: Path, tmp_path: Path
 ) -> None:
     directory = _copy(processed, tmp_path)
-    drivers = pd.read_parquet(directory / "drivers.parquet")
-    drivers.loc[drivers["unit_id"] == "F", "basis"] = "own_below_min_n"
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"basis": "own_below_min_n"}, unit_id="F")
     text = section_text(directory, "F")
     assert (
         "Tolka försiktigt: analysen bygger på bara 110 svarande med svar på alla frågor "
@@ -256,11 +255,8 @@ def test_an_unsettled_placement_is_named_and_a_negative_weight_only_when_sure(
     resamples agree (p_high 0.6 < 0.8); q5's standardised weight is negative in 97 % of the
     resamples (not sure: under 97.5 %)."""
     directory = _copy(processed, tmp_path)
-    drivers = pd.read_parquet(directory / "drivers.parquet")
-    at_f = drivers["unit_id"] == "F"
-    drivers.loc[at_f & (drivers["question_id"] == "q8"), "p_high"] = 0.6
-    drivers.loc[at_f & (drivers["question_id"] == "q5"), ["beta", "p_negative"]] = [-0.1, 0.97]
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"p_high": 0.6}, unit_id="F", question_id="q8")
+    _set_drivers(directory, {"beta": -0.1, "p_negative": 0.97}, unit_id="F", question_id="q5")
     text = section_text(directory, "F")
     assert (
         "Osäker placering (ofylld punkt): ”Jag har de digitala verktyg jag behöver” hamnar på "
@@ -273,8 +269,7 @@ def test_an_unsettled_placement_is_named_and_a_negative_weight_only_when_sure(
     assert "Osäker placering" not in plain
 
     # in 98 % of the resamples: surely negative, named with its question text
-    drivers.loc[at_f & (drivers["question_id"] == "q5"), "p_negative"] = 0.98
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"p_negative": 0.98}, unit_id="F", question_id="q5")
     text = section_text(directory, "F")
     q5 = "”Jag är insatt i min arbetsplats mål”"
     assert (
@@ -285,8 +280,7 @@ def test_an_unsettled_placement_is_named_and_a_negative_weight_only_when_sure(
     assert "slumpen" not in text  # the fixture's drivers all beat the random variable
 
     # the test against a random variable: in 10 % of the resamples it weighs as much as q7
-    drivers.loc[at_f & (drivers["question_id"] == "q7"), "p_random"] = 0.1
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"p_random": 0.1}, unit_id="F", question_id="q7")
     assert (
         "Skiljer sig inte säkert från slumpen: ”Jag känner till vilka lönekriterierna är på min "
         "arbetsplats” — i fler än 25 av 1 000 omdragningar av svaren väger en påhittad fråga med "
@@ -312,11 +306,8 @@ def test_when_most_drivers_fail_the_random_variable_test_the_few_that_pass_are_n
     """F has 9 drivers. In a unit of a hundred most may not beat a random variable: listing
     them all would bury the point, so the report counts them and names the few that pass."""
     directory = _copy(processed, tmp_path)
-    drivers = pd.read_parquet(directory / "drivers.parquet")
-    at_f = drivers["unit_id"] == "F"
-    drivers.loc[at_f, "p_random"] = 0.3
-    drivers.loc[at_f & (drivers["question_id"] == "q5"), "p_random"] = 0.0
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"p_random": 0.3}, unit_id="F")
+    _set_drivers(directory, {"p_random": 0.0}, unit_id="F", question_id="q5")
     assert (
         "Bara 1 av 9 frågor skiljer sig säkert från slumpen: ”Jag är insatt i min arbetsplats "
         "mål”. För de andra gäller att i fler än 25 av 1 000 omdragningar av svaren väger en "
@@ -324,8 +315,7 @@ def test_when_most_drivers_fail_the_random_variable_test_the_few_that_pass_are_n
         "osäker."
     ) in section_text(directory, "F")
 
-    drivers.loc[at_f, "p_random"] = 0.3  # none passes
-    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    _set_drivers(directory, {"p_random": 0.3}, unit_id="F")  # none passes
     assert "Ingen av de 9 frågorna skiljer sig säkert från slumpen" in section_text(directory, "F")
 
 
