@@ -10,9 +10,9 @@ samples of the unit's size drawn from its parent land from the parent's
 importances and, like the intervals, can only be reproduced by the
 package's seeded draws; ``tau2``, the mixing, the repair and the weights are
 this module's own arithmetic. A unit with ``w = 0`` has no matrix of its
-own: it shows its parent's analysis, and its children lean on that parent. The intervals mix each
-resample with the parent's same-numbered resample, so a parent's resampled
-matrices are kept while a child with its own weight needs them.
+own: it shows its parent's analysis, and its children lean on that parent.
+The intervals mix each resample with the parent's same-numbered resample,
+so a parent's resampled matrices are kept for its children with a weight.
 """
 
 from __future__ import annotations
