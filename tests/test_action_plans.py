@@ -169,3 +169,58 @@ def test_a_plan_hr_recorded_for_another_unit_of_the_subtree_is_followed_up(data)
     assert [r[0] for r in rows[1:]] == ["Epsilongymnasiet", "Arbetslag Alfa 1"]
     assert rows[2][:3] == ["Arbetslag Alfa 1", "för få svar", "för få svar"]
     assert rows[2][-1] == "Klar"
+
+
+def test_the_plan_units_and_approvers_are_worked_out_once_per_year(data, monkeypatch) -> None:
+    """~590 leader reports share a year: the tree is walked for plans once, not twice a report."""
+    from analysis.core.orgtree import heads_write_action_plans
+    from analysis.report.sections import action_plans_section, followup_section
+
+    # the rules as written, unit by unit, before any cache
+    def approver_by_hand(year, unit):
+        index = year.unit_index
+        own = index[unit]["manager_id"] or ""
+        above = [index[u]["manager_id"] or "" for u in year.tree.chain(unit)[1:]]
+        return next((f"manager:{m}" for m in above if m and m != own), "")
+
+    year = rf.variant(data, action_plans=rf.action_plans_table())  # a fresh year: no cache yet
+    calls = {"approver": 0, "heads": 0}
+    find, heads = plans._find_approver, plans.heads_write_action_plans
+
+    def counted_find(*args):
+        calls["approver"] += 1
+        return find(*args)
+
+    def counted_heads(*args):
+        calls["heads"] += 1
+        return heads(*args)
+
+    monkeypatch.setattr(plans, "_find_approver", counted_find)
+    monkeypatch.setattr(plans, "heads_write_action_plans", counted_heads)
+    first = {
+        m: (_section_text(year, m, action_plans_section), _section_text(year, m, followup_section))
+        for m in ("manager:M5", "manager:M4", "manager:M1", "manager:M0")
+    }
+    n_units = len(year.units)
+    assert calls == {"approver": n_units, "heads": n_units}  # each unit once, for all four
+    again = {
+        m: (_section_text(year, m, action_plans_section), _section_text(year, m, followup_section))
+        for m in first
+    }
+    assert calls == {"approver": n_units, "heads": n_units} and again == first
+    assert first["manager:M5"][0][1:] == [["Epsilongymnasiet", "gymnasieskola", "65"]]
+    assert [r[0] for r in first["manager:M5"][1][1:]] == ["Epsilongymnasiet"]
+    assert first["manager:M4"][0][1:] == [["Hagaskolan", "grundskola", "60"]]
+    # the looked-up values are the rules' own
+    assert plans.approvers(year) == {u: approver_by_hand(year, u) for u in year.unit_index}
+    depth = year.tree.depth
+    for unit in ("F", "N", "S", "A", "W"):
+        assert plans.plan_units(year, unit, SCHOOLS) == [
+            u
+            for u in year.tree.subtree(unit)
+            if heads_write_action_plans(depth[u], year.unit_type(u), SCHOOLS)
+        ]
+    # another school_types is its own list; the caller's list is its own to extend
+    assert plans.plan_units(year, "F", ("arbetsgrupp",))[:2] == ["A", "W"]
+    plans.plan_units(year, "F", SCHOOLS).append("X")
+    assert "X" not in plans.plan_units(year, "F", SCHOOLS)

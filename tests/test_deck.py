@@ -272,6 +272,30 @@ def test_a_deck_is_the_same_bytes_however_often_and_wherever_written(rendered):
 
 
 @pytest.mark.slow
+def test_each_picture_is_the_png_its_chart_was_drawn_as(rendered):
+    """The deck takes each chart's PNG bytes as drawn, not decoded back from the page."""
+    from analysis.report.markup import Chart
+
+    processed, _ = rendered
+    report = _in_process_report(processed, "H")
+    charts = [
+        block
+        for section in report.shown
+        for part in section_parts(section)
+        for block in part.blocks
+        if isinstance(block, Chart) and block.png
+    ]
+    assert len(charts) >= 3
+    for chart in charts:
+        assert chart.png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert chart.src == "data:image/png;base64," + base64.b64encode(chart.png).decode()
+    prs = Presentation(io.BytesIO(deck_bytes(report)))
+    pictures = [shape for slide in prs.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert [p.image.blob for p in pictures] == [c.png for c in charts]
+    assert [p._element.nvPicPr.cNvPr.get("descr") for p in pictures] == [c.alt for c in charts]
+
+
+@pytest.mark.slow
 def test_render_one_unit_with_pptx_writes_its_deck(tmp_path, capsys):
     from analysis.pipeline.cli import main
 

@@ -319,6 +319,30 @@ def test_when_most_drivers_fail_the_random_variable_test_the_few_that_pass_are_n
     assert "Ingen av de 9 frågorna skiljer sig säkert från slumpen" in section_text(directory, "F")
 
 
+def test_a_question_ending_in_a_full_stop_ends_the_sentence_without_a_second_one(
+    processed: Path, tmp_path: Path
+) -> None:
+    """Swedish typography: '… ”Jag är insatt i min arbetsplats mål.” För …', never '.”.'."""
+    directory = _copy(processed, tmp_path)
+    questions = pd.read_parquet(directory / "questions.parquet")
+    q5 = questions["question_id"] == "q5"
+    questions.loc[q5, "text"] = questions.loc[q5, "text"] + "."
+    questions.to_parquet(directory / "questions.parquet", index=False)
+    drivers = pd.read_parquet(directory / "drivers.parquet")
+    at_f = drivers["unit_id"] == "F"
+    drivers.loc[at_f, "p_random"] = 0.3
+    drivers.loc[at_f & (drivers["question_id"] == "q5"), "p_random"] = 0.0
+    drivers.to_parquet(directory / "drivers.parquet", index=False)
+    text = section_text(directory, "F")
+    assert (
+        "Bara 1 av 9 frågor skiljer sig säkert från slumpen: ”Jag är insatt i min arbetsplats "
+        "mål.” För de andra gäller att i fler än 25 av 1 000 omdragningar av svaren väger en "
+        "påhittad fråga med slumpmässiga svar minst lika tungt, så deras plats i matrisen är "
+        "osäker."
+    ) in text
+    assert ".”." not in text
+
+
 def test_when_many_drivers_pass_and_many_fail_the_report_counts_those_that_fail() -> None:
     from types import SimpleNamespace
 

@@ -771,6 +771,61 @@ def test_the_project_root_and_the_kernels_path_are_where_the_files_are() -> None
     assert (Path(first) / "analysis" / "__init__.py").is_file()
 
 
+def test_one_report_is_planned_once_with_the_run_s_provenance(tmp_path, monkeypatch):
+    """render --unit/--manager plans the year's reports once and renders the one it found."""
+    from analysis.core.errors import StageError
+    from analysis.render import reports
+
+    processed = rf.write_fixture(tmp_path / "processed" / str(rf.YEAR))
+    plans, rendered = [], []
+
+    def counted_plan(*args, **kwargs):
+        plans.append(args)
+        return plan_reports(*args, **kwargs)
+
+    def no_kernel(planned, jobs, progress, desc=""):  # what the workers would write
+        rendered.append((list(planned), jobs))
+        for job in planned:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+            job.output.write_text("<html></html>", encoding="utf-8")
+            if job.deck is not None:
+                job.deck.write_bytes(b"PK")
+        return [job.output for job in planned]
+
+    monkeypatch.setattr(reports, "plan_reports", counted_plan)
+    monkeypatch.setattr(reports, "render_reports", no_kernel)
+    out = tmp_path / "one"
+    params = rf.fixture_params()
+    written = reports.render_one(rf.YEAR, processed, out, params, manager_id="M1", pptx=True)
+    assert written == out / "ledare" / "M1.html" and len(plans) == 1
+    [(jobs, workers)] = rendered
+    assert workers == 1 and [(j.kind, j.identifier) for j in jobs] == [("ledare", "M1")]
+    assert jobs[0].deck == out / "ledare" / "M1.pptx"
+    # the notebook gets the run's provenance (planned once, with it), not a placeholder
+    provenance = json.loads(jobs[0].parameters["provenance_json"])
+    expected = collect_provenance(load_processed_year(processed), params)
+    assert provenance == json.loads(json.dumps(expected))
+    assert jobs[0].parameters["manager_id"] == "M1"
+    # without --pptx no deck; an unknown id is refused after that one plan, rendering nothing
+    plans.clear()
+    rendered.clear()
+    one = reports.render_one(rf.YEAR, processed, out, params, unit_id="A")
+    assert one == out / "enhet" / "A.html"
+    assert len(plans) == 1 and rendered[0][0][0].deck is None
+    plans.clear()
+    rendered.clear()
+    with pytest.raises(StageError, match="no report for unit W in 2023"):
+        reports.render_one(rf.YEAR, processed, out, params, unit_id="W")
+    assert len(plans) == 1 and rendered == []
+    # nor into the project's published year, nor a year the directory does not hold
+    with pytest.raises(RenderError, match="is where year 2023 is published"):
+        published = PROJECT_ROOT / "reports" / str(rf.YEAR)
+        reports.render_one(rf.YEAR, processed, published, params, unit_id="A")
+    with pytest.raises(RenderError, match="holds year 2023, not 2022"):
+        reports.render_one(2022, processed, out, params, unit_id="A")
+    assert rendered == []
+
+
 def test_one_report_renders_alone_into_a_folder_of_ones_choice(rendered_year, tmp_path):  # noqa: F811
     """render --unit/--manager: the report at its published place, its CSVs beside it."""
     import shutil

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import jinja2
 import pytest
 from bs4 import BeautifulSoup
@@ -63,7 +65,7 @@ def test_a_chart_without_a_bar_is_a_sentence_saying_why() -> None:
     chart = markup.chart(
         [None, None], lambda: pytest.fail("nothing to draw"), "AMI", [PROTECTED], ["Kvinna"]
     )
-    assert chart.src == ""
+    assert chart.src == "" and chart.png == b""
     assert chart.sentence == (
         "Diagrammet ”AMI” visas inte: alla värden är dolda för att skydda en mindre grupp."
     )
@@ -88,6 +90,9 @@ def test_a_chart_s_alt_text_states_each_bar_in_the_order_drawn() -> None:
         ["Kvinna", "Man"],
     )
     assert drawn.src.startswith("data:image/png;base64,")
+    # the deck's bytes: the PNG itself, the very bytes the page's data URI encodes
+    assert drawn.png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert base64.b64decode(drawn.src.split(",", 1)[1]) == drawn.png
     assert drawn.alt == f"AMI per kön. Kvinna: 81; Man: {PROTECTED}."
 
 

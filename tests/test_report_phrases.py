@@ -116,3 +116,17 @@ def test_hidden_figures_are_said_in_number() -> None:
 def test_question_texts_are_quoted_with_swedish_quotation_marks() -> None:
     assert ph.quoted(["Jag trivs", "Min chef lyssnar"]) == "”Jag trivs”, ”Min chef lyssnar”"
     assert ph.quoted([]) == ""
+
+
+def test_a_sentence_ending_in_a_quoted_question_takes_no_second_full_stop() -> None:
+    assert ph.closed(ph.quoted(["Jag trivs", "Jag känner mig motiverad."])) == (
+        "”Jag trivs”, ”Jag känner mig motiverad.”"
+    )
+    assert ph.closed(ph.quoted(["Trivs du?"])) == "”Trivs du?”"
+    # a question without its own full stop gets the sentence's, outside the quotation
+    assert ph.closed(ph.quoted(["Jag känner mig motiverad"])) == "”Jag känner mig motiverad”."
+    # only the last quotation counts; a full stop inside an earlier one is kept as it is
+    assert ph.closed(ph.quoted(["Jag trivs.", "Min chef lyssnar"])) == (
+        "”Jag trivs.”, ”Min chef lyssnar”."
+    )
+    assert ph.closed("Lön") == "Lön."

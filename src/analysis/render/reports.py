@@ -33,7 +33,7 @@ from analysis.core.provenance import PROJECT_ROOT, collect_provenance
 from analysis.core.publish import is_publication, publication
 from analysis.render.errors import RenderError
 from analysis.render.pdf import write_pdfs
-from analysis.render.plan import NOTEBOOK_DIR, plan_reports
+from analysis.render.plan import NOTEBOOK_DIR, ReportJob, plan_reports
 from analysis.render.workbook import write_workbook
 from analysis.render.workers import render_reports
 from analysis.report.processed import (
@@ -100,8 +100,10 @@ def render_one(
     if (unit_id is None) == (manager_id is None):
         raise StageError("render one report: give a unit id or a manager id (one of them)")
     processed_dir = Path(processed_dir).resolve()
+    out_dir = Path(out_dir).resolve()
     data = load_processed_year(processed_dir)
-    planned = plan_reports(data, Path(out_dir).resolve(), "{}", Path(notebook_dir).resolve())
+    provenance = collect_provenance(data, params)
+    planned = plan_reports(data, out_dir, _json(provenance), Path(notebook_dir).resolve())
     wanted = (LEDARE, manager_id) if manager_id is not None else (None, unit_id)
     match = [
         j
@@ -116,19 +118,19 @@ def render_one(
             f"område and each unit right under an område ({len(units)} units, e.g. "
             f"{', '.join(units[:5])}) and for each manager (--manager)"
         )
-    relative = match[0].output.relative_to(Path(out_dir).resolve()).as_posix()
-    written, *_deck = render_year(
-        year,
-        processed_dir,
+    _check_year(data, year, processed_dir)
+    _refuse_publication(out_dir, year)
+    job = match[0].with_deck() if pptx else match[0]
+    written, *_deck = _render_jobs(
         out_dir,
-        params,
+        data,
+        provenance,
+        processed_dir,
+        [job],
         jobs=1,
-        only=[relative],
-        notebook_dir=notebook_dir,
         progress=False,
         with_workbook=False,
         with_pdfs=False,
-        deck_kinds=(match[0].kind,) if pptx else (),
     )
     if pdf:
         write_pdfs([written])
@@ -179,8 +181,7 @@ def render_year(
     processed_dir = Path(processed_dir).resolve()
     out_dir = Path(out_dir).resolve()
     data = load_processed_year(processed_dir)
-    if data.year != year:
-        raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
+    _check_year(data, year, processed_dir)
     provenance = collect_provenance(data, params)
     if only is None and not (with_workbook and with_pdfs and set(deck_kinds) == set(DECK_KINDS)):
         raise RenderError(
@@ -199,11 +200,7 @@ def render_year(
                 staging, data, provenance, processed_dir, jobs, None, notebook_dir, progress
             )
         return [out_dir / p.relative_to(staging) for p in written]
-    if is_publication(out_dir) or out_dir == (PROJECT_ROOT / "reports" / str(year)).resolve():
-        raise RenderError(
-            f"{out_dir} is where year {year} is published; a subset (only=...) goes to a "
-            "scratch directory, the whole set comes from a run without `only`"
-        )
+    _refuse_publication(out_dir, year)
     return _render_into(
         out_dir,
         data,
@@ -217,6 +214,25 @@ def render_year(
         with_pdfs=with_pdfs,
         deck_kinds=deck_kinds,
     )
+
+
+def _check_year(data: ProcessedYear, year: int, processed_dir: Path) -> None:
+    if data.year != year:
+        raise RenderError(f"{processed_dir / 'meta.json'}: holds year {data.year}, not {year}")
+
+
+def _refuse_publication(out_dir: Path, year: int) -> None:
+    """A subset is never written over a publication nor into the project's reports/<Y>."""
+    if is_publication(out_dir) or out_dir == (PROJECT_ROOT / "reports" / str(year)).resolve():
+        raise RenderError(
+            f"{out_dir} is where year {year} is published; a subset (only=...) goes to a "
+            "scratch directory, the whole set comes from a run without `only`"
+        )
+
+
+def _json(provenance: dict[str, Any]) -> str:
+    """The provenance as every report of a run gets it (a notebook parameter)."""
+    return json.dumps(provenance, ensure_ascii=False, sort_keys=True)
 
 
 def _render_into(
@@ -234,8 +250,7 @@ def _render_into(
 ) -> list[Path]:
     """Reports (those of ``deck_kinds`` with their decks), workbook (``with_workbook``),
     PDFs (``with_pdfs``) and the stages' CSVs into ``out_dir``; the written paths."""
-    provenance_json = json.dumps(provenance, ensure_ascii=False, sort_keys=True)
-    planned = plan_reports(data, out_dir, provenance_json, Path(notebook_dir).resolve())
+    planned = plan_reports(data, out_dir, _json(provenance), Path(notebook_dir).resolve())
     if only is not None:
         wanted = {str(p) for p in only}
         planned = [j for j in planned if j.output.relative_to(out_dir).as_posix() in wanted]
@@ -243,6 +258,23 @@ def _render_into(
         if missing:
             raise RenderError(f"no such report in {data.year}: {sorted(missing)}")
     planned = [j.with_deck() if j.kind in deck_kinds else j for j in planned]
+    return _render_jobs(
+        out_dir, data, provenance, processed_dir, planned, jobs, progress, with_workbook, with_pdfs
+    )
+
+
+def _render_jobs(
+    out_dir: Path,
+    data: ProcessedYear,
+    provenance: dict[str, Any],
+    processed_dir: Path,
+    planned: list[ReportJob],
+    jobs: int,
+    progress: bool,
+    with_workbook: bool,
+    with_pdfs: bool,
+) -> list[Path]:
+    """The planned reports (with their decks), workbook, PDFs and CSVs into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in PUBLISHED_CSVS:
         if (processed_dir / name).is_file():

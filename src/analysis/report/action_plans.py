@@ -11,12 +11,14 @@ the enheter and skolor whose heads the process addresses, found from the tree,
 not from type names alone, so another organisation's departments count too.
 *The approver*: the manager of the nearest unit above whose manager is not the
 unit's own (a head who also leads the unit above approves nobody's plan twice).
+Both are worked out once per loaded year and shared by every report and section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 
@@ -48,19 +50,48 @@ FOLLOWUP_COLUMNS = [
 ]
 
 
+#: Per loaded year (the read-only ProcessedYear every report of a kernel shares): each
+#: unit's approver, and the plan units per ``school_types``. Computed for the first report
+#: and looked up by the others and by both sections. Weak keys: a year the loader's cache
+#: lets go of is not kept alive here.
+_APPROVERS: WeakKeyDictionary[ProcessedYear, dict[str, str]] = WeakKeyDictionary()
+_PLAN_UNITS: WeakKeyDictionary[ProcessedYear, dict[tuple[str, ...], tuple[str, ...]]] = (
+    WeakKeyDictionary()
+)
+
+
 def plan_units(data: ProcessedYear, unit_id: str, school_types: Iterable[str]) -> list[str]:
     """The units below ``unit_id`` (itself included) whose heads answer for an action plan."""
     types = tuple(school_types)
-    depth = data.tree.depth
-    return [
-        u
-        for u in subtree_ids(data, unit_id)
-        if u in depth and heads_write_action_plans(depth[u], data.unit_type(u), types)
-    ]
+    per_year = _PLAN_UNITS.setdefault(data, {})
+    if types not in per_year:  # the whole tree's, in pre-order
+        depth = data.tree.depth
+        per_year[types] = tuple(
+            u
+            for u in data.tree.preorder
+            if heads_write_action_plans(depth[u], data.unit_type(u), types)
+        )
+    everyone = per_year[types]
+    if unit_id == data.root_id:
+        return list(everyone)
+    wanted = set(everyone)
+    return [u for u in subtree_ids(data, unit_id) if u in wanted]
+
+
+def approvers(data: ProcessedYear) -> Mapping[str, str]:
+    """Every unit's approver (:func:`approver_of`), computed once per loaded year."""
+    found = _APPROVERS.get(data)
+    if found is None:
+        found = _APPROVERS[data] = {u: _find_approver(data, u) for u in data.unit_index}
+    return found
 
 
 def approver_of(data: ProcessedYear, unit_id: str) -> str:
     """``manager:<id>`` of the nearest unit above with another manager, "" if none is named."""
+    return approvers(data)[unit_id]
+
+
+def _find_approver(data: ProcessedYear, unit_id: str) -> str:
     index = data.unit_index
     own = str(index[unit_id]["manager_id"] or "")
     for above in data.tree.chain(unit_id)[1:]:
@@ -93,8 +124,9 @@ def plans_due(
     """Of ``units``, those under ``good_from`` this year (only ``approver``'s, when given)."""
     ami = data.history_of(AMI)
     rows, suppressed, protected = [], 0, 0
+    approver_map = approvers(data)
     for unit in units:
-        boss = approver_of(data, unit)
+        boss = approver_map[unit]
         if approver is not None and boss != approver:
             continue
         shown = ami.get((unit, data.year), Shown())

@@ -3,7 +3,8 @@
 A section builds a context of plain values - text, :class:`Cell` rows of a
 :class:`Table`, a :class:`Chart` - and renders its template in ``templates/``
 (autoescaped: a unit or question name is always text, never markup). No HTML is
-written in Python; charts reach the template as PNG data URIs.
+written in Python; charts reach the template as PNG data URIs (and the deck as the
+same PNG bytes).
 """
 
 from __future__ import annotations
@@ -177,12 +178,14 @@ class Chart:
     ``alt`` names the chart and states every number it draws, as the report shows
     it (WCAG 1.1.1: a reader who cannot see the picture gets its numbers); ``data``
     is the chart's table when no table beside it already holds its numbers.
+    ``png`` is the picture's bytes, the ones ``src`` encodes, for the deck.
     """
 
     alt: str
     src: str = ""
     sentence: str = ""
     data: Table | None = None
+    png: bytes = field(default=b"", repr=False)
 
 
 def chart_alt(title: str, points: Iterable[tuple[str, str]]) -> str:
@@ -210,7 +213,8 @@ def figure(
     fig: Figure, title: str, points: Iterable[tuple[str, str]], data: Table | None = None
 ) -> Chart:
     """A drawn figure; its alt text states ``points`` (label, displayed figure)."""
-    return Chart(chart_alt(title, points), plots.figure_data_uri(fig), data=data)
+    png = plots.figure_png(fig)
+    return Chart(chart_alt(title, points), plots.png_data_uri(png), data=data, png=png)
 
 
 def chart(

@@ -185,3 +185,15 @@ def share_of_children(improved: int, compared: int) -> str:
 def quoted(texts: Iterable[str]) -> str:
     """'”a”, ”b”': question texts in the report's quotation marks."""
     return ", ".join(f"”{text}”" for text in texts)
+
+
+#: a quotation ending in one of these ends the sentence around it too
+_SENTENCE_ENDS = (".", "?", "!")
+
+
+def closed(text: str) -> str:
+    """``text`` with its sentence's full stop, unless it ends in a quotation that already
+    has one: '… ”Jag känner mig motiverad.”', never '… ”Jag känner mig motiverad.”.'."""
+    if text.endswith("”") and text[:-1].endswith(_SENTENCE_ENDS):
+        return text
+    return f"{text}."

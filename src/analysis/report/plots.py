@@ -3,8 +3,9 @@
 Charts take the tidy tables of :mod:`analysis.report.comparisons` (plot second,
 compute first) and return a matplotlib ``Figure`` built without pyplot, so no
 global figure state leaks from one report to the next in a warm kernel.
-:func:`figure_data_uri` embeds a figure as a PNG data URI without timestamps or
-version strings, so the same numbers always give the same bytes.
+:func:`figure_png` renders a figure as PNG bytes without timestamps or version
+strings, so the same numbers always give the same bytes; :func:`png_data_uri`
+embeds them in a page.
 
 Conventions (docs/design.md, "Visual language"): Swedish labels; level colours
 from :mod:`analysis.report.style`; bars sorted; value axes from 0 (no broken axes);
@@ -35,12 +36,12 @@ __all__ = [
     "bars_by_year",
     "change_bars",
     "extremes_bars",
-    "figure_data_uri",
     "figure_png",
     "horizontal_bars",
     "index_columns",
     "missing_words",
     "new_figure",
+    "png_data_uri",
     "response_rate_by_year",
     "target_chart",
 ]
@@ -98,10 +99,9 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure_data_uri(fig: Figure) -> str:
-    """The figure as a PNG data URI, for an ``img`` in the report (reports work offline)."""
-    data = base64.b64encode(figure_png(fig)).decode("ascii")
-    return f"data:image/png;base64,{data}"
+def png_data_uri(png: bytes) -> str:
+    """PNG bytes as a data URI, for an ``img`` in the report (reports work offline)."""
+    return f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
 
 
 def bar_order(values: Sequence[float | None]) -> list[int]:

@@ -91,7 +91,8 @@ def followup_section(report: Report) -> Any:
     units, approver = _scope(report)
     last_plans = data.action_plans[data.action_plans["year"] == prev]
     if approver is not None:
-        units = [u for u in units if plans.approver_of(data, u) == approver]
+        approver_map = plans.approvers(data)
+        units = [u for u in units if approver_map[u] == approver]
     elif report.kind != ENHET:  # a plan HR recorded for another unit of the subtree is shown too
         inside = set(subtree_ids(data, report.unit_id))
         units += [u for u in dict.fromkeys(last_plans["unit_id"]) if u in inside and u not in units]

@@ -42,6 +42,7 @@ from analysis.report.context import Report
 from analysis.report.markup import figure, show, table
 from analysis.report.phrases import (
     SUPPRESSED,
+    closed,
     hidden_predicate,
     join_words,
     quoted,
@@ -244,7 +245,7 @@ def _random_variable_note(report: Report, frame: Any) -> list[str]:
     if len(sure) <= priority.MAX_LISTED:
         return [
             f"Bara {len(sure)} av {total} frågor skiljer sig säkert från slumpen: "
-            f"{quoted(texts.get(q, q) for q in sure)}. För de andra gäller att {test}, så "
+            f"{closed(quoted(texts.get(q, q) for q in sure))} För de andra gäller att {test}, så "
             "deras plats i matrisen är osäker."
         ]
     return [

@@ -241,7 +241,7 @@ class _Planner:
         else:
             self.current = None
         for block in part.blocks:
-            if isinstance(block, Chart) and not block.src:
+            if isinstance(block, Chart) and not block.png:
                 block = Lines((block.sentence,))
             if isinstance(block, Lines):
                 self.add_lines(block)

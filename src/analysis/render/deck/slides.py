@@ -8,7 +8,6 @@ svar") in grey italics, as on the page (:mod:`.table`).
 
 from __future__ import annotations
 
-import base64
 import io
 import struct
 
@@ -32,7 +31,6 @@ from analysis.report.markup import Chart
 #: the default template's layouts: a title slide, and a slide with a title only
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 _PNG = b"\x89PNG\r\n\x1a\n"
-_DATA_URI = "data:image/png;base64,"
 
 
 def _run_style(
@@ -89,16 +87,6 @@ def title_slide(prs: PresentationType, title: str, lines: list[str]) -> Slide:
     return slide
 
 
-def png_bytes(chart: Chart) -> bytes:
-    """The chart's PNG, from its data URI."""
-    if not chart.src.startswith(_DATA_URI):
-        raise RenderError(f"chart {chart.alt!r}: not a PNG data URI, cannot go in a deck")
-    data = base64.b64decode(chart.src[len(_DATA_URI) :])
-    if not data.startswith(_PNG):
-        raise RenderError(f"chart {chart.alt!r}: its data URI holds no PNG")
-    return data
-
-
 def _png_size(data: bytes) -> tuple[int, int]:
     width, height = struct.unpack(">II", data[16:24])
     return width, height
@@ -108,7 +96,9 @@ def _picture(
     slide: Slide, chart: Chart, left: float, top: float, width: float, height: float
 ) -> Picture:
     """The chart's picture, as large as fits the box with its proportions, centred in it."""
-    data = png_bytes(chart)
+    data = chart.png  # the bytes the page's data URI encodes
+    if not data.startswith(_PNG):
+        raise RenderError(f"chart {chart.alt!r}: holds no PNG, cannot go in a deck")
     pixels_w, pixels_h = _png_size(data)
     scale = min(width / pixels_w, height / pixels_h)
     w, h = pixels_w * scale, pixels_h * scale
