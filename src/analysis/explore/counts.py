@@ -10,17 +10,22 @@ is the published figures' own model of an attacker (``analysis.privacy.
 attacker_model``), written on the breakdown's atoms. A hidden sensitive atom
 must be able to hold k answers in some solution; where it cannot, a shown
 cell is hidden: the smallest whose hiding lifts it to k.
+
+The programs are solved by the published figures' own solver
+(:class:`analysis.privacy.piece_solver.PieceSolver`): the targets lifted
+together, then one at a time, and what a bound rests on read from its duals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import OptimizeResult, linprog
 
 from analysis.explore.state import TOLERANCE, State, published
+from analysis.privacy.piece_solver import PieceSolver, ProgramFailed
 
 #: candidates tried per kind of repair (each costs one small linear program)
 TRIED = 8
@@ -28,14 +33,30 @@ TRIED = 8
 
 @dataclass(frozen=True)
 class Program:
-    """One measure's counts as the attacker sees them: x (answers), then r (respondents)."""
+    """One measure's counts as the attacker sees them: x (answers), then r (respondents).
 
-    size: int
-    a_ub: sp.csr_matrix
-    b_ub: np.ndarray
-    a_eq: sp.csr_matrix | None
-    b_eq: np.ndarray | None
-    bounds: list[tuple[float, float | None]]
+    ``lower <= a @ (x, r) <= upper`` and ``col_lower <= (x, r) <= col_upper``.
+    """
+
+    a: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+
+    def solver(self, targets: Sequence[int], required: float) -> PieceSolver:
+        """The program in HiGHS, asked whether each of ``targets`` can hold ``required``."""
+        t = len(targets)
+        return PieceSolver(
+            self.a,
+            self.lower,
+            self.upper,
+            self.col_upper,
+            np.asarray(targets, dtype=np.int64),
+            np.full(t, float(required)),
+            np.full(t, np.nan),  # nothing here must stay unpinned: no target is capped below k
+            col_lower=self.col_lower,
+        )
 
 
 def program(state: State, m: int) -> Program:
@@ -43,65 +64,65 @@ def program(state: State, m: int) -> Program:
     cells = state.cells
     atoms = len(cells.codes)
     floor = np.where(state.shown, state.n, 0).max(axis=1)
-    bounds: list[tuple[float, float | None]] = [
-        (float(state.n[a, m]),) * 2 if state.shown[a, m] else (0.0, None) for a in range(atoms)
-    ]
-    bounds += [(float(floor[a]), None) for a in range(atoms)]
+    fixed = np.where(state.shown[:, m], state.n[:, m], 0).astype(np.float64)
+    col_lower = np.concatenate([fixed, floor.astype(np.float64)])
+    col_upper = np.concatenate([np.where(state.shown[:, m], fixed, np.inf), np.full(atoms, np.inf)])
     members = sp.csr_matrix(cells.members.astype(np.float64))
     none = sp.csr_matrix((members.shape[0], atoms))
     eye = sp.identity(atoms, format="csr")
     # x_a <= r_a; every published group holds at least as many respondents as it counts
     most = np.nanmax(np.where(np.isnan(cells.margin_n), 0.0, cells.margin_n), axis=1)
-    a_ub = sp.vstack([sp.hstack([eye, -eye]), sp.hstack([none, -members])], format="csr")
-    b_ub = np.concatenate([np.zeros(atoms), -most])
     rows = published(cells, m)
-    a_eq = [sp.hstack([members[rows], none[rows]])]
-    b_eq = [cells.margin_n[rows, m]]
-    if not np.isnan(cells.responded):
-        a_eq.append(sp.hstack([sp.csr_matrix((1, atoms)), np.ones((1, atoms))]))
-        b_eq.append(np.array([cells.responded]))
-    a_eq_all = sp.vstack(a_eq, format="csr")
-    if a_eq_all.shape[0] == 0:
-        return Program(2 * atoms, a_ub, b_ub, None, None, bounds)
-    return Program(2 * atoms, a_ub, b_ub, a_eq_all, np.concatenate(b_eq), bounds)
-
-
-def solve(prog: Program, cost: np.ndarray) -> OptimizeResult:
-    """Minimise ``cost`` over the attacker's program (HiGHS)."""
-    return linprog(
-        cost,
-        A_ub=prog.a_ub,
-        b_ub=prog.b_ub,
-        A_eq=prog.a_eq,
-        b_eq=prog.b_eq,
-        bounds=prog.bounds,
-        method="highs",
+    blocks = [
+        sp.hstack([eye, -eye]),
+        sp.hstack([none, members]),
+        sp.hstack([members[rows], none[rows]]),
+    ]
+    lower = [np.full(atoms, -np.inf), most, cells.margin_n[rows, m]]
+    upper = [np.zeros(atoms), np.full(len(most), np.inf), cells.margin_n[rows, m]]
+    if not np.isnan(cells.responded):  # the subtree's published respondents
+        blocks.append(sp.hstack([sp.csr_matrix((1, atoms)), np.ones((1, atoms))]))
+        lower.append(np.array([cells.responded]))
+        upper.append(np.array([cells.responded]))
+    return Program(
+        sp.vstack(blocks, format="csr"),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        col_lower,
+        col_upper,
     )
 
 
-def highest(prog: Program, target: int) -> tuple[float, OptimizeResult]:
-    """The most answers the attacker cannot rule out for ``target`` (inf when unbounded)."""
-    cost = np.zeros(prog.size)
-    cost[target] = -1.0
-    result = solve(prog, cost)
-    if result.status == 3:
-        return np.inf, result
-    if result.status != 0:
-        raise RuntimeError(
-            f"breakdown protection: the attacker's program failed ({result.message}); "
-            "the respondent rows and the published figures disagree"
-        )
-    return -result.fun, result
+def _first_failure(solver: PieceSolver) -> tuple[int, float, np.ndarray] | None:
+    """The first target held below its requirement: (its index, its bound, the counts its
+    bound rests on: shown answers and respondents' floors); None when every one is proven."""
+    try:
+        failure = next(solver.held_below(), None)
+    except ProgramFailed as error:
+        raise _disagree(error) from error
+    return None if failure is None else (failure[0], failure[1], failure[3])
+
+
+def highest(prog: Program, target: int, k: int) -> float:
+    """The most answers the attacker cannot rule out for ``target``; inf once it reaches k."""
+    failure = _first_failure(prog.solver([target], k))
+    return np.inf if failure is None else failure[1]
 
 
 def pinned(state: State, atom: int, m: int) -> bool:
     """Whether the attacker's program fixes ``atom``'s count in measure ``m`` exactly."""
-    prog = program(state, m)
-    high = highest(prog, atom)[0]
-    cost = np.zeros(prog.size)
-    cost[atom] = 1.0
-    low = solve(prog, cost)
-    return low.status == 0 and high - low.fun < TOLERANCE
+    try:
+        low, high = program(state, m).solver([atom], 0.0).extent(0)
+    except ProgramFailed as error:
+        raise _disagree(error) from error
+    return high - low < TOLERANCE
+
+
+def _disagree(error: ProgramFailed) -> RuntimeError:
+    return RuntimeError(
+        f"breakdown protection: the attacker's program failed ({error.status}); "
+        "the respondent rows and the published figures disagree"
+    )
 
 
 def repair_counts(state: State) -> None:
@@ -124,46 +145,27 @@ def _count_repair(state: State, m: int) -> tuple[int, int | None] | None:
     if not len(targets) or not state.shown.any():
         return None  # nothing to protect, or a table that tells no more than the published
     prog = program(state, m)
-    # first lift every target towards k at once: z_t <= x_t, z_t <= k, maximise the z
-    t = len(targets)
-    lift = sp.csr_matrix((np.ones(t), (np.arange(t), targets)), shape=(t, prog.size))
-    joint = Program(
-        prog.size + t,
-        sp.vstack(
-            [
-                sp.hstack([prog.a_ub, sp.csr_matrix((prog.a_ub.shape[0], t))]),
-                sp.hstack([-lift, sp.identity(t)]),
-            ],
-            format="csr",
-        ),
-        np.concatenate([prog.b_ub, np.zeros(t)]),
-        None
-        if prog.a_eq is None
-        else sp.hstack([prog.a_eq, sp.csr_matrix((prog.a_eq.shape[0], t))], format="csr"),
-        prog.b_eq,
-        [*prog.bounds, *[(0.0, float(state.k))] * t],
-    )
-    lifted = solve(joint, np.concatenate([np.zeros(prog.size), -np.ones(t)]))
-    if lifted.status != 0:
-        raise RuntimeError(f"breakdown protection: the attacker's program: {lifted.message}")
-    for target in targets[lifted.x[prog.size :] < state.k - TOLERANCE]:
-        bound, result = highest(prog, target)
-        if bound < state.k - TOLERANCE:
-            return _choose(state, m, target, prog, result)
-    return None
+    # the targets lifted towards k together, then each left alone, in order
+    failure = _first_failure(prog.solver(targets, state.k))
+    if failure is None:
+        return None
+    i, _, resting = failure
+    return _choose(state, m, int(targets[i]), prog, resting)
 
 
 def _choose(
-    state: State, m: int, target: int, prog: Program, result: OptimizeResult
+    state: State, m: int, target: int, prog: Program, resting: np.ndarray
 ) -> tuple[int, int | None]:
     """The smallest cell whose hiding lifts ``target`` to k, else the one that lifts it most.
 
-    Tried in order: shown cells whose count the bound rests on (the solver's
-    marginals), shown cells of the same published equations, atoms whose
-    respondents a shown count fixes (hidden in every measure), any shown cell.
+    Tried in order: shown cells whose count the bound rests on (``resting``:
+    the columns, x then r, with a non-zero dual), shown cells of the same
+    published equations, atoms whose respondents a shown count fixes (hidden
+    in every measure), any shown cell.
     """
     atoms = len(state.cells.codes)
-    binding = (np.abs(result.lower.marginals) + np.abs(result.upper.marginals)) > TOLERANCE
+    binding = np.zeros(2 * atoms, dtype=bool)
+    binding[resting] = True
     shown_m, shown_any = state.shown[:, m], state.shown.any(axis=1)
     around = state.cells.members[published(state.cells, m)]
     near = around[around[:, target]].any(axis=0) if len(around) else np.zeros(atoms, bool)
@@ -177,7 +179,7 @@ def _choose(
     best: tuple[float, int, int | None] | None = None
     for mask, scope in pools:
         for atom in state.by_size(np.flatnonzero(mask), scope)[:TRIED]:
-            bound = highest(_without(state, prog, atom, scope), target)[0]
+            bound = highest(_without(state, prog, atom, scope), target, state.k)
             if bound >= state.k - TOLERANCE:
                 return atom, scope
             if best is None or bound > best[0] + TOLERANCE:
@@ -190,9 +192,9 @@ def _choose(
 def _without(state: State, prog: Program, atom: int, scope: int | None) -> Program:
     """The program once ``atom`` is hidden in measure ``scope`` (None: in every measure)."""
     atoms = len(state.cells.codes)
-    bounds = list(prog.bounds)
-    bounds[atom] = (0.0, None)
+    col_lower, col_upper = prog.col_lower.copy(), prog.col_upper.copy()
+    col_lower[atom], col_upper[atom] = 0.0, np.inf
     still = state.shown[atom].copy()
     still[slice(None) if scope is None else scope] = False
-    bounds[atoms + atom] = (float(np.where(still, state.n[atom], 0).max()), None)
-    return replace(prog, bounds=bounds)
+    col_lower[atoms + atom] = float(np.where(still, state.n[atom], 0).max())
+    return replace(prog, col_lower=col_lower, col_upper=col_upper)

@@ -16,7 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from analysis.core.contract import MANAGER_PREFIX
-from analysis.report.orgtree import subtree_ids
+from analysis.report.orgtree import manager_units, subtree_ids
 from analysis.report.processed import LEDARE, ProcessedYear
 
 #: the depth of an område: the level just below the förvaltning
@@ -100,13 +100,9 @@ def _unit_table(data: ProcessedYear) -> pd.DataFrame:
 
 @lru_cache(maxsize=4)
 def _led_units(data: ProcessedYear) -> dict[str, list[str]]:
-    """``manager:<id>`` -> the units whose manager_id it is, in table order
-    (:func:`analysis.report.orgtree.manager_units` for every manager at once)."""
-    out: dict[str, list[str]] = {}
-    for unit_id, manager_id in zip(data.units["unit_id"], data.units["manager_id"], strict=True):
-        if manager_id:
-            out.setdefault(f"{MANAGER_PREFIX}{manager_id}", []).append(unit_id)
-    return out
+    """Each leader report of the year -> the units whose manager_id it is, in table order
+    (:func:`analysis.report.orgtree.manager_units`, kept for every manager at once)."""
+    return {manager: manager_units(data, manager) for manager in data.managers}
 
 
 def _omrade_of(data: ProcessedYear, unit_id: str) -> str:

@@ -14,6 +14,7 @@ without the tables is read exactly as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,10 +27,12 @@ from analysis.ingest.column_names import closest_column
 from analysis.ingest.files import Table
 from analysis.ingest.problems import Problem
 from analysis.ingest.schemas import (
-    _check,
-    _column,
     collect_failures,
     integer_values,
+    named_check,
+    non_empty,
+    required_column,
+    year_checks,
     year_unit_keys,
 )
 from analysis.ingest.validate import Catalogue, Organisation
@@ -118,14 +121,39 @@ def _columns(table: Table, required: tuple[str, ...], optional: tuple[str, ...])
     return problems
 
 
-def _year_checks(years: pd.Series, organisation: Organisation | None, units_file: str) -> list:
-    checks = [_check(lambda s: years.notna(), "a whole number (the survey year)")]
-    if organisation is not None and organisation.years is not None:
-        known = years.isin(organisation.years)
-        checks.append(
-            _check(lambda s: years.isna() | known, f"a year that appears in {units_file}")
-        )
-    return checks
+#: an optional table's key column's checks beyond "non-empty", given its parsed years
+#: (None: the table has no year column)
+KeyChecks = Callable[[pd.Series | None], list[pa.Check]]
+
+
+def optional_schema(
+    frame: pd.DataFrame,
+    organisation: Organisation | None,
+    units_file: str,
+    key: tuple[str, str],
+    key_checks: KeyChecks,
+    value_checks: dict[str, pa.Check],
+) -> pa.DataFrameSchema:
+    """The rules an optional table's columns follow; a missing column is reported
+    elsewhere, the rules that do not need it still run.
+
+    ``year``: a whole number, a year of the units table; the ``key`` column
+    (its name, and what a row names in it): non-empty, then ``key_checks``;
+    each column of ``value_checks``: its check.
+    """
+    has = set(frame.columns)
+    columns: dict[str, pa.Column] = {}
+    years = integer_values(frame["year"]) if "year" in has else None
+    if years is not None:
+        unit_years = organisation.years if organisation is not None else None
+        columns["year"] = required_column(*year_checks(years, unit_years, units_file))
+    name, what = key
+    if name in has:
+        columns[name] = required_column(non_empty(what), *key_checks(years))
+    for column, check in value_checks.items():
+        if column in has:
+            columns[column] = required_column(check)
+    return pa.DataFrameSchema(columns)
 
 
 # --------------------------------------------------------------------------- action_plans
@@ -134,40 +162,35 @@ def _year_checks(years: pd.Series, organisation: Organisation | None, units_file
 def action_plans_schema(
     frame: pd.DataFrame, organisation: Organisation | None, units_file: str
 ) -> pa.DataFrameSchema:
-    """Rules for the action plans; a missing column is reported elsewhere, the rules that
-    do not need it still run."""
-    has = set(frame.columns)
-    columns: dict[str, pa.Column] = {}
-    years = integer_values(frame["year"]) if "year" in has else None
-    if years is not None:
-        columns["year"] = _column(*_year_checks(years, organisation, units_file))
-    if "unit_id" in has:
+    """Rules for the action plans: a unit of the year, one plan per unit and year."""
+
+    def unit_checks(years: pd.Series | None) -> list[pa.Check]:
+        if years is None:
+            return []
         ids = frame["unit_id"]
-        unit_checks = [_check(lambda s: s != "", "a non-empty unit id")]
-        if years is not None:
-            keys = year_unit_keys(years, ids)
-            duplicated = keys.duplicated(keep=False) & years.notna() & (ids != "")
-            if organisation is not None and organisation.keys is not None:
-                unit_keys, unit_years = organisation.keys, organisation.years or frozenset()
-                unknown = years.isin(unit_years) & (ids != "") & ~keys.isin(unit_keys)
-                unit_checks.append(
-                    _check(
-                        lambda s: ~unknown,
-                        f"the unit_id of a unit in {units_file} for the same year",
-                    )
-                )
-            unit_checks.append(
-                _check(
-                    lambda s: ~duplicated,
-                    "one action plan per unit and year: another row has the same year and unit_id",
+        keys = year_unit_keys(years, ids)
+        checks = []
+        if organisation is not None and organisation.keys is not None:
+            unit_keys, unit_years = organisation.keys, organisation.years or frozenset()
+            unknown = years.isin(unit_years) & (ids != "") & ~keys.isin(unit_keys)
+            checks.append(
+                named_check(
+                    lambda s: ~unknown, f"the unit_id of a unit in {units_file} for the same year"
                 )
             )
-        columns["unit_id"] = _column(*unit_checks)
-    if "status" in has:
-        columns["status"] = _column(
-            _check(lambda s: folded(s).isin(STATUS_BY_FOLD), STATUS_EXPECTED)
+        duplicated = keys.duplicated(keep=False) & years.notna() & (ids != "")
+        checks.append(
+            named_check(
+                lambda s: ~duplicated,
+                "one action plan per unit and year: another row has the same year and unit_id",
+            )
         )
-    return pa.DataFrameSchema(columns)
+        return checks
+
+    status = named_check(lambda s: folded(s).isin(STATUS_BY_FOLD), STATUS_EXPECTED)
+    return optional_schema(
+        frame, organisation, units_file, ("unit_id", "unit id"), unit_checks, {"status": status}
+    )
 
 
 def check_action_plans(
@@ -208,40 +231,39 @@ def benchmarks_schema(
     organisation: Organisation | None,
     units_file: str,
 ) -> pa.DataFrameSchema:
-    """Rules for the benchmarks; ``measures`` None = the catalogue has problems of its own."""
-    has = set(frame.columns)
-    columns: dict[str, pa.Column] = {}
-    years = integer_values(frame["year"]) if "year" in has else None
-    if years is not None:
-        columns["year"] = _column(*_year_checks(years, organisation, units_file))
-    if "measure" in has:
-        names = frame["measure"].map(fold_measure)
-        measure_checks = [_check(lambda s: s != "", "a non-empty measure")]
+    """Rules for the benchmarks: a measure of the catalogue (``measures`` None = the
+    catalogue has problems of its own), one value per year, measure and source."""
+    names = frame["measure"].map(fold_measure) if "measure" in frame.columns else None
+
+    def measure_checks(years: pd.Series | None) -> list[pa.Check]:
+        checks = []
         if measures is not None:
             known = names.isin(measures)
-            measure_checks.append(_check(lambda s: (s == "") | known, MEASURE_EXPECTED))
-        if years is not None and "source" in has:
+            checks.append(named_check(lambda s: (s == "") | known, MEASURE_EXPECTED))
+        if years is not None and "source" in frame.columns:
             canonical = names.map(measures).fillna(names) if measures is not None else names
             keys = year_unit_keys(years, canonical + "\x1f" + folded(frame["source"]))
             filled = years.notna() & (frame["measure"] != "") & (frame["source"] != "")
             duplicated = keys.duplicated(keep=False) & filled
-            measure_checks.append(
-                _check(
+            checks.append(
+                named_check(
                     lambda s: ~duplicated,
                     "one value per year, measure and source: another row has the same year, "
                     "measure and source",
                 )
             )
-        columns["measure"] = _column(*measure_checks)
-    if "value" in has:
-        columns["value"] = _column(
-            _check(lambda s: number_values(s).between(0, 100), VALUE_EXPECTED)
-        )
-    if "source" in has:
-        columns["source"] = _column(
-            _check(lambda s: s != "", "a non-empty source (who published it, e.g. Stockholms stad)")
-        )
-    return pa.DataFrameSchema(columns)
+        return checks
+
+    value = named_check(lambda s: number_values(s).between(0, 100), VALUE_EXPECTED)
+    source = non_empty("source (who published it, e.g. Stockholms stad)")
+    return optional_schema(
+        frame,
+        organisation,
+        units_file,
+        ("measure", "measure"),
+        measure_checks,
+        {"value": value, "source": source},
+    )
 
 
 def check_benchmarks(

@@ -9,7 +9,10 @@ frame being validated, which is why each schema is made per input.
 
 ``collect_failures`` turns pandera's lazy failure report into plain rows
 ``(row, column, value, expected)``; the frames' index *is* the spreadsheet
-row number, so no mapping back is needed.
+row number, so no mapping back is needed. :func:`named_check`,
+:func:`required_column`, :func:`non_empty` and :func:`year_checks` are the
+bricks the optional tables' rules (:mod:`analysis.ingest.optional`) are
+built from too.
 """
 
 from __future__ import annotations
@@ -24,6 +27,29 @@ from pandera.errors import SchemaErrors
 
 from analysis.core.catalogue import AMI_DIMENSIONS
 from analysis.core.dataset import RESPONSE_KEYS
+
+__all__ = [
+    "DIMENSION_BY_FOLDED",
+    "LEADERSHIP_FALSE",
+    "LEADERSHIP_TRUE",
+    "QUESTION_COLUMNS",
+    "QUESTION_OPTIONAL",
+    "UNIT_COLUMNS",
+    "UNIT_OPTIONAL",
+    "answer_expectation",
+    "collect_failures",
+    "integer_values",
+    "named_check",
+    "non_empty",
+    "questions_schema",
+    "required_column",
+    "responses_schema",
+    "units_in_cycles",
+    "units_schema",
+    "year_checks",
+    "year_unit_keys",
+    "years_without_root",
+]
 
 QUESTION_COLUMNS = ("question_id", "text", "area", "ami_dimension", "leadership")
 QUESTION_OPTIONAL = ("replaces",)
@@ -72,22 +98,43 @@ def year_unit_keys(years: pd.Series, ids: pd.Series) -> pd.Series:
     return year_text + _KEY_SEPARATOR + ids
 
 
-def _check(test: Callable[[pd.Series], pd.Series], expected: str) -> pa.Check:
-    """A vectorised pandera check whose name is the user-facing expectation."""
+def named_check(test: Callable[[pd.Series], pd.Series], expected: str) -> pa.Check:
+    """A vectorised pandera check whose name is the user-facing expectation.
+
+    ``test`` gets the column's stripped text and returns True where a cell is
+    valid; a failing cell is reported with ``expected`` as written here
+    (:func:`collect_failures`).
+    """
     return pa.Check(test, name=expected, error=expected)
 
 
-def _column(*checks: pa.Check) -> pa.Column:
+def required_column(*checks: pa.Check) -> pa.Column:
+    """A column the schema requires (never null: cells are text), with its checks in order."""
     return pa.Column(checks=list(checks), nullable=False, required=True)
 
 
-def _non_empty(what: str) -> pa.Check:
-    return _check(lambda s: s != "", f"a non-empty {what}")
+def non_empty(what: str) -> pa.Check:
+    """The cell holds something: "expected a non-empty <what>"."""
+    return named_check(lambda s: s != "", f"a non-empty {what}")
+
+
+def year_checks(
+    years: pd.Series, unit_years: frozenset[int] | None, units_file: str
+) -> list[pa.Check]:
+    """A table's ``year`` (``years``: :func:`integer_values` of it): a whole number and, when
+    the units table could be read (``unit_years``), a year that it has."""
+    checks = [named_check(lambda s: years.notna(), "a whole number (the survey year)")]
+    if unit_years is not None:
+        known = years.isin(unit_years)
+        checks.append(
+            named_check(lambda s: years.isna() | known, f"a year that appears in {units_file}")
+        )
+    return checks
 
 
 def _folded_in(allowed: Iterable[str], expected: str) -> pa.Check:
     allowed = frozenset(allowed)
-    return _check(lambda s: s.str.casefold().isin(allowed), expected)
+    return named_check(lambda s: s.str.casefold().isin(allowed), expected)
 
 
 def questions_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
@@ -95,25 +142,25 @@ def questions_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     folded_ids = frame["question_id"].str.casefold()
     reserved = ", ".join(RESPONSE_KEYS)
     columns = {
-        "question_id": _column(
-            _non_empty("question id"),
-            _check(
+        "question_id": required_column(
+            non_empty("question id"),
+            named_check(
                 lambda s: (s == "") | ~s.str.casefold().duplicated(keep=False),
                 "a question id used only once (ids are matched ignoring case)",
             ),
-            _check(
+            named_check(
                 lambda s: ~s.str.casefold().isin(RESPONSE_KEYS),
                 f"a question id that is not one of the fixed response columns ({reserved})",
             ),
         ),
-        "text": _column(_non_empty("question text")),
-        "ami_dimension": _column(
+        "text": required_column(non_empty("question text")),
+        "ami_dimension": required_column(
             _folded_in(
                 [*DIMENSION_BY_FOLDED, ""],
                 f"{', '.join(AMI_DIMENSIONS)} or empty (not in AMI)",
             )
         ),
-        "leadership": _column(
+        "leadership": required_column(
             _folded_in(
                 LEADERSHIP_TRUE | LEADERSHIP_FALSE,
                 "1/0, true/false, ja/nej or empty (= 0, not a leadership question)",
@@ -123,8 +170,8 @@ def questions_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     if "replaces" in frame.columns:
         # The old wording need not be in the catalogue (contract §2: "the id of
         # an earlier question"): a reworded question is never compared anyway.
-        columns["replaces"] = _column(
-            _check(
+        columns["replaces"] = required_column(
+            named_check(
                 lambda s: (s == "") | (s.str.casefold() != folded_ids),
                 "the id of an earlier question, not the question's own id",
             ),
@@ -146,31 +193,33 @@ def units_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     extra_root = is_root & (years.map(roots_in_year) > 1)
     cyclic = units_in_cycles(years, unit_ids, parents)
     columns = {
-        "year": _column(_check(lambda s: years.notna(), "a whole number (the survey year)")),
-        "unit_id": _column(
-            _non_empty("unit id"),
-            _check(lambda s: ~duplicated, "a unit id used only once within its year"),
+        "year": required_column(
+            named_check(lambda s: years.notna(), "a whole number (the survey year)")
         ),
-        "unit_name": _column(_non_empty("unit name")),
-        "parent_id": _column(
-            _check(
+        "unit_id": required_column(
+            non_empty("unit id"),
+            named_check(lambda s: ~duplicated, "a unit id used only once within its year"),
+        ),
+        "unit_name": required_column(non_empty("unit name")),
+        "parent_id": required_column(
+            named_check(
                 lambda s: (s == "") | ~valid_year | parent_keys.isin(known_keys),
                 "empty (the root) or the unit_id of a unit of the same year",
             ),
-            _check(
+            named_check(
                 lambda s: ~extra_root,
                 "a parent unit: each year has exactly one root (empty parent_id), "
                 "and this year has more than one",
             ),
-            _check(
+            named_check(
                 lambda s: ~cyclic,
                 "a parent chain that ends at the root, but following parent_id from "
                 "this unit leads back to it (a cycle)",
             ),
         ),
-        "unit_type": _column(),
-        "invited": _column(
-            _check(
+        "unit_type": required_column(),
+        "invited": required_column(
+            named_check(
                 lambda s: (s == "") | (integer_values(s) >= 0),
                 "empty or a whole number ≥ 0 (employees invited)",
             )
@@ -239,15 +288,9 @@ def responses_schema(
     columns: dict[str, pa.Column] = {}
     years = integer_values(frame["year"]) if "year" in has else None
     if years is not None:
-        year_checks = [_check(lambda s: years.notna(), "a whole number (the survey year)")]
-        if unit_years is not None:
-            known_year = years.isin(unit_years)
-            year_checks.append(
-                _check(lambda s: years.isna() | known_year, f"a year that appears in {units_file}")
-            )
-        columns["year"] = _column(*year_checks)
+        columns["year"] = required_column(*year_checks(years, unit_years, units_file))
     if "respondent_id" in has:
-        respondent_checks = [_non_empty("respondent id")]
+        respondent_checks = [non_empty("respondent id")]
         if years is not None:
             respondent_ids = frame["respondent_id"]
             duplicated = (
@@ -256,13 +299,13 @@ def responses_schema(
                 & (respondent_ids != "")
             )
             respondent_checks.append(
-                _check(lambda s: ~duplicated, "a respondent id used only once within its year")
+                named_check(lambda s: ~duplicated, "a respondent id used only once within its year")
             )
-        columns["respondent_id"] = _column(*respondent_checks)
+        columns["respondent_id"] = required_column(*respondent_checks)
     if "unit_id" in has and years is not None and unit_years is not None and unit_keys is not None:
         known = years.isin(unit_years)
-        columns["unit_id"] = _column(
-            _check(
+        columns["unit_id"] = required_column(
+            named_check(
                 lambda s: ~known | year_unit_keys(years, s).isin(unit_keys),
                 f"the unit_id of a unit in {units_file} for the same year",
             )
@@ -274,7 +317,7 @@ def responses_schema(
         return (s == "") | values.between(scale_min, scale_max) | (values == dont_know)
 
     for question in question_columns:
-        columns[question] = _column(_check(valid_answer, expected))
+        columns[question] = required_column(named_check(valid_answer, expected))
     return pa.DataFrameSchema(columns)
 
 

@@ -11,6 +11,11 @@ per question: the organisation's tree, per group) where a solve costs
 milliseconds however few pivots it needs. So the model is passed to HiGHS
 row by row straight from the piece's arrays, and the lifts in halves
 replace most of the solves one target at a time.
+
+The analysts' breakdowns (:mod:`analysis.explore.counts`) ask the same
+questions of their own attacker's program with this solver; theirs fixes
+the shown cells and floors each cell's respondents, hence ``col_lower``
+(0 for every count of the published figures' pieces).
 """
 
 from __future__ import annotations
@@ -29,10 +34,19 @@ SPLIT_BITS = 4
 SPLIT_FROM = 200
 
 
+class ProgramFailed(RuntimeError):
+    """HiGHS found no optimum (``status``: its model status, e.g. infeasible)."""
+
+    def __init__(self, status: str):
+        super().__init__(f"disclosure audit: the attacker's program failed: {status}")
+        self.status = status
+
+
 class PieceSolver:
     """One piece's program in HiGHS, re-solved warm with each new objective.
 
-    Columns: the piece's counts x, then one z per target with 0 <= z <= its
+    Columns: the piece's counts x (``col_lower`` <= x <= ``col_upper``; the
+    lower bounds 0 unless given), then one z per target with 0 <= z <= its
     requirement and z <= x (so maximising the z's lifts each target only as
     far as it needs).
     """
@@ -46,6 +60,7 @@ class PieceSolver:
         targets: np.ndarray,
         required: np.ndarray,
         pinnable: np.ndarray,
+        col_lower: np.ndarray | None = None,
     ):
         m, n_x = a.shape
         n_t = len(targets)
@@ -56,13 +71,19 @@ class PieceSolver:
         self.rows = m
         self.solved = 0
         self.n_x = n_x
-        self.h = _program(a, lower, upper, col_upper, self.targets, self.required)
+        if col_lower is None:
+            col_lower = np.zeros(n_x)
+        self.h = _program(a, lower, upper, col_lower, col_upper, self.targets, self.required)
         self.cost = np.zeros(n_x + n_t)
         self.x = np.zeros(n_x + n_t)  # the last solution
 
     def held_below(self) -> Iterator[tuple[int, float, np.ndarray, np.ndarray]]:
         """Yield (target index, its upper bound, binding rows of ``a``, capped counts it rests
-        on) per target that fails."""
+        on) per target that fails.
+
+        A count is capped when its bound other than 0 binds: its ``col_upper``, or
+        a ``col_lower`` above 0.
+        """
         done = np.zeros(len(self.targets), dtype=bool)
         # 1. lift the open targets together while that certifies more, then in halves
         while self._lift(~done, done) and not done.all():
@@ -99,6 +120,17 @@ class PieceSolver:
             x = self._maximise(cost)
             if x is not None and x[self.targets[i]] >= self.pinnable[i] - TOLERANCE:
                 yield int(i), float(x[self.targets[i]]), *self._binding()
+
+    def extent(self, i: int) -> tuple[float, float]:
+        """The smallest and the largest count target ``i`` can hold (inf: unbounded)."""
+        cost = np.zeros(len(self.cost))
+        cost[self.targets[i]] = 1.0
+        x = self._maximise(cost)
+        high = np.inf if x is None else float(x[self.targets[i]])
+        x = self._maximise(-cost)
+        if x is None:  # cannot happen: every count is at least its col_lower
+            raise RuntimeError("disclosure audit: a count bounded below reported unbounded")
+        return float(x[self.targets[i]]), high
 
     def _lift(self, which: np.ndarray, done: np.ndarray) -> bool:
         """Lift the targets ``which`` together (each up to its requirement); mark in
@@ -148,10 +180,7 @@ class PieceSolver:
         if status == highspy.HighsModelStatus.kUnbounded:
             return None
         if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(
-                "disclosure audit: the attacker's program failed: "
-                + self.h.modelStatusToString(status)
-            )
+            raise ProgramFailed(self.h.modelStatusToString(status))
         x = self.x = np.asarray(self.h.getSolution().col_value)
         self.lowest = np.minimum(self.lowest, x[self.targets])
         return x
@@ -161,6 +190,7 @@ def _program(
     a: sp.csr_matrix,
     lower: np.ndarray,
     upper: np.ndarray,
+    col_lower: np.ndarray,
     col_upper: np.ndarray,
     targets: np.ndarray,
     required: np.ndarray,
@@ -175,7 +205,7 @@ def _program(
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_x + n_t, m + n_t
     lp.col_cost_ = np.zeros(n_x + n_t)
-    lp.col_lower_ = np.zeros(n_x + n_t)
+    lp.col_lower_ = np.concatenate([np.asarray(col_lower, np.float64), np.zeros(n_t)])
     lp.col_upper_ = np.concatenate([np.asarray(col_upper, np.float64), required])
     lp.row_lower_ = np.concatenate([np.asarray(lower, np.float64), np.zeros(n_t)])
     lp.row_upper_ = np.concatenate([np.asarray(upper, np.float64), np.full(n_t, np.inf)])
