@@ -24,7 +24,9 @@ by school size, for:
 
 Target (the issue on each unit's own priority matrix): the published
 importances' recall beats every alternative (område, Pearson, own listwise)
-by at least 0.05, overall and in each size band (10-24, 25-74, 75+). And a
+by at least 0.05, overall and in each size band (10-24, 25-74, 75+); the
+other reading of the issue's sentence (the margin overall, ahead in each
+band) is printed beside it, but the exit status follows the first. And a
 guard: on the same organisations with no school-specific drivers at all,
 the published importances may not find the truth less often than the
 område's (within 0.02) -- shrinkage that trusts noise would. The process
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         f"drivers.shrinkage = {settings.shrinkage}, drivers.min_n = {settings.min_n}"
     )
     print(f"  {'school size':<12} {'schools':>7} " + " ".join(f"{m:>13}" for m in METHODS))
-    ok = True
+    ok = lenient = True
     for low, high in (*BANDS, (0, None)):
         where = (size >= low) & (size < (high if high else np.inf))
         label = "all" if low == 0 else f"{low}-{high - 1}" if high else f"{low}+"
@@ -145,9 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<12} {where.sum():>7} " + " ".join(f"{means[m]:>13.3f}" for m in METHODS))
         best_other = max(means[m] for m in ALTERNATIVES)
         ok &= means["published"] >= best_other + MARGIN
+        lenient &= means["published"] >= best_other + (MARGIN if low == 0 else 0.0)
     print(
         f"  {'PASS' if ok else 'FAIL'}: published beats every alternative by >= {MARGIN} "
         "overall and in each size band"
+    )
+    # the issue's sentence also reads as the margin overall and ahead in every band
+    print(
+        f"  ({'PASS' if lenient else 'FAIL'} if the margin is asked overall only, and "
+        "being ahead in each band)"
     )
     # schools exactly like their område: shrinkage must find nothing to trust, not noise
     alike = [r for seed in range(args.seeds) for r in recalls(seed, args.drivers, settings, False)]
