@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.contract import PLAN_STATUSES
-from analysis.core.orgtree import heads_write_action_plans
+from analysis.core.orgtree import OrgTree, heads_write_action_plans
 from analysis.core.rounding import round_half_up
 from analysis.synth import catalogue as cat
 from analysis.synth.answers import SCALE_MAX, SCALE_MIN
-from analysis.synth.organisation import Organisation, _split_exact
+from analysis.synth.organisation import Organisation, split_exact
 from analysis.synth.respondents import Respondents
 
 #: the statuses' shares among the plans (in contract.PLAN_STATUSES order)
@@ -103,17 +103,18 @@ def unit_ami(
 
 
 def _roll_up(org: Organisation, own: np.ndarray) -> np.ndarray:
-    """Each unit's values plus those of every unit below it."""
-    position = {u.unit_id: i for i, u in enumerate(org.units)}
-    total = np.array(own, dtype=float)
-    rolled = np.zeros_like(total)
-    for i in range(len(org.units)):
-        node: int | None = i
-        while node is not None:
-            rolled[node] += total[i]
-            parent = org.units[node].parent_id
-            node = position[parent] if parent else None
+    """Each unit's values plus those of every unit below it (exact: the values are counts)."""
+    tree, position = _tree(org), {u.unit_id: i for i, u in enumerate(org.units)}
+    rolled = np.array(own, dtype=float)
+    for unit_id in reversed(tree.preorder):  # children before their parents
+        parent = tree.parent[unit_id]
+        if parent:
+            rolled[position[parent]] += rolled[position[unit_id]]
     return rolled
+
+
+def _tree(org: Organisation) -> OrgTree:
+    return OrgTree.from_parents([u.unit_id for u in org.units], [u.parent_id for u in org.units])
 
 
 def action_plans_table(
@@ -131,7 +132,7 @@ def action_plans_table(
         return pd.DataFrame(columns=columns)
     position = len(years) - 2
     ami, n = unit_ami(questions, org, r, answers, position)
-    depth = _depths(org)
+    depth = [_tree(org).depth[u.unit_id] for u in org.units]
     below = [
         i
         for i, unit in enumerate(org.units)
@@ -139,7 +140,7 @@ def action_plans_table(
         and n[i] >= follow_up.min_group_size
         and round_half_up(ami[i]) < follow_up.good_from
     ]
-    counts = _split_exact(len(below), np.array(STATUS_SHARES))
+    counts = split_exact(len(below), np.array(STATUS_SHARES))
     statuses = np.repeat(np.arange(len(PLAN_STATUSES)), counts)[rng.permutation(len(below))]
     status = [PLAN_STATUSES[s] for s in statuses]
     return pd.DataFrame(
@@ -162,16 +163,3 @@ def benchmarks_table(years: list[int]) -> pd.DataFrame:
         if year in years
     ]
     return pd.DataFrame(rows, columns=["year", "measure", "value", "source"])
-
-
-def _depths(org: Organisation) -> list[int]:
-    """Each unit's depth below the root (0), from the parent ids."""
-    index = {unit.unit_id: i for i, unit in enumerate(org.units)}
-    depth: list[int] = []
-    for unit in org.units:
-        steps, parent = 0, unit.parent_id
-        while parent:
-            steps += 1
-            parent = org.units[index[parent]].parent_id
-        depth.append(steps)
-    return depth

@@ -56,7 +56,7 @@ class Organisation:
     school_names: list[str]
 
 
-def _split_exact(total: int, weights: np.ndarray) -> np.ndarray:
+def split_exact(total: int, weights: np.ndarray) -> np.ndarray:
     """Integers proportional to ``weights`` summing to ``total`` (largest remainder)."""
     weights = np.asarray(weights, dtype=float)
     raw = total * weights / weights.sum()
@@ -115,7 +115,7 @@ def build_organisation(
             f"förvaltning and the områden ({params.employees - below}) it leaves {below} for "
             f"{sum(counts.values())} schools and avdelningar (at least {MIN_UNIT_SIZE} each)"
         )
-    type_totals = _split_exact(below, np.array([counts[t] * TYPICAL_SIZE[t] for t in kinds]))
+    type_totals = split_exact(below, np.array([counts[t] * TYPICAL_SIZE[t] for t in kinds]))
     managers = iter(range(1, 10**9))
 
     def manager() -> str:
@@ -130,7 +130,7 @@ def build_organisation(
         higher.append(Unit(area_id, area_name, "UTBF", "område", manager()))
         units.append(higher[-1])
         total = int(type_totals[kinds.index(child_type)])
-        sizes = MIN_UNIT_SIZE + _split_exact(
+        sizes = MIN_UNIT_SIZE + split_exact(
             total - MIN_UNIT_SIZE * n, rng.lognormal(0.0, SIZE_SPREAD, n)
         )
         names = _pick_names(*_name_choices(child_type), n, rng)
@@ -167,7 +167,7 @@ def _work_groups(
     head.chefs = 1 + n_groups
     head.staff = head.chefs + admin
     members = size - head.staff
-    group_sizes = MIN_GROUP_SIZE + _split_exact(
+    group_sizes = MIN_GROUP_SIZE + split_exact(
         members - MIN_GROUP_SIZE * n_groups, rng.dirichlet(np.full(n_groups, 4.0))
     )
     labels = cat.GROUP_LABELS[head.unit_type]
