@@ -41,15 +41,15 @@ def test_the_units_whose_heads_answer_for_a_plan_are_those_right_under_an_omrade
 
 
 def test_the_approver_is_the_nearest_other_manager_above(data) -> None:
-    assert plans.approver_of(data, "A") == "manager:M4"
-    assert plans.approver_of(data, "E") == "manager:M5"
-    assert plans.approver_of(data, "W") == "manager:M1"  # M2's work group: Alfaskolan's head
-    assert plans.approver_of(data, "N") == "manager:M0"
-    assert plans.approver_of(data, "F") == plans.NO_APPROVER
+    assert plans.approvers(data)["A"] == "manager:M4"
+    assert plans.approvers(data)["E"] == "manager:M5"
+    assert plans.approvers(data)["W"] == "manager:M1"  # M2's work group: Alfaskolan's head
+    assert plans.approvers(data)["N"] == "manager:M0"
+    assert plans.approvers(data)["F"] == plans.NO_APPROVER
     # a head who leads both the school and its område is approved from further up
     units = data.units.copy()
     units.loc[units["unit_id"] == "N", "manager_id"] = "M1"
-    assert plans.approver_of(rf.variant(data, units=units), "A") == "manager:M0"
+    assert plans.approvers(rf.variant(data, units=units))["A"] == "manager:M0"
     assert plans.approver_label(data, "manager:M4") == "Chef M4 (Område Norr)"
     assert plans.approver_label(data, "") == "Ingen överordnad chef angiven"
 

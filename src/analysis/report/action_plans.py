@@ -32,8 +32,6 @@ from analysis.report.phrases import PROTECTED
 from analysis.report.processed import ProcessedYear
 from analysis.report.unit_figures import UnitFigures
 
-#: the statuses of the action_plans table (seed 002), in the order a summary counts them
-STATUSES = ("Klar", "Pågående", "Ej påbörjad", "Ej slutförd")
 NO_APPROVER = ""
 
 DUE_COLUMNS = ["unit_id", "unit_name", "unit_type", "value", "shown", "approver"]
@@ -79,16 +77,12 @@ def plan_units(data: ProcessedYear, unit_id: str, school_types: Iterable[str]) -
 
 
 def approvers(data: ProcessedYear) -> Mapping[str, str]:
-    """Every unit's approver (:func:`approver_of`), computed once per loaded year."""
+    """Every unit's approver - ``manager:<id>`` of the nearest unit above with another
+    manager, "" if none is named - computed once per loaded year."""
     found = _APPROVERS.get(data)
     if found is None:
         found = _APPROVERS[data] = {u: _find_approver(data, u) for u in data.unit_index}
     return found
-
-
-def approver_of(data: ProcessedYear, unit_id: str) -> str:
-    """``manager:<id>`` of the nearest unit above with another manager, "" if none is named."""
-    return approvers(data)[unit_id]
 
 
 def _find_approver(data: ProcessedYear, unit_id: str) -> str:

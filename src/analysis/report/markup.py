@@ -173,19 +173,23 @@ def table(
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure (``src``: PNG data URI) or, when it has no bar, the sentence saying why.
+    """A figure (``png``: its bytes) or, when it has no bar, the sentence saying why.
 
     ``alt`` names the chart and states every number it draws, as the report shows
     it (WCAG 1.1.1: a reader who cannot see the picture gets its numbers); ``data``
-    is the chart's table when no table beside it already holds its numbers.
-    ``png`` is the picture's bytes, the ones ``src`` encodes, for the deck.
+    is the chart's table when no table beside it already holds its numbers. The
+    page shows the picture as :attr:`src`, the deck places the bytes as they are.
     """
 
     alt: str
-    src: str = ""
     sentence: str = ""
     data: Table | None = None
     png: bytes = field(default=b"", repr=False)
+
+    @property
+    def src(self) -> str:
+        """The picture as a PNG data URI for the page's ``img`` ("" without a picture)."""
+        return plots.png_data_uri(self.png) if self.png else ""
 
 
 def chart_alt(title: str, points: Iterable[tuple[str, str]]) -> str:
@@ -214,7 +218,7 @@ def figure(
 ) -> Chart:
     """A drawn figure; its alt text states ``points`` (label, displayed figure)."""
     png = plots.figure_png(fig)
-    return Chart(chart_alt(title, points), plots.png_data_uri(png), data=data, png=png)
+    return Chart(chart_alt(title, points), data=data, png=png)
 
 
 def chart(

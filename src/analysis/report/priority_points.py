@@ -36,8 +36,12 @@ def _placements(frame: pd.DataFrame) -> list[str]:
     return [f"{n}, {UNSETTLED.lower()}" if s else n for n, s in zip(names, shaky, strict=True)]
 
 
-def _rows(frame: pd.DataFrame, texts: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
-    """Each point as shown: its number in the chart, question, importance, score, placement."""
+Row = tuple[str, str, str, str, str]
+
+
+def matrix_rows(frame: pd.DataFrame, texts: dict[str, str]) -> list[Row]:
+    """Each point as shown: its number in the chart, question, importance, score, placement
+    (worked out once for the alt text and the table)."""
     each = zip(
         frame["question_id"], frame["importance"], frame["score"], _placements(frame), strict=True
     )
@@ -47,17 +51,15 @@ def _rows(frame: pd.DataFrame, texts: dict[str, str]) -> list[tuple[str, str, st
     ]
 
 
-def matrix_points(frame: pd.DataFrame, texts: dict[str, str]) -> list[tuple[str, str]]:
+def matrix_points(rows: list[Row]) -> list[tuple[str, str]]:
     """(label, figures) per point in the chart's numbering: "3. Fråga" -> "påverkan 4,3 %,
     resultat 78, styrka"."""
     return [
         (f"{n}. {text}", f"påverkan {share}, resultat {score}, {placement.lower()}")
-        for n, text, share, score, placement in _rows(frame, texts)
+        for n, text, share, score, placement in rows
     ]
 
 
-def matrix_table(frame: pd.DataFrame, texts: dict[str, str]) -> Table:
+def matrix_table(rows: list[Row]) -> Table:
     """Every point of the matrix: its number in the chart, question, importance, score, quadrant."""
-    return table(
-        DATA_COLUMNS, [list(row) for row in _rows(frame, texts)], [True, False, True, True, False]
-    )
+    return table(DATA_COLUMNS, [list(row) for row in rows], [True, False, True, True, False])

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.core.contract import PLAN_STATUSES
 from analysis.report import action_plans as plans
 from analysis.report.context import Report
 from analysis.report.markup import Table, change_cell, show, table, value_cell
@@ -138,7 +139,7 @@ def _followup_summary(
     if any_plans:
         statuses = frame["status"]
         counted = [
-            f"{s} {int((statuses == s).sum())}" for s in plans.STATUSES if (statuses == s).any()
+            f"{s} {int((statuses == s).sum())}" for s in PLAN_STATUSES if (statuses == s).any()
         ]
         missing = int((statuses == "").sum())
         line = f"Handlingsplanerna från {prev}: {', '.join(counted)}" if counted else ""

@@ -135,6 +135,7 @@ def priority_section(report: Report) -> Any:
         )
     texts = report.data.question_texts
     matrix = priority_matrix_figure(frame, texts, f"Prioriteringsmatris – {report.name}")
+    points = priority_points.matrix_rows(frame, texts)
     quadrants = []
     for title, intro, rows in (
         (
@@ -168,8 +169,8 @@ def priority_section(report: Report) -> Any:
         chart=figure(
             matrix,
             priority_points.TITLE,
-            priority_points.matrix_points(frame, texts),
-            data=priority_points.matrix_table(frame, texts),
+            priority_points.matrix_points(points),
+            data=priority_points.matrix_table(points),
         ),
         basis=_priority_basis_note(report, status),
         excluded=excluded,
