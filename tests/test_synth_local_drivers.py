@@ -25,9 +25,10 @@ from analysis.synth.local_drivers import relative_weights
 SMALL = SynthParams(
     seed=7, employees=600, grundskolor=4, gymnasieskolor=2, avdelningar=2, years=(2022, 2023)
 )
-OFF = {"local_effect": 0.0, "omrade_spread": 0.0}
+OFF = {"local_effect": 0.0, "omrade_spread": 0.0, "group_effect": 0.0}
 #: SHA-256 of SMALL's files with the heterogeneity off, written by the generator before
-#: it existed (commit bbf5ee2): local_effect and omrade_spread 0 must reproduce them
+#: it existed (commit bbf5ee2): local_effect, group_effect and omrade_spread 0 must
+#: reproduce them
 BEFORE = {
     "questions.csv": "94a6dbd96d2e9b3dbdd2ba5b321be05b93dbedd7052381043f1e9940a4cfce77",
     "units.csv": "c3673fb1322875f5bee7b52de8a431025a6896f40bb2378dd3d189526a57483b",
@@ -47,6 +48,12 @@ def _generate(tmp_path_factory: pytest.TempPathFactory, name: str, **change: obj
 @pytest.fixture(scope="module")
 def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _generate(tmp_path_factory, "local_on")
+
+
+@pytest.fixture(scope="module")
+def groups_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SMALL with work groups' own drivers planted (off in the default)."""
+    return _generate(tmp_path_factory, "groups_on", group_effect=0.8)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +102,11 @@ def test_one_row_per_unit_and_2023_driver_question(small_dir: Path) -> None:
     truth = pd.read_csv(small_dir / "driver_truth_units.csv")
     assert list(truth.columns) == COLUMNS
     units = _latest_units(small_dir)
-    expected = units.index[units["unit_type"] != "arbetsgrupp"]
-    assert list(truth["unit_id"].unique()) == list(expected)  # tree order, no work groups
+    expected = units.index[units["invited"].replace("", np.nan).astype(float) > 0].union(
+        units.index[units["unit_type"] != "arbetsgrupp"], sort=False
+    )
+    expected = units.index[units.index.isin(expected)]
+    assert list(truth["unit_id"].unique()) == list(expected)  # tree order
     shared = pd.read_csv(small_dir / "driver_truth.csv")
     for _, rows in truth.groupby("unit_id"):
         assert list(rows["question_id"]) == list(shared["question_id"])
@@ -109,12 +119,13 @@ def test_one_row_per_unit_and_2023_driver_question(small_dir: Path) -> None:
 
 
 def test_each_schools_local_drivers_are_in_its_true_top_three(small_dir: Path) -> None:
-    """(a): the local effect really moves a school's ranking, and only schools have one."""
+    """(a): the local effect really moves a school's ranking, and only schools and work
+    groups have one."""
     truth = pd.read_csv(small_dir / "driver_truth_units.csv")
     units = _latest_units(small_dir)
     kind = truth["unit_id"].map(units["unit_type"])
     schools = truth[kind.isin(SCHOOL_TYPES)]
-    assert truth.loc[~kind.isin(SCHOOL_TYPES), "local"].sum() == 0
+    assert truth.loc[~kind.isin((*SCHOOL_TYPES, "arbetsgrupp")), "local"].sum() == 0
     local = schools[schools["local"] == 1]
     assert (local.groupby("unit_id").size() == SMALL.local_drivers).all()
     assert local["unit_id"].nunique() == 8
@@ -131,6 +142,33 @@ def test_each_schools_local_drivers_are_in_its_true_top_three(small_dir: Path) -
     deviation = omraden["planted_effect"].to_numpy() - root[omraden["question_id"]].to_numpy()
     assert 0 < np.abs(deviation).max() < 5 * SMALL.omrade_spread
     assert (omraden["planted_effect"] >= 0).all()
+
+
+def test_each_work_group_adds_local_drivers_of_its_own_to_its_schools(groups_dir: Path) -> None:
+    """With synth.group_effect above 0 a manager's matrix has something of its own to
+    find: local drivers per work group, not its school's, that rank higher in the group
+    than in its school (in the group's top four, mostly its top three)."""
+    truth = pd.read_csv(groups_dir / "driver_truth_units.csv")
+    units = _latest_units(groups_dir)
+    groups = truth[truth["unit_id"].map(units["unit_type"]) == "arbetsgrupp"]
+    assert groups["unit_id"].nunique() >= 10
+    effect = truth.set_index(["unit_id", "question_id"])["planted_effect"]
+    local = truth.set_index(["unit_id", "question_id"])["local"]
+    rank = truth.set_index(["unit_id", "question_id"])["rank"]
+    in_top3 = []
+    for group, rows in groups.groupby("unit_id"):
+        school = units.at[group, "parent_id"]
+        own = rows.loc[rows["local"] == 1, "question_id"]
+        assert len(own) == SMALL.group_drivers and not any(local[school, q] for q in own)
+        for _, row in rows.iterrows():
+            added = 0.8 * row["local"]
+            assert row["planted_effect"] == pytest.approx(
+                effect[school, row["question_id"]] + added, abs=2e-6
+            )
+        for question in own:
+            assert rank[group, question] <= min(4, rank[school, question])
+            in_top3.append(rank[group, question] <= 3)
+    assert np.mean(in_top3) >= 0.75
 
 
 def _hand_correlation(qids: list[str]) -> np.ndarray:
@@ -154,27 +192,28 @@ def _standardised(effect: np.ndarray, corr: np.ndarray) -> np.ndarray:
     return effect / np.sqrt(effect @ corr @ effect / MOTIVATION_R2)
 
 
-def test_importances_sum_to_one_and_match_a_recomputation_by_hand(small_dir: Path) -> None:
-    """(b): one school from its own effects; the förvaltning as its staff-weighted mixture."""
-    truth = pd.read_csv(small_dir / "driver_truth_units.csv")
+def test_importances_sum_to_one_and_match_a_recomputation_by_hand(groups_dir: Path) -> None:
+    """(b): one work group from its own effects; the förvaltning as its staff-weighted
+    mixture of its units' own staff."""
+    truth = pd.read_csv(groups_dir / "driver_truth_units.csv")
     assert np.allclose(truth.groupby("unit_id")["importance"].sum(), 1.0, atol=2e-5)
     effects = truth.pivot(index="unit_id", columns="question_id", values="planted_effect")
     importance = truth.pivot(index="unit_id", columns="question_id", values="importance")
     qids = list(effects.columns)
     corr = _hand_correlation(qids)
 
-    units = _latest_units(small_dir)
-    school = units.index[units["unit_type"] == "gymnasieskola"][0]
-    b = effects.loc[school].to_numpy()
+    units = _latest_units(groups_dir)
+    group = units.index[units["unit_type"] == "arbetsgrupp"][0]
+    b = effects.loc[group].to_numpy()
     rxy = corr @ b / np.sqrt(b @ corr @ b / MOTIVATION_R2)
-    assert np.allclose(_johnson_by_hand(corr, rxy), importance.loc[school], atol=2e-5)
+    assert np.allclose(_johnson_by_hand(corr, rxy), importance.loc[group], atol=2e-5)
 
-    # the förvaltning: each workplace's standardised effects, weighted by its 2023 staff
-    staff = units["invited"].replace("", np.nan).astype(float).fillna(0.0)
-    workplace_staff = staff.groupby(_school_of(units)).sum()
-    shares = workplace_staff / workplace_staff.sum()
+    # the förvaltning: each unit's own staff's standardised effects (a work group's, a
+    # school's own staff's, ...), weighted by that staff in 2023
+    staff = units["invited"].replace("", np.nan).astype(float).fillna(0.0)  # its own members
+    shares = staff[staff > 0] / staff.sum()
     pooled = sum(
-        share * _standardised(effects.loc[w].to_numpy(), corr) for w, share in shares.items()
+        share * _standardised(effects.loc[u].to_numpy(), corr) for u, share in shares.items()
     )
     root = units.index[units["parent_id"] == ""][0]
     assert np.allclose(_johnson_by_hand(corr, corr @ pooled), importance.loc[root], atol=2e-5)
@@ -195,6 +234,8 @@ def test_the_generators_relative_weights_are_the_drivers_stages() -> None:
         ({"local_effect": -0.1}, "must be >= 0"),
         ({"omrade_spread": -0.1}, "must be >= 0"),
         ({"local_drivers": 30}, "more than the 29 driver questions"),
+        ({"group_effect": -0.1}, "must be >= 0"),
+        ({"local_drivers": 28, "group_drivers": 2}, "= 30 is more than the 29 driver"),
     ],
 )
 def test_bad_heterogeneity_is_refused(change: dict, message: str, tmp_path: Path) -> None:
@@ -205,7 +246,7 @@ def test_bad_heterogeneity_is_refused(change: dict, message: str, tmp_path: Path
 def test_the_number_of_local_drivers_is_a_parameter(tmp_path: Path) -> None:
     generate(SynthParams(**{**SMALL.__dict__, "local_drivers": 3, "years": (2023,)}), tmp_path)
     truth = pd.read_csv(tmp_path / "driver_truth_units.csv")
-    local = truth[truth["local"] == 1]
+    local = truth[(truth["local"] == 1) & ~truth["unit_id"].str.contains("-")]  # no work groups
     assert (local.groupby("unit_id").size() == 3).all() and local["unit_id"].nunique() == 8
 
 

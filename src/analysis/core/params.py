@@ -89,11 +89,15 @@ class SynthParams:
     own_staff: int = 12
     # planted heterogeneity of the driver effects (synth/local_drivers.py): each område
     # deviates from the shared effects (normal, sd omrade_spread) and each school or
-    # avdelning adds local_effect to local_drivers drivers of its own; local_effect and
-    # omrade_spread 0 = one set of effects for everyone (the files before, byte for byte)
+    # avdelning adds local_effect to local_drivers drivers of its own, and each work
+    # group group_effect to group_drivers more (off by default: docs/assumptions.md);
+    # local_effect, group_effect and omrade_spread 0 = one set of effects for everyone
+    # (the files before, byte for byte)
     local_drivers: int = 2
     local_effect: float = 0.4
     omrade_spread: float = 0.03
+    group_drivers: int = 2
+    group_effect: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ def plant_school_results(
         return effect[:, None] + drift
     ami = _LatestAmi(
         base=model.base[np.ix_(latest, cols)],
-        loading=model.school_loading[np.ix_(r.school[latest], cols)],
+        loading=model.school_loading[np.ix_(r.unit[latest], cols)],
         valid=valid[np.ix_(latest, cols)],
         school=r.school[latest],
         targets=targets[-1, cols],
@@ -210,7 +210,7 @@ def realised_answers(
     valid: np.ndarray,
 ) -> np.ndarray:
     """Answers 1..5 where asked (float, NaN elsewhere); don't-know is set by the caller."""
-    loading = model.school_loading[r.school]
+    loading = model.school_loading[r.unit]
     latent = model.base + loading * school_effect[r.school, r.year_pos][:, None]
     mu = _locations(r, latent, valid, targets)
     values = _answer_values(latent + mu[r.year_pos]).astype(float)

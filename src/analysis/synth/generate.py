@@ -36,7 +36,7 @@ depends on time or on set ordering, so the files are byte-identical per seed.
 
 This module only orders the steps and owns the seeding and the year targets;
 each step has its own module: ``organisation`` (the tree and headcounts),
-``respondents``, ``local_drivers`` (the effects per workplace and the truth per
+``respondents``, ``local_drivers`` (the effects per unit's own staff and the truth per
 unit), ``latent`` (the latent scores, missing answers),
 ``answers`` (calibration, planted school results), ``tables`` (the files) and
 ``follow_up`` (the optional tables).
@@ -111,7 +111,7 @@ def generate(params: SynthParams, out_dir: Path, follow_up: FollowUp = DEFAULT_F
     headcount = headcounts(org, len(years), staff_rng)
     respondents = draw_respondents(org, years, headcount, staff_rng)
     effects = draw_unit_effects(questions, org, params, local_rng)
-    model = latent_model(questions, org, respondents, latent_rng, effects.by_workplace)
+    model = latent_model(questions, org, respondents, latent_rng, effects.by_group)
     valid, dont_know, blank = missing_answers(questions, respondents, asked, missing_rng)
     school_effect = plant_school_results(
         questions, org, respondents, model, targets, valid, school_rng

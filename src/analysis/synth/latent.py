@@ -52,8 +52,8 @@ class Model:
     """Latent answer scores without the school effect, and the effect's loadings."""
 
     base: np.ndarray  # respondents x catalogue questions
-    # per workplace (school index) and catalogue question: d latent / d school effect;
-    # the Motivation questions' depend on the workplace's own driver effects
+    # per unit (Organisation.units index) and catalogue question: d latent / d school
+    # effect; the Motivation questions' depend on the unit's own staff's driver effects
     school_loading: np.ndarray
 
 
@@ -122,9 +122,9 @@ def latent_model(
 ) -> Model:
     """Draw every respondent's latent scores (school effect added later, linearly).
 
-    ``effects`` (workplace x driver construct, ``local_drivers.UnitEffects``) are
-    the planted effects on the Motivation latent of the respondents of each
-    workplace; each workplace's Motivation latent is scaled so that its drivers
+    ``effects`` (unit x driver construct, ``local_drivers.UnitEffects.by_group``)
+    are the planted effects on the Motivation latent of each unit's own
+    respondents; each unit's Motivation latent is scaled so that its drivers
     explain MOTIVATION_R2 of it, wherever its effects lie.
     """
     n = len(r.unit)
@@ -161,12 +161,12 @@ def latent_model(
     # the shared effects plus the workplace's deviation from them: without deviations
     # (synth.local_effect and synth.omrade_spread 0) the arithmetic is the single-effect
     # model's, so its files stay byte for byte what they were
-    deviation = (effects - shared)[r.school]
+    deviation = (effects - shared)[r.unit]
     motivation_latent = (
         latent @ shared
         + np.einsum("ij,ij->i", latent, deviation)
-        + noise_sd[r.school] * rng.standard_normal(n)
-    ) / scale[r.school]
+        + noise_sd[r.unit] * rng.standard_normal(n)
+    ) / scale[r.unit]
     through_general = np.array([float(b @ loading) for b in effects])
 
     base = np.empty((n, len(questions)))

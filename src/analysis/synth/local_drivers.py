@@ -3,29 +3,33 @@
 With one set of planted effects for everyone, a school that borrows its
 område's importances is right by construction, and no test of a unit's own
 priority matrix could fail. So the effects differ: each område deviates a
-little from the shared effects (``driver_truth.csv``), and each school or
+little from the shared effects (``driver_truth.csv``), each school or
 avdelning adds a strong effect to a few drivers of its own (its local
-strengths or problems), enough to move them into its top three. Work groups
-share their school's effects; the own staff of an område has the område's,
-that of the förvaltning the shared ones.
+strengths or problems), enough to move them into its top three; with
+``synth.group_effect`` above 0 (off by default: docs/assumptions.md says why)
+each work group adds some of its own on top of its school's, for its
+manager's matrix to find. The own staff of a school has the school's
+effects, that of an område the område's, that of the förvaltning the shared
+ones.
 
 The truth beside the data (``driver_truth_units.csv``) is each unit's
 population relative weights at the latent level: Johnson's weights of the
 drivers' planted within-workplace correlations (``latent.driver_correlation``)
-and the unit's Motivation latent. A school's Motivation latent is
-``X·b_w + noise``, scaled to unit variance (so that ``b_w`` explains
-MOTIVATION_R2 of it); for an område or the förvaltning, whose people sit in
-several workplaces, the population is the staff-weighted mixture of its
-workplaces: the drivers' correlations are the same in each, so the pooled
-outcome correlates ``C·Σ π_w b_w / scale_w`` with them (π_w the workplace's
-share of the unit's staff in the latest year). The workplace and work-group
+and the unit's Motivation latent. A group of staff sharing one set of effects
+(a work group, a unit's own staff) has the Motivation latent ``X·b_g +
+noise``, scaled to unit variance (so that ``b_g`` explains MOTIVATION_R2 of
+it); for a unit whose people sit in several such groups, the population is
+the staff-weighted mixture of them: the drivers' correlations are the same in
+each, so the pooled outcome correlates ``C·Σ π_g b_g / scale_g`` with them
+(π_g the group's share of the unit's staff in the latest year). The workplace
 effects, the background shifts and the yearly drift move means, not the
 mechanism, and are left out; the answers are that latent cut into 1-5 with
 "vet ej" and blanks, so a sample's importances approach the truth only
 roughly, however large.
 
 Everything here is drawn from a stream of its own, after the others, so the
-other draws are those of a förvaltning without it.
+other draws are those of a förvaltning without it (and the work groups' after
+the schools', so the schools' are those drawn without them).
 """
 
 from __future__ import annotations
@@ -46,30 +50,43 @@ from analysis.synth.organisation import Organisation
 
 #: the units directly under an område that get local drivers of their own
 LOCAL_TYPES = ("grundskola", "gymnasieskola", "avdelning")
-#: unit types the truth is written for (work groups share their school's)
-TRUTH_TYPES = ("förvaltning", "område", *LOCAL_TYPES)
+#: the units below a school or avdelning (local drivers of their own if synth.group_effect > 0)
+GROUP_TYPE = "arbetsgrupp"
+#: unit types the truth is written for
+TRUTH_TYPES = ("förvaltning", "område", *LOCAL_TYPES, GROUP_TYPE)
 
 
 @dataclass(frozen=True)
 class UnitEffects:
-    """The planted effects on the Motivation latent, per workplace and per unit."""
+    """The planted effects on the Motivation latent, per unit's own staff and per unit."""
 
     drivers: list[int]  # catalogue index of each driver construct: the columns below
-    by_workplace: np.ndarray  # workplace (school index) x driver
-    by_unit: dict[str, np.ndarray]  # förvaltning, områden, schools: the unit's own effects
-    local: dict[str, np.ndarray]  # school/avdelning id -> its local drivers (column indexes)
+    by_group: np.ndarray  # unit (``Organisation.units`` index) x driver: its own staff's
+    by_unit: dict[str, np.ndarray]  # each unit's own effects (a school's, a work group's, ...)
+    local: dict[str, np.ndarray]  # school or work group id -> its local drivers (columns)
 
 
 def check_local_drivers(params: SynthParams, n_candidates: int | None = None) -> None:
     """Refuse negative strengths and more local drivers than there are drivers."""
-    if params.local_drivers < 0 or params.local_effect < 0 or params.omrade_spread < 0:
-        raise ValueError(
-            "synth.local_drivers, synth.local_effect and synth.omrade_spread must be >= 0, got "
-            f"{params.local_drivers}, {params.local_effect}, {params.omrade_spread}"
+    amounts = {
+        name: getattr(params, name)
+        for name in (
+            "local_drivers",
+            "local_effect",
+            "omrade_spread",
+            "group_drivers",
+            "group_effect",
         )
-    if n_candidates is not None and params.local_drivers > n_candidates:
+    }
+    if min(amounts.values()) < 0:
         raise ValueError(
-            f"synth.local_drivers={params.local_drivers} is more than the "
+            f"synth.{', synth.'.join(amounts)} must be >= 0, got "
+            f"{', '.join(str(v) for v in amounts.values())}"
+        )
+    if n_candidates is not None and params.local_drivers + params.group_drivers > n_candidates:
+        raise ValueError(
+            f"synth.local_drivers + synth.group_drivers = "
+            f"{params.local_drivers + params.group_drivers} is more than the "
             f"{n_candidates} driver questions of the latest year"
         )
 
@@ -80,11 +97,13 @@ def draw_unit_effects(
     params: SynthParams,
     rng: np.random.Generator,
 ) -> UnitEffects:
-    """Each område's deviation and each school's local drivers, from ``rng`` alone.
+    """Each område's deviation, each school's and each work group's local drivers, from
+    ``rng`` alone.
 
     The deviations are normal (sd ``synth.omrade_spread``) and the effects kept
     at 0 or above, as the shared ones are; a school's ``synth.local_drivers``
-    drivers are drawn without replacement among those asked in the latest year.
+    drivers are drawn without replacement among those asked in the latest year,
+    a work group's ``synth.group_drivers`` among those that are not its school's.
     """
     drivers = driver_constructs(questions)
     shared = np.array([questions[c].effect for c in drivers])
@@ -109,7 +128,18 @@ def draw_unit_effects(
             by_workplace[u.school] = effect
         elif u.unit_type in ("förvaltning", "område") and u.school >= 0:
             by_workplace[u.school] = by_unit[u.unit_id]  # the unit's own staff
-    return UnitEffects(drivers, by_workplace, by_unit, local)
+    # a unit's own staff share its workplace's effects; a work group adds its own
+    by_group = np.array([by_workplace[u.school] if u.school >= 0 else shared for u in org.units])
+    n_group = params.group_drivers if params.group_effect > 0 else 0
+    for k, u in enumerate(org.units):
+        if u.unit_type != GROUP_TYPE:
+            continue
+        if n_group:
+            others = np.setdiff1d(candidates, local.get(u.parent_id, []))
+            local[u.unit_id] = np.sort(rng.choice(others, size=n_group, replace=False))
+            by_group[k, local[u.unit_id]] += params.group_effect
+        by_unit[u.unit_id] = by_group[k].copy()
+    return UnitEffects(drivers, by_group, by_unit, local)
 
 
 # --- the truth per unit ----------------------------------------------------------
@@ -129,15 +159,16 @@ def relative_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
 
 
 def staff_shares(org: Organisation) -> dict[str, np.ndarray]:
-    """Per förvaltning, område and school: its workplaces' shares of its latest staff."""
+    """Per unit of ``TRUTH_TYPES``: each unit's own staff's share of its latest staff
+    (indexed like ``Organisation.units``: the groups of ``UnitEffects.by_group``)."""
     index = {u.unit_id: k for k, u in enumerate(org.units)}
-    out = {u.unit_id: np.zeros(len(org.school_types)) for u in org.units}
-    for u in org.units:
+    out = {u.unit_id: np.zeros(len(org.units)) for u in org.units}
+    for k, u in enumerate(org.units):
         if u.staff == 0:
             continue
         node = u  # the unit's staff counts for itself and for every unit above it
         while True:
-            out[node.unit_id][u.school] += u.staff
+            out[node.unit_id][k] += u.staff
             if not node.parent_id:
                 break
             node = org.units[index[node.parent_id]]
@@ -161,8 +192,8 @@ def unit_importances(
     latest year (``effects.drivers[asked]``, in catalogue order).
     """
     correlation = driver_correlation(*driver_loadings(questions, effects.drivers))
-    explained = np.einsum("wi,ij,wj->w", effects.by_workplace, correlation, effects.by_workplace)
-    standardised = effects.by_workplace / np.sqrt(explained / MOTIVATION_R2)[:, None]
+    explained = np.einsum("gi,ij,gj->g", effects.by_group, correlation, effects.by_group)
+    standardised = effects.by_group / np.sqrt(explained / MOTIVATION_R2)[:, None]
     asked = np.flatnonzero([asked_latest[c] for c in effects.drivers])
     rxx = correlation[np.ix_(asked, asked)]
     units, rows = [], []

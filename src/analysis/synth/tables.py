@@ -102,14 +102,17 @@ def driver_truth_units(
 
     ``planted_effect`` is the unit's own planted effect (the förvaltning's the
     shared ones, an område's with its deviation, a school's with its local
-    drivers added) and ``local`` marks a school's local drivers; an område's
-    or the förvaltning's importances come from the mixture of its workplaces
+    drivers added, a work group's with its own if any) and ``local`` marks a
+    school's or work group's local drivers; the importances of a unit with
+    staff in several units come from the mixture of those units' own staff
     (``analysis.synth.local_drivers``), not from its own effects.
     """
     question_ids = np.array([questions[effects.drivers[j]].question_id for j in asked])
     pieces = []
     for unit_id, row in zip(units, importance, strict=True):
-        order = np.lexsort((question_ids, -row))
+        # exactly tied drivers (the same loading and effect) rank in question order, not
+        # by the last bits of a staff-weighted sum
+        order = np.lexsort((question_ids, -np.round(row, 12)))
         rank = np.empty(len(row), dtype=int)
         rank[order] = np.arange(1, len(row) + 1)
         pieces.append(
