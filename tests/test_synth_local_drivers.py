@@ -35,6 +35,9 @@ BEFORE = {
     "responses.csv": "8d82fa14a37be2a1b01651b874faeb75b01d9a73d4508873e152e0c9d9c9d66a",
     "driver_truth.csv": "e289a128677df5a7ddb44d4e05ef15b64a4d8814c51b9a66f2f10d8ed752e8a3",
 }
+#: SHA-256 of SMALL's responses.csv (school drivers on) before work groups could have
+#: drivers of their own (commit c555a78): with synth.group_effect 0 it must stay so
+RESPONSES_BEFORE_GROUPS = "4085e9c2402f55671c0eeb0708a427da73d2f792f13e0fd88be90cf059948cdd"
 SCHOOL_TYPES = ("grundskola", "gymnasieskola", "avdelning")
 COLUMNS = ["unit_id", "question_id", "importance", "rank", "planted_effect", "local"]
 
@@ -85,6 +88,13 @@ def test_without_heterogeneity_the_files_are_those_before_it_byte_for_byte(off_d
         assert hashlib.sha256((off_dir / name).read_bytes()).hexdigest() == digest, name
 
 
+def test_work_groups_without_effects_of_their_own_leave_the_answers_as_before(
+    small_dir: Path,
+) -> None:
+    digest = hashlib.sha256((small_dir / "responses.csv").read_bytes()).hexdigest()
+    assert digest == RESPONSES_BEFORE_GROUPS
+
+
 def test_heterogeneity_changes_the_answers_only(small_dir: Path, off_dir: Path) -> None:
     for name in ("questions.csv", "units.csv", "driver_truth.csv"):
         assert (small_dir / name).read_bytes() == (off_dir / name).read_bytes(), name
@@ -119,13 +129,13 @@ def test_one_row_per_unit_and_2023_driver_question(small_dir: Path) -> None:
 
 
 def test_each_schools_local_drivers_are_in_its_true_top_three(small_dir: Path) -> None:
-    """(a): the local effect really moves a school's ranking, and only schools and work
-    groups have one."""
+    """(a): the local effect really moves a school's ranking, and only schools have one
+    (work groups' are off by default)."""
     truth = pd.read_csv(small_dir / "driver_truth_units.csv")
     units = _latest_units(small_dir)
     kind = truth["unit_id"].map(units["unit_type"])
     schools = truth[kind.isin(SCHOOL_TYPES)]
-    assert truth.loc[~kind.isin((*SCHOOL_TYPES, "arbetsgrupp")), "local"].sum() == 0
+    assert truth.loc[~kind.isin(SCHOOL_TYPES), "local"].sum() == 0
     local = schools[schools["local"] == 1]
     assert (local.groupby("unit_id").size() == SMALL.local_drivers).all()
     assert local["unit_id"].nunique() == 8
@@ -218,6 +228,14 @@ def test_importances_sum_to_one_and_match_a_recomputation_by_hand(groups_dir: Pa
     root = units.index[units["parent_id"] == ""][0]
     assert np.allclose(_johnson_by_hand(corr, corr @ pooled), importance.loc[root], atol=2e-5)
 
+    # the work group's school: its own staff's effects and its work groups', by staff
+    school = units.at[group, "parent_id"]
+    members = [school, *units.index[units["parent_id"] == school]]
+    weights = staff[members] / staff[members].sum()
+    pooled = sum(w * _standardised(effects.loc[u].to_numpy(), corr) for u, w in weights.items())
+    assert np.allclose(_johnson_by_hand(corr, corr @ pooled), importance.loc[school], atol=2e-5)
+    assert not np.allclose(importance.loc[school], importance.loc[group], atol=1e-3)
+
 
 def test_the_generators_relative_weights_are_the_drivers_stages() -> None:
     rng = np.random.default_rng(0)
@@ -235,7 +253,7 @@ def test_the_generators_relative_weights_are_the_drivers_stages() -> None:
         ({"omrade_spread": -0.1}, "must be >= 0"),
         ({"local_drivers": 30}, "more than the 29 driver questions"),
         ({"group_effect": -0.1}, "must be >= 0"),
-        ({"local_drivers": 28, "group_drivers": 2}, "= 30 is more than the 29 driver"),
+        ({"local_drivers": 28, "group_effect": 0.8}, "= 30 is more than the 29 driver"),
     ],
 )
 def test_bad_heterogeneity_is_refused(change: dict, message: str, tmp_path: Path) -> None:
@@ -246,7 +264,7 @@ def test_bad_heterogeneity_is_refused(change: dict, message: str, tmp_path: Path
 def test_the_number_of_local_drivers_is_a_parameter(tmp_path: Path) -> None:
     generate(SynthParams(**{**SMALL.__dict__, "local_drivers": 3, "years": (2023,)}), tmp_path)
     truth = pd.read_csv(tmp_path / "driver_truth_units.csv")
-    local = truth[(truth["local"] == 1) & ~truth["unit_id"].str.contains("-")]  # no work groups
+    local = truth[truth["local"] == 1]
     assert (local.groupby("unit_id").size() == 3).all() and local["unit_id"].nunique() == 8
 
 

@@ -18,8 +18,9 @@ Model, in short (docs/assumptions.md has the reasons):
   group effect + person), ``f`` a leadership factor carrying the work group
   manager's effect (leadership questions only), ``u_c`` the construct's own part;
 * the Motivation latent is ``M = Σ β_c·X_c + noise`` (β = the planted effects of
-  the respondent's workplace: the shared ones, the område's deviation and the
-  school's local drivers, ``local_drivers``), and each Motivation question reads
+  the respondent's unit: the shared ones, the område's deviation, the school's
+  local drivers and the work group's if planted, ``local_drivers``), and each
+  Motivation question reads
   ``M`` with a little item noise;
 * an answer is an ordered-probit style cut of ``μ_q,year + latent`` at fixed
   thresholds, where ``μ_q,year`` is solved so that the förvaltning's question
@@ -88,8 +89,8 @@ def generate(params: SynthParams, out_dir: Path, follow_up: FollowUp = DEFAULT_F
     # spawn(10) gives the same first nine streams as spawn(9) did before the action
     # plans' stream was added, spawn(9) the first eight of spawn(8), before the local
     # drivers' (and spawn(8) the first seven of spawn(7), before the own staff's): with
-    # synth.local_effect and synth.omrade_spread 0 and synth.own_staff 0 the files are
-    # the old ones.
+    # synth.local_effect, synth.group_effect, synth.omrade_spread and synth.own_staff 0
+    # the files are the old ones.
     streams = np.random.SeedSequence(params.seed).spawn(10)
     (
         org_rng,

@@ -2,10 +2,10 @@
 
 The driver analysis' test bed: the Motivation latent is built from planted
 effects of the other questions here, before any calibration to the
-catalogue's targets (``analysis.synth.answers``). Each workplace (school,
-avdelning, own staff above them) has effects of its own
-(``analysis.synth.local_drivers``: the shared ones in ``driver_truth.csv``,
-an område's deviation, a school's local drivers; ``driver_truth_units.csv``).
+catalogue's targets (``analysis.synth.answers``). Each unit's own staff has
+effects of its own (``analysis.synth.local_drivers``: the shared ones in
+``driver_truth.csv``, an område's deviation, a school's local drivers, a work
+group's if planted; ``driver_truth_units.csv``).
 """
 
 from __future__ import annotations
@@ -158,9 +158,9 @@ def latent_model(
     explained = np.array([float(b @ correlation @ b) for b in effects])
     scale = np.sqrt(explained / MOTIVATION_R2)
     noise_sd = np.sqrt(explained * (1 - MOTIVATION_R2) / MOTIVATION_R2)
-    # the shared effects plus the workplace's deviation from them: without deviations
-    # (synth.local_effect and synth.omrade_spread 0) the arithmetic is the single-effect
-    # model's, so its files stay byte for byte what they were
+    # the shared effects plus the unit's deviation from them: without deviations
+    # (synth.local_effect, synth.group_effect and synth.omrade_spread 0) the arithmetic
+    # is the single-effect model's, so its files stay byte for byte what they were
     deviation = (effects - shared)[r.unit]
     motivation_latent = (
         latent @ shared

@@ -83,10 +83,13 @@ def check_local_drivers(params: SynthParams, n_candidates: int | None = None) ->
             f"synth.{', synth.'.join(amounts)} must be >= 0, got "
             f"{', '.join(str(v) for v in amounts.values())}"
         )
-    if n_candidates is not None and params.local_drivers + params.group_drivers > n_candidates:
+    # only what is drawn counts: a strength of 0 draws no drivers
+    drawn = (params.local_drivers if params.local_effect > 0 else 0) + (
+        params.group_drivers if params.group_effect > 0 else 0
+    )
+    if n_candidates is not None and drawn > n_candidates:
         raise ValueError(
-            f"synth.local_drivers + synth.group_drivers = "
-            f"{params.local_drivers + params.group_drivers} is more than the "
+            f"synth.local_drivers + synth.group_drivers = {drawn} is more than the "
             f"{n_candidates} driver questions of the latest year"
         )
 

@@ -39,9 +39,10 @@ class Unit:
     parent_id: str
     unit_type: str
     manager_id: str
-    # index of the workplace whose effect its respondents share: the school/avdelning
-    # the unit lies in, or the unit itself for the förvaltning's or an område's own
-    # staff (-1: a higher unit without staff)
+    # index of the workplace whose school effect its respondents share (and whose
+    # driver effects, unless its own are planted): the school/avdelning the unit lies
+    # in, or the unit itself for the förvaltning's or an område's own staff (-1: a
+    # higher unit without staff)
     school: int = -1
     staff: int = 0  # members directly in the unit in the latest year
     chefs: int = 0  # of them, managers (answer as Chef)
