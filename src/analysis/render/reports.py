@@ -102,6 +102,7 @@ def render_one(
     processed_dir = Path(processed_dir).resolve()
     out_dir = Path(out_dir).resolve()
     data = load_processed_year(processed_dir)
+    _check_year(data, year, processed_dir)
     provenance = collect_provenance(data, params)
     planned = plan_reports(data, out_dir, _json(provenance), Path(notebook_dir).resolve())
     wanted = (LEDARE, manager_id) if manager_id is not None else (None, unit_id)
@@ -118,7 +119,6 @@ def render_one(
             f"område and each unit right under an område ({len(units)} units, e.g. "
             f"{', '.join(units[:5])}) and for each manager (--manager)"
         )
-    _check_year(data, year, processed_dir)
     _refuse_publication(out_dir, year)
     job = match[0].with_deck() if pptx else match[0]
     written, *_deck = _render_jobs(

@@ -92,7 +92,8 @@ def unit_ami(
     own_sums = np.stack([np.bincount(units, v, n_units) for v in values.T], axis=1)
     own_counts = np.stack([np.bincount(units, ok, n_units) for ok in valid.T], axis=1)
     own_n = np.bincount(units, valid.any(axis=1), n_units)
-    sums, counts, n = _roll_up(org, own_sums), _roll_up(org, own_counts), _roll_up(org, own_n)
+    tree = _tree(org)
+    sums, counts, n = (_roll_up(org, tree, own) for own in (own_sums, own_counts, own_n))
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(
             counts > 0, (sums - SCALE_MIN * counts) * 100.0 / ((SCALE_MAX - SCALE_MIN) * counts), 0
@@ -102,9 +103,9 @@ def unit_ami(
     return ami, np.rint(n).astype(int)
 
 
-def _roll_up(org: Organisation, own: np.ndarray) -> np.ndarray:
+def _roll_up(org: Organisation, tree: OrgTree, own: np.ndarray) -> np.ndarray:
     """Each unit's values plus those of every unit below it (exact: the values are counts)."""
-    tree, position = _tree(org), {u.unit_id: i for i, u in enumerate(org.units)}
+    position = {u.unit_id: i for i, u in enumerate(org.units)}
     rolled = np.array(own, dtype=float)
     for unit_id in reversed(tree.preorder):  # children before their parents
         parent = tree.parent[unit_id]
@@ -132,7 +133,8 @@ def action_plans_table(
         return pd.DataFrame(columns=columns)
     position = len(years) - 2
     ami, n = unit_ami(questions, org, r, answers, position)
-    depth = [_tree(org).depth[u.unit_id] for u in org.units]
+    tree = _tree(org)  # built once: one per unit would redo the whole tree each time
+    depth = [tree.depth[u.unit_id] for u in org.units]
     below = [
         i
         for i, unit in enumerate(org.units)
